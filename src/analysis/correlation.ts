@@ -1,0 +1,55 @@
+// Similarity of two gradient vectors: Pearson correlation (the paper's eq. 3), cosine similarity
+// and the L2 norm, all accumulated in float64 whatever the input precision.
+
+/** Any numeric vector: float32 gradients, float64 references. */
+export type NumVec = Float32Array | Float64Array;
+
+function checkSameLength(aP: NumVec, bP: NumVec, what: string): void {
+  if (aP.length !== bP.length) {
+    throw new RangeError(`${what}: vectors differ in length (${aP.length} vs ${bP.length})`);
+  }
+}
+
+/**
+ * Pearson correlation over the P components (eq. 3):
+ * sum (a_i - mean a)(b_i - mean b) / (sqrt(sum (a_i - mean a)^2) sqrt(sum (b_i - mean b)^2)).
+ * Two passes (means first), float64 sums. NaN when either vector is constant or P = 0.
+ */
+export function pearson(aP: NumVec, bP: NumVec): number {
+  checkSameLength(aP, bP, 'pearson');
+  const n = aP.length;
+  let sumA = 0, sumB = 0;
+  for (let i = 0; i < n; i++) {
+    sumA += aP[i]!;
+    sumB += bP[i]!;
+  }
+  const meanA = sumA / n, meanB = sumB / n;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = aP[i]! - meanA, db = bP[i]! - meanB;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return sab / (Math.sqrt(saa) * Math.sqrt(sbb));
+}
+
+/** Cosine similarity a.b / (|a| |b|) (Pearson without centring). NaN when either norm is 0. */
+export function cosine(aP: NumVec, bP: NumVec): number {
+  checkSameLength(aP, bP, 'cosine');
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < aP.length; i++) {
+    const a = aP[i]!, b = bP[i]!;
+    sab += a * b;
+    saa += a * a;
+    sbb += b * b;
+  }
+  return sab / (Math.sqrt(saa) * Math.sqrt(sbb));
+}
+
+/** Euclidean norm sqrt(sum a_i^2), float64. */
+export function l2Norm(aP: NumVec): number {
+  let s = 0;
+  for (let i = 0; i < aP.length; i++) s += aP[i]! * aP[i]!;
+  return Math.sqrt(s);
+}

@@ -1,0 +1,159 @@
+// A network on ONNX Runtime: sessions for its loss, gradient, logits and population graphs, fed
+// with θ and the noise table as zero-copy views. The one resource every evaluator and loop uses.
+import type * as ort from 'onnxruntime-node';
+import { getArchitecture, numClasses, paramLayout, type Architecture, type ParamLayout } from '../model/architecture.ts';
+import { gradGraph, IO, logitsGraph, lossGraph, populationGraph } from '../model/graphs.ts';
+import type { Batch, Vec } from '../types.ts';
+import { createSession, f32, outputData, type Feeds, type SessionOptions } from './session.ts';
+
+/** One perturbed copy: parameters θ + coef · noise[offset .. offset + P). */
+export interface Perturbation {
+  readonly offset: number;
+  readonly coef: number;
+}
+
+export interface LossResult {
+  readonly loss: number;
+  readonly correct: number;
+}
+
+export interface GradResult extends LossResult {
+  readonly gradP: Vec;
+}
+
+/** Test-set evaluation in chunks of this many images. */
+const EVAL_CHUNK = 1000;
+
+export function oneHot(labelsB: Int32Array, classes: number): Float32Array {
+  const y = new Float32Array(labelsB.length * classes);
+  for (let i = 0; i < labelsB.length; i++) y[i * classes + labelsB[i]!] = 1;
+  return y;
+}
+
+export class Network {
+  readonly layout: ParamLayout;
+  readonly classes: number;
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+  constructor(readonly arch: Architecture, private readonly opts: SessionOptions = {}) {
+    this.layout = paramLayout(arch);
+    this.classes = numClasses(arch);
+  }
+
+  static byName(name: string, opts: SessionOptions = {}): Network {
+    return new Network(getArchitecture(name), opts);
+  }
+
+  get size(): number {
+    return this.layout.size;
+  }
+
+  private session(key: string, build: () => Uint8Array): Promise<ort.InferenceSession> {
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = createSession(build(), this.opts);
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  /** Feeds for θ (or noise at an offset), one zero-copy view per parameter tensor. */
+  private paramFeeds(vec: Float32Array, offset: number, name: (param: string) => string, feeds: Feeds): void {
+    for (const s of this.layout.slices) {
+      feeds[name(s.name)] = f32(vec.subarray(offset + s.offset, offset + s.offset + s.size), s.shape);
+    }
+  }
+
+  private batchFeeds(batch: Batch, x: string, y: string, feeds: Feeds): void {
+    feeds[x] = f32(batch.imagesBxHxW, [batch.count, ...this.arch.inputCHW]);
+    feeds[y] = f32(oneHot(batch.labelsB, this.classes), [batch.count, this.classes]);
+  }
+
+  private thetaFeeds(thetaP: Vec, batch: Batch): Feeds {
+    this.checkTheta(thetaP);
+    const feeds: Feeds = {};
+    this.paramFeeds(thetaP, 0, (n) => n, feeds);
+    this.batchFeeds(batch, IO.x, IO.y, feeds);
+    return feeds;
+  }
+
+  private checkTheta(thetaP: Vec): void {
+    if (thetaP.length !== this.size) throw new Error(`θ has ${thetaP.length} values, ${this.arch.name} needs ${this.size}`);
+  }
+
+  /** Mean cross-entropy and number of correct predictions on a batch. */
+  async loss(thetaP: Vec, batch: Batch): Promise<LossResult> {
+    const out = await (await this.session('loss', () => lossGraph(this.arch))).run(this.thetaFeeds(thetaP, batch));
+    return { loss: outputData(out, IO.loss)[0]!, correct: outputData(out, IO.correct)[0]! };
+  }
+
+  /** Loss, correct count and dLoss/dθ [P] on a batch. */
+  async lossAndGrad(thetaP: Vec, batch: Batch): Promise<GradResult> {
+    const out = await (await this.session('grad', () => gradGraph(this.arch))).run(this.thetaFeeds(thetaP, batch));
+    return { loss: outputData(out, IO.loss)[0]!, correct: outputData(out, IO.correct)[0]!, gradP: outputData(out, IO.grad) };
+  }
+
+  /** Logits [B × classes] (row-major). */
+  async logits(thetaP: Vec, imagesBxHxW: Float32Array, count: number): Promise<Float32Array> {
+    this.checkTheta(thetaP);
+    const feeds: Feeds = {};
+    this.paramFeeds(thetaP, 0, (n) => n, feeds);
+    feeds[IO.x] = f32(imagesBxHxW, [count, ...this.arch.inputCHW]);
+    const out = await (await this.session('logits', () => logitsGraph(this.arch))).run(feeds);
+    return outputData(out, IO.logits);
+  }
+
+  /** Mean loss and accuracy over a whole split (e.g. the 10,000 test images), in chunks. */
+  async evaluate(thetaP: Vec, images: Float32Array, labels: Int32Array): Promise<{ loss: number; accuracy: number }> {
+    const pixels = this.arch.inputCHW.reduce((a, b) => a * b, 1);
+    let lossSum = 0, correct = 0;
+    for (let start = 0; start < labels.length; start += EVAL_CHUNK) {
+      const end = Math.min(labels.length, start + EVAL_CHUNK);
+      const batch: Batch = {
+        imagesBxHxW: images.subarray(start * pixels, end * pixels), labelsB: labels.subarray(start, end), count: end - start,
+      };
+      const r = await this.loss(thetaP, batch);
+      lossSum += r.loss * batch.count;
+      correct += r.correct;
+    }
+    return { loss: lossSum / labels.length, accuracy: correct / labels.length };
+  }
+
+  /**
+   * Losses of K perturbed copies in one session run: copy k has parameters θ + coef_k · noise[offset_k ..)
+   * and is evaluated on batches[k] (pass the same batch K times for a shared mini-batch).
+   */
+  async populationLosses(thetaP: Vec, noise: Float32Array, copies: readonly Perturbation[], batches: readonly Batch[]): Promise<Float32Array> {
+    this.checkTheta(thetaP);
+    const K = copies.length;
+    if (batches.length !== K) throw new Error(`populationLosses: ${K} copies but ${batches.length} batches`);
+    const feeds: Feeds = {};
+    this.paramFeeds(thetaP, 0, (n) => n, feeds);
+    const seen = new Map<Batch, [ort.Tensor, ort.Tensor]>();
+    copies.forEach((c, k) => {
+      if (c.offset < 0 || c.offset + this.size > noise.length) {
+        throw new Error(`noise offset ${c.offset} + P ${this.size} exceeds the noise table (${noise.length})`);
+      }
+      this.paramFeeds(noise, c.offset, (n) => IO.noise(k, n), feeds);
+      feeds[IO.coef(k)] = f32(Float32Array.of(c.coef), []);
+      const batch = batches[k]!;
+      let xy = seen.get(batch);
+      if (!xy) {
+        const tmp: Feeds = {};
+        this.batchFeeds(batch, 'x', 'y', tmp);
+        xy = [tmp.x!, tmp.y!];
+        seen.set(batch, xy);
+      }
+      feeds[IO.xk(k)] = xy[0];
+      feeds[IO.yk(k)] = xy[1];
+    });
+    const out = await (await this.session(`population-${K}`, () => populationGraph(this.arch, K))).run(feeds);
+    return outputData(out, IO.losses);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) await (await s).release();
+  }
+}
