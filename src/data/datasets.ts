@@ -7,12 +7,11 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { downloadFile } from './download.ts';
 import {
-  DataError, checkSameCount, decodeIdxBytes, formatCount, parseImages, parseLabels, readIdxBytes, toUnitFloat,
+  DataError, checkSameCount, formatCount, parseImages, parseLabels, readIdxBytes, toUnitFloat,
 } from './idx.ts';
 import { getDatasetSpec, registeredSpecs } from './registry.ts';
 import { FILE_ROLES } from './types.ts';
 import type { DataSource, Dataset, DatasetSpec, FileRole, Split } from './types.ts';
-import { readFile } from 'node:fs/promises';
 
 export { getDatasetSpec, listDatasets } from './registry.ts';
 
@@ -95,7 +94,7 @@ function missingError(dir: string, spec: DatasetSpec, found: FoundFiles, what: s
 
 /** Which registered dataset a test-labels file belongs to (by content md5), if any. */
 async function identify(testLabelsPath: string): Promise<DatasetSpec | undefined> {
-  const bytes = decodeIdxBytes(await readFile(testLabelsPath), testLabelsPath);
+  const bytes = await readIdxBytes(testLabelsPath);
   const md5 = createHash('md5').update(bytes).digest('hex');
   return registeredSpecs().find((s) => s.files.testLabels.rawMd5 === md5);
 }
