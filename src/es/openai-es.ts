@@ -102,6 +102,7 @@ export function tell(
   tasks.forEach((t, i) => {
     if (t.generation !== generation) throw new Error(`tell: task ${t.id} is from generation ${t.generation}, state is at ${generation}`);
     if (t.bucket !== -1) throw new Error(`tell: task ${t.id} perturbs bucket ${t.bucket}; this strategy perturbs all parameters`);
+    if (indexOfId.has(t.id)) throw new Error(`tell: task id ${t.id} appears twice`);
     indexOfId.set(t.id, i);
   });
 

@@ -1,0 +1,52 @@
+// The esgrad command: subcommands wired with commander; bad input of any kind ends as one line on
+// stderr and exit code 2, an unexpected failure as one line and exit code 1 (ESGRAD_DEBUG=1: stack).
+import { Command, CommanderError } from 'commander';
+import { UsageError } from '../types.ts';
+import { infoCommand } from './info.ts';
+import { trainCommand } from './train.ts';
+import { parseNumber } from './options.ts';
+
+function program(): Command {
+  const bench = new Command('bench')
+    .description('measure this machine: MatMul peak, forward and population throughput, SGD step')
+    .option('--quick', 'fewer repeats')
+    .option('--json', 'print JSON')
+    .action(async (opts: { quick?: boolean; json?: boolean }) => {
+      const { runBench } = await import('../../bench/index.ts');
+      await runBench(opts);
+    });
+  const root = new Command('esgrad')
+    .description('Evolution Strategies vs SGD on MNIST (Zhang, Clune & Stanley 2017)')
+    .version('0.1.0')
+    .showSuggestionAfterError(true)
+    .addCommand(trainCommand())
+    .addCommand(infoCommand())
+    .addCommand(bench);
+  const strict = (cmd: Command): void => {
+    cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    cmd.commands.forEach(strict);
+  };
+  strict(root);
+  return root;
+}
+
+/** Runs the command line; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await program().parseAsync([...argv]);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander already printed its one-line message (or the help/version text).
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof UsageError) {
+      console.error(`esgrad: ${e.message}`);
+      return 2;
+    }
+    const err = e as Error;
+    console.error(`esgrad: internal error: ${err?.message ?? String(e)}`);
+    if (process.env.ESGRAD_DEBUG) console.error(err?.stack);
+    return 1;
+  }
+}

@@ -1,0 +1,54 @@
+// `esgrad train`: flags (or --config run.json, flags win) -> validated TrainConfig -> a run with a
+// progress bar, metrics.jsonl and summary.json, ending with a one-line summary.
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { parseTrainConfig } from '../run/config.ts';
+import { train } from '../run/train.ts';
+import { UsageError } from '../types.ts';
+import { parseNumber, typedOptions } from './options.ts';
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`--config ${path}: cannot read the file`);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`--config ${path}: not a JSON object (${(e as Error).message})`);
+  }
+}
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description('train a network with SGD (backprop) or the OpenAI Evolution Strategy')
+    .option('--algo <name>', 'sgd | es (default sgd)')
+    .option('--model <name>', 'cnn-3m | cnn-29k | mlp (default cnn-3m)')
+    .option('--dataset <name>', 'mnist | fashion-mnist (default mnist)')
+    .option('--iters <n>', 'iterations (default 2000)', parseNumber)
+    .option('--batch <n>', 'mini-batch size (default 50)', parseNumber)
+    .option('--optimizer <name>', 'adam | sgd (default adam)')
+    .option('--lr <x>', 'learning rate (default 0.001)', parseNumber)
+    .option('--l2 <x>', 'L2 weight decay coefficient (default 0)', parseNumber)
+    .option('--eval-every <n>', 'test-set evaluation every n iterations (default 100)', parseNumber)
+    .option('--seed <n>', 'seed of init, mini-batches and noise (default 0)', parseNumber)
+    .option('--threads <n>', 'ONNX Runtime threads, 0 = all cores (default 0)', parseNumber)
+    .option('--out <dir>', 'run directory (default runs/<algo>-<model>-s<seed>-<time>)')
+    .option('--data-dir <dir>', 'directory with the IDX files (else $ESGRAD_DATA_DIR, else the download cache)')
+    .option('--config <file>', 'JSON file with any of the above (camelCase keys); flags override it')
+    .option('--quiet', 'no progress bar')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const typed = typedOptions(cmd, ['config', 'quiet']);
+      const file = cmd.opts().config ? readConfigFile(String(cmd.opts().config)) : {};
+      const config = parseTrainConfig({ ...file, ...typed });
+      const log = (msg: string): void => console.error(msg);
+      const s = await train(config, { quiet: Boolean(cmd.opts().quiet), log });
+      const acc = typeof s.finalTestAccuracy === 'number' ? `${(100 * s.finalTestAccuracy).toFixed(2)}%` : 'n/a';
+      const corr = typeof s.meanCorr === 'number' ? `, mean gradient correlation ${(100 * s.meanCorr).toFixed(2)}%` : '';
+      console.log(`${config.algo} ${config.model}: test accuracy ${acc} after ${s.iterations} iterations on ${s.dataset} (seed ${config.seed})${corr}, ${Number(s.seconds).toFixed(1)} s`);
+    });
+}

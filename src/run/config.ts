@@ -1,0 +1,32 @@
+// The configuration of a training run: one zod schema with every default listed and commented
+// (the paper's settings), shared by `esgrad train` flags and `--config run.json` files.
+import { z } from 'zod';
+import { listArchitectures } from '../model/architecture.ts';
+import { listDatasets } from '../data/index.ts';
+import { parseOrUsageError } from '../optim/index.ts';
+
+const positiveInt = z.number().int().positive();
+
+export const trainConfigSchema = z
+  .object({
+    algo: z.enum(['sgd', 'es']).default('sgd'), // what computes the step: backprop (SGD) or the OpenAI-ES estimate
+    model: z.string().refine((m) => listArchitectures().includes(m), { message: `allowed: ${listArchitectures().join(', ')}` }).default('cnn-3m'),
+    dataset: z.string().refine((d) => listDatasets().includes(d), { message: `allowed: ${listDatasets().join(', ')}` }).default('mnist'),
+    iters: positiveInt.default(2000), // the paper's runs: 2,000 iterations
+    batch: positiveInt.default(50), // mini-batch size (the paper: 50)
+    optimizer: z.enum(['adam', 'sgd']).default('adam'), // the paper: Adam
+    lr: z.number().positive().default(0.001), // the paper: fixed learning rate 0.001
+    l2: z.number().min(0).default(0), // L2 weight decay coefficient (section 4.3 uses 0.0002)
+    evalEvery: positiveInt.default(100), // test-set accuracy every k iterations (and at the end)
+    seed: z.number().int().min(0).default(0), // one seed drives init, mini-batches and noise
+    threads: z.number().int().min(0).default(0), // ONNX Runtime intra-op threads (0 = all cores)
+    out: z.string().optional(), // run directory (default runs/<algo>-<model>-s<seed>-<time>)
+    dataDir: z.string().optional(), // else ESGRAD_DATA_DIR, else the download cache
+  })
+  .strict();
+
+export type TrainConfig = z.output<typeof trainConfigSchema>;
+
+export function parseTrainConfig(value: unknown): TrainConfig {
+  return parseOrUsageError(trainConfigSchema, value, '');
+}
