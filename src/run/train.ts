@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Network } from '../backend/network.ts';
-import { loadDataset, type Dataset } from '../data/index.ts';
+import { formatCount, loadDataset, type Dataset } from '../data/index.ts';
 import { initParams } from '../model/init.ts';
 import { createOptimizer } from '../optim/index.ts';
 import { UsageError, type Metrics } from '../types.ts';
@@ -36,7 +36,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   const log = opts.log ?? (() => {});
   const data = await loadDataset(config.dataset, { ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }), onProgress: log });
   if (config.batch > data.train.count) {
-    throw new UsageError(`--batch ${config.batch} is larger than the training set (${data.train.count} images)`);
+    throw new UsageError(`--batch ${config.batch} is larger than the training set (${formatCount(data.train.count)} images)`);
   }
   const out = config.out ?? defaultRunDir(config);
   mkdirSync(out, { recursive: true });

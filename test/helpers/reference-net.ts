@@ -52,7 +52,7 @@ export function referenceLoss(arch: Architecture, theta: Params, images: ArrayLi
   const pixels = arch.inputCHW.reduce((a, b) => a * b, 1);
   let total = 0;
   for (let n = 0; n < labels.length; n++) {
-    let h = Float64Array.from({ length: pixels }, (_, i) => images[n * pixels + i]!);
+    let h: Float64Array = Float64Array.from({ length: pixels }, (_, i) => images[n * pixels + i]!);
     let shape: number[] = [...arch.inputCHW];
     let nConv = 0, nDense = 0;
     arch.layers.forEach((layer, li) => {
