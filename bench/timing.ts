@@ -53,3 +53,20 @@ export function randomF32(n: number, seed = 1): Float32Array {
   }
   return a;
 }
+
+/**
+ * Interleaved timing of several variants (round-robin, so slow drifts of a shared machine hit all
+ * alike): returns the median seconds per call of each variant, in order.
+ */
+export async function interleaved(fns: readonly (() => Promise<unknown> | unknown)[], rounds: number, warmup = 2): Promise<number[]> {
+  for (const fn of fns) for (let i = 0; i < warmup; i++) await fn();
+  const samples = fns.map((): number[] => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let v = 0; v < fns.length; v++) {
+      const t0 = process.hrtime.bigint();
+      await fns[v]!();
+      samples[v]!.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+  }
+  return samples.map(median);
+}

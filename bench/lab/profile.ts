@@ -31,4 +31,7 @@ for (const e of ev) {
   if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) by.set(e.args?.op_name ?? '?', (by.get(e.args?.op_name ?? '?') ?? 0) + e.dur);
 }
 console.log(`${model} K=${K}: model_run ${(total / runs / 1000).toFixed(2)} ms/run over ${runs} runs`);
+const byNode = new Map<string, number>();
+for (const e of ev) if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) byNode.set(e.name, (byNode.get(e.name) ?? 0) + e.dur);
+if (process.env.NODES) for (const [n, d] of [...byNode].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  node ${n.padEnd(40)} ${(d / runs / 1000).toFixed(3)} ms`);
 for (const [op, d] of [...by].sort((a, b) => b[1] - a[1])) console.log(`  ${op.padEnd(22)} ${(d / runs / 1000).toFixed(3)} ms  ${(100 * d / total).toFixed(1)}%`);

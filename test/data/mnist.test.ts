@@ -1,20 +1,18 @@
 // Tests on the real data: MNIST from ESGRAD_DATA_DIR (default ../shared/data/mnist next to the repo),
-// and Debian's Fashion-MNIST when installed (its content checked against the registry's raw md5s).
+// and Debian's Fashion-MNIST (installed by `npm test`'s pretest; content checked against raw md5s).
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { getDatasetSpec, loadDataset, locateDataset } from '../../src/data/datasets.ts';
 import { DataError, readIdxBytes } from '../../src/data/idx.ts';
 import { FILE_ROLES } from '../../src/data/types.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const mnistDir = process.env['ESGRAD_DATA_DIR'] || resolve(repoRoot, '../shared/data/mnist');
+import { MNIST_DIR as mnistDir } from '../helpers/data-dir.ts';
+
 const debianDir = '/usr/share/datasets/fashion-mnist';
-const haveDebian = existsSync(join(debianDir, 't10k-labels-idx1-ubyte.gz'));
 
 describe('real MNIST', () => {
   it('loads 22,699 train / 10,000 test 28x28 images in [0, 1], labelled "MNIST (22,699 train)"', async () => {
@@ -50,7 +48,11 @@ describe('real MNIST', () => {
   });
 });
 
-describe('Debian Fashion-MNIST', { skip: haveDebian ? false : `${debianDir} not installed` }, () => {
+describe('Debian Fashion-MNIST', () => {
+  it('is installed (apt-get install -y dataset-fashion-mnist)', () => {
+    assert.ok(existsSync(join(debianDir, 't10k-labels-idx1-ubyte.gz')), `${debianDir} is missing`);
+  });
+
   it('an ESGRAD_DATA_DIR holding MNIST is skipped for fashion-mnist, which resolves to the Debian dir', async () => {
     const messages: string[] = [];
     const located = await locateDataset(getDatasetSpec('fashion-mnist'), {
