@@ -42,7 +42,8 @@ export function checkNoiseTableSize(tableSize: number, paramCount: number): void
  * Method: xoshiro128** (as in prng.ts, inlined) + Marsaglia's polar method, both values of each
  * accepted pair kept. Uniforms are (u32 + 0.5) / 2^31 - 1 (never 0, so s > 0). Only +, *, /, sqrt
  * (correctly rounded) and Math.log (V8's fdlibm port, the same on every platform) are used; no
- * sin/cos, whose V8 implementation is build-dependent. ~0.3-0.5 s for 2**25 floats on one core.
+ * sin/cos, whose V8 implementation is build-dependent. Measured 0.35-0.65 s for 2**25 floats on one
+ * core of the 2-core development machine (including allocating the buffer).
  */
 export function createNoiseTable(seed: number, size: number, buffer?: SharedArrayBuffer): Float32Array {
   if (!Number.isSafeInteger(size) || size < 1) {
