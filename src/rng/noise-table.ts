@@ -12,7 +12,7 @@ import { createRng, hashSeed } from './prng.ts';
  *   positions, so E[eps_i * eps_j] = 0 elementwise, as for independent draws.
  * - With 5,000 mirrored pairs per generation (N = 10,000) about 0.4 offset collisions are expected
  *   per generation (a repeated direction, harmless). OpenAI's starter uses 250M floats (1 GB); a
- *   quarter of that fits a laptop and, shared through one SharedArrayBuffer, costs 128 MiB in total.
+ *   quarter of that fits a laptop.
  */
 export const DEFAULT_NOISE_TABLE_SIZE = 2 ** 25;
 
@@ -36,8 +36,9 @@ export function checkNoiseTableSize(tableSize: number, paramCount: number): void
 
 /**
  * Creates a table of `size` standard-normal float32 values for `seed`, written into `buffer` when one
- * is given (a SharedArrayBuffer of >= 4*size bytes, so worker threads can share one copy), else into
- * a fresh SharedArrayBuffer.
+ * is given (>= 4*size bytes; a SharedArrayBuffer lets worker threads share one copy), else into a
+ * fresh ArrayBuffer. onnxruntime-node rejects tensors over a SharedArrayBuffer ("Invalid argument"),
+ * so a table fed to ONNX Runtime as zero-copy views must live in a plain ArrayBuffer.
  *
  * Method: xoshiro128** (as in prng.ts, inlined) + Marsaglia's polar method, both values of each
  * accepted pair kept. Uniforms are (u32 + 0.5) / 2^31 - 1 (never 0, so s > 0). Only +, *, /, sqrt
@@ -45,7 +46,7 @@ export function checkNoiseTableSize(tableSize: number, paramCount: number): void
  * sin/cos, whose V8 implementation is build-dependent. Measured 0.35-0.65 s for 2**25 floats on one
  * core of the 2-core development machine (including allocating the buffer).
  */
-export function createNoiseTable(seed: number, size: number, buffer?: SharedArrayBuffer): Float32Array {
+export function createNoiseTable(seed: number, size: number, buffer?: ArrayBufferLike): Float32Array {
   if (!Number.isSafeInteger(size) || size < 1) {
     throw new UsageError(`noiseTableSize: got ${size}; must be a positive integer`);
   }
@@ -54,7 +55,7 @@ export function createNoiseTable(seed: number, size: number, buffer?: SharedArra
       `noise table buffer too small: ${buffer.byteLength} bytes for ${size} floats (need ${size * 4})`,
     );
   }
-  const tableS = new Float32Array(buffer ?? new SharedArrayBuffer(size * 4), 0, size);
+  const tableS = new Float32Array(buffer ?? new ArrayBuffer(size * 4), 0, size);
   for (let start = 0; start < size; start += NOISE_BLOCK_SIZE) {
     fillBlock(tableS, hashSeed(seed, NOISE_STREAM, start / NOISE_BLOCK_SIZE), start, Math.min(size, start + NOISE_BLOCK_SIZE));
   }

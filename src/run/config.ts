@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { listArchitectures } from '../model/architecture.ts';
 import { listDatasets } from '../data/index.ts';
 import { parseOrUsageError } from '../optim/index.ts';
+import { DEFAULT_NOISE_TABLE_SIZE } from '../rng/noise-table.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -20,6 +21,13 @@ export const trainConfigSchema = z
     evalEvery: positiveInt.default(100), // test-set accuracy every k iterations (and at the end)
     seed: z.number().int().min(0).default(0), // one seed drives init, mini-batches and noise
     threads: z.number().int().min(0).default(0), // ONNX Runtime intra-op threads (0 = all cores)
+    // ES only
+    population: positiveInt.default(10_000), // N evaluations per iteration (mirrored pairs count 2)
+    sigma: z.number().positive().default(0.002), // perturbation std (the paper: 0.002)
+    mirrored: z.boolean().default(true), // antithetic pairs, as in OpenAI's starter
+    fitness: z.enum(['raw', 'centered-ranks']).default('raw'), // the paper uses raw rewards on MNIST
+    noiseTableSize: positiveInt.default(DEFAULT_NOISE_TABLE_SIZE), // floats in the shared noise table (128 MiB)
+    corrEvery: z.number().int().min(0).default(0), // ρ(g_ES, g_True) every k iterations (0: never)
     out: z.string().optional(), // run directory (default runs/<algo>-<model>-s<seed>-<time>)
     dataDir: z.string().optional(), // else ESGRAD_DATA_DIR, else the download cache
   })

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { Network } from '../backend/network.ts';
 import { formatCount, loadDataset, type Dataset } from '../data/index.ts';
 import { initParams } from '../model/init.ts';
-import { createOptimizer } from '../optim/index.ts';
+import { createOptimizer, DEFAULT_OPTIMIZER, type OptimizerConfig } from '../optim/index.ts';
+import { init } from '../es/index.ts';
+import type { Evaluator } from '../evaluate/evaluator.ts';
+import { LocalEvaluator } from '../evaluate/local.ts';
+import { createNoiseTable } from '../rng/noise-table.ts';
+import { esStep } from './es.ts';
 import { UsageError, type Metrics } from '../types.ts';
 import type { TrainConfig } from './config.ts';
 import { trainLoop, type Step } from './loop.ts';
@@ -24,11 +29,28 @@ export function defaultRunDir(config: TrainConfig): string {
   return join('runs', `${config.algo}-${config.model}-s${config.seed}-${stamp}`);
 }
 
-function buildStep(config: TrainConfig, net: Network, data: Dataset): Step {
-  const opt = createOptimizer(config.optimizer === 'adam' ? { name: 'adam', lr: config.lr, b1: 0.9, b2: 0.999, eps: 1e-8 } : { name: 'sgd', lr: config.lr }, config.l2);
+/** Offspring of no-mini-batch ES evaluate on subsets of this size (issue: the paper's batch 50). */
+const DEFAULT_SUBSET_SIZE = 50;
+
+function optimizerConfig(config: TrainConfig): OptimizerConfig {
+  return config.optimizer === 'adam' ? { ...DEFAULT_OPTIMIZER, lr: config.lr } : { name: 'sgd', lr: config.lr };
+}
+
+/** The algorithm's Step and the resources it holds (closed after the run). */
+function buildStep(config: TrainConfig, net: Network, data: Dataset): { step: Step; evaluator?: Evaluator } {
   const thetaP = initParams(net.layout, config.seed);
-  if (config.algo === 'sgd') return sgdStep(net, data.train, opt, config.seed, config.batch, { thetaP, optState: opt.init(thetaP) });
-  throw new UsageError(`--algo ${config.algo} is not available yet: allowed is sgd`);
+  if (config.algo === 'sgd') {
+    const opt = createOptimizer(optimizerConfig(config), config.l2);
+    return { step: sgdStep(net, data.train, opt, config.seed, config.batch, config.corrEvery, { thetaP, optState: opt.init(thetaP) }) };
+  }
+  const esState = init({
+    populationSize: config.population, sigma: config.sigma, mirrored: config.mirrored, fitnessShaping: config.fitness,
+    noiseTableSize: config.noiseTableSize, seed: config.seed, optimizer: optimizerConfig(config), l2: config.l2,
+  }, thetaP);
+  const noiseTable = createNoiseTable(config.seed, config.noiseTableSize);
+  const taskData = { train: data.train, seed: config.seed, batchSize: config.batch, subsetSize: DEFAULT_SUBSET_SIZE };
+  const evaluator = new LocalEvaluator(net, noiseTable, taskData);
+  return { step: esStep({ net, evaluator, noiseTable, data: taskData, corrEvery: config.corrEvery }, esState), evaluator };
 }
 
 /** Trains as configured; returns the summary (also written to <out>/summary.json). */
@@ -48,16 +70,18 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   log(`${config.algo} on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}; results in ${out}`);
   const reporters: Reporter[] = [fileReporter(out)];
   if (!opts.quiet) reporters.push(progressReporter(config.iters, config.algo));
+  const { step, evaluator } = buildStep(config, net, data);
   try {
     return await trainLoop({
       iters: config.iters,
       evalEvery: config.evalEvery,
-      step: buildStep(config, net, data),
+      step,
       evaluateTest: (thetaP) => net.evaluate(thetaP, data.test.imagesNxHxW, data.test.labelsN),
       reporters,
       describe,
     });
   } finally {
+    await evaluator?.close();
     await net.close();
   }
 }

@@ -1,0 +1,39 @@
+// The OpenAI-ES as a Step for the training loop: ask -> evaluate (any Evaluator) -> tell, and every
+// k-th iteration the paper's ρ_t = Pearson(g_ES, g_True) with g_True by backprop at the same θ_t and batch.
+import type { Network } from '../backend/network.ts';
+import { cosine, l2Norm, pearson } from '../analysis/correlation.ts';
+import { ask, tell, type EsState } from '../es/index.ts';
+import { batchIndices, gatherBatch } from '../data/index.ts';
+import type { Evaluator, TaskData } from '../evaluate/evaluator.ts';
+import type { Metrics } from '../types.ts';
+import type { Step } from './loop.ts';
+
+export interface EsStepOptions {
+  readonly net: Network;
+  readonly evaluator: Evaluator;
+  readonly noiseTable: Float32Array;
+  readonly data: TaskData;
+  /** Compute ρ_t every k iterations (0: never). Needs the shared mini-batch of the generation. */
+  readonly corrEvery: number;
+}
+
+/** A Step closure over the ES state. Metric `loss` is the mean loss of the generation's offspring. */
+export function esStep(o: EsStepOptions, initial: EsState): Step {
+  let state = initial;
+  return async (t) => {
+    const tasks = ask(state);
+    const rewardsN = await o.evaluator.evaluate(state.thetaP, state.config.sigma, tasks);
+    const told = tell(state, tasks, rewardsN, o.noiseTable);
+    const { generation: _g, ...es } = told.metrics;
+    const metrics: Metrics = { loss: -es.rewardMean, ...es };
+    if (o.corrEvery > 0 && t % o.corrEvery === 0) {
+      const batch = gatherBatch(o.data.train, batchIndices(o.data.seed, t, o.data.batchSize, o.data.train.count));
+      const { gradP: trueGradP } = await o.net.lossAndGrad(state.thetaP, batch);
+      metrics.corr = pearson(told.gradP, trueGradP);
+      metrics.cosine = cosine(told.gradP, trueGradP);
+      metrics.trueGradNorm = l2Norm(trueGradP);
+    }
+    state = told.state;
+    return { metrics, thetaP: state.thetaP };
+  };
+}
