@@ -31,6 +31,8 @@ export async function timeIt(fn: () => Promise<unknown> | unknown, repeats: numb
 export interface BenchSessionOptions {
   readonly threads?: number;
   readonly level?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Let idle intra-op threads spin (ORT's default). Off when several sessions take turns. */
+  readonly spin?: boolean;
 }
 
 export function benchSession(bytes: Uint8Array, o: BenchSessionOptions = {}): Promise<ort.InferenceSession> {
@@ -40,6 +42,7 @@ export function benchSession(bytes: Uint8Array, o: BenchSessionOptions = {}): Pr
     executionMode: 'sequential',
     intraOpNumThreads: o.threads ?? 0,
     interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: o.spin === true ? '1' : '0' } } },
   });
 }
 

@@ -1,8 +1,9 @@
-// Conv layer rates: weights as graph inputs vs initializers (NCHWc), grouped over K copies, im2col+MatMul.
+// Lab: conv layer rates with weights as graph inputs vs initializers (NCHWc applies), grouped over
+// K copies, and K filter banks stacked on a shared input.
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../../src/model/onnx-builder.ts';
 import { randomF32 } from '../timing.ts';
-import { compareVariants, type Variant } from './variants.ts';
+import { compareVariants, sink, type Variant } from './variants.ts';
 const threads = Number(process.argv[2] ?? 0);
 const K = Number(process.argv[3] ?? 10);
 function t(d: Float32Array, dims: number[]) { return new ort.Tensor('float32', d, dims); }
@@ -12,7 +13,7 @@ function convGraph(B: number, Cin: number, Cout: number, H: number, group: numbe
   let w = 'w', b = 'b';
   if (constW) { w = g.constant([...constW], 'float32', [Cout, Cin, 5, 5]); b = g.constant(new Array(Cout).fill(0.1), 'float32', [Cout]); }
   else { g.input('w', 'float32', [Cout * group, Cin, 5, 5]); g.input('b', 'float32', [Cout * group]); }
-  g.op1('Relu', [g.op1('Conv', ['x', w, b], group > 1 ? { ...attrs, group } : attrs)], {}, 'y'); g.output('y', 'float32', [B, Cout * group, H, H]);
+  sink(g, g.op1('Relu', [g.op1('Conv', ['x', w, b], group > 1 ? { ...attrs, group } : attrs)]));
   return g;
 }
 for (const [Cin, Cout, H] of [[1, 16, 28], [16, 32, 14], [1, 32, 28], [32, 64, 14]] as const) {

@@ -1,37 +1,37 @@
-// Per-op-type time of the population graph (ORT profiling).
+// Lab: per-node and per-op-type kernel time of a population graph (ORT profiling, after warm-up runs).
+// usage: profile.ts model K threads ['old' | 'new' | lab PopOptions JSON] [level]
 import * as ort from 'onnxruntime-node';
 import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { getArchitecture, paramLayout } from '../../src/model/architecture.ts';
-import { IO, populationGraph } from '../../src/model/graphs.ts';
-import { randomF32 } from '../timing.ts';
-const [model = 'cnn-29k', ks = '10', threads = '0'] = process.argv.slice(2);
-const arch = getArchitecture(model); const layout = paramLayout(arch); const K = Number(ks);
-const s = await ort.InferenceSession.create(populationGraph(arch, K), { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: Number(threads), enableProfiling: true, profileFilePrefix: '/tmp/esgprof' });
-const theta = randomF32(layout.size, 1), noise = randomF32(layout.size + 1000, 2);
-const B = 50, x = new ort.Tensor('float32', randomF32(B * 784, 3), [B, 1, 28, 28]);
-const y = new ort.Tensor('float32', new Float32Array(B * 10).map((_, i) => (i % 10 === 0 ? 1 : 0)), [B, 10]);
-const feeds: Record<string, ort.Tensor> = {};
-const names = new Set(s.inputNames);
-for (const sl of layout.slices) feeds[sl.name] = new ort.Tensor('float32', theta.subarray(sl.offset, sl.offset + sl.size), sl.shape);
-for (let k = 0; k < K; k++) {
-  for (const sl of layout.slices) if (names.has(IO.noise(k, sl.name))) feeds[IO.noise(k, sl.name)] = new ort.Tensor('float32', noise.subarray(k + sl.offset, k + sl.offset + sl.size), sl.shape);
-  if (names.has(IO.coef(k))) feeds[IO.coef(k)] = new ort.Tensor('float32', Float32Array.of(0.002), []);
-  if (names.has(IO.xk(k))) { feeds[IO.xk(k)] = x; feeds[IO.yk(k)] = y; }
-}
-if (names.has('x')) { feeds.x = x; feeds.y = y; }
-if (names.has('coefs')) feeds.coefs = new ort.Tensor('float32', new Float32Array(K).fill(0.002), [K]);
-for (let i = 0; i < 10; i++) await s.run(feeds);
+import { getArchitecture } from '../../src/model/architecture.ts';
+import { populationGraph } from '../../src/model/graphs.ts';
+import { oldPopulationGraph } from './oldgraph.ts';
+import { popData, popFeeds } from './popfeeds.ts';
+import { popGraph, type PopOptions } from './popgraph.ts';
+const [model = 'cnn-29k', ks = '10', threads = '0', variant = 'new', level = 'all'] = process.argv.slice(2);
+const arch = getArchitecture(model); const K = Number(ks);
+const bytes = variant === 'old' ? oldPopulationGraph(arch, K)
+  : variant === 'new' ? populationGraph(arch, K, { sharedBatch: true, nchwcBlock: 16 }) : popGraph(arch, K, JSON.parse(variant) as PopOptions);
+const s = await ort.InferenceSession.create(bytes, {
+  executionProviders: ['cpu'], graphOptimizationLevel: level as 'all', intraOpNumThreads: Number(threads), enableProfiling: true, profileFilePrefix: '/tmp/esgprof',
+});
+const feeds = popFeeds(s, arch, K, popData(arch, 50));
+const RUNS = 20, WARM = 5;
+for (let i = 0; i < RUNS; i++) await s.run(feeds);
 s.endProfiling(); await s.release();
 const file = '/tmp/' + readdirSync('/tmp').filter((f) => f.startsWith('esgprof')).sort().pop()!;
-const ev = JSON.parse(readFileSync(file, 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
+type Ev = { cat: string; name: string; dur: number; ts: number; args?: { op_name?: string } };
+const ev = JSON.parse(readFileSync(file, 'utf8')) as Ev[];
 unlinkSync(file);
-const by = new Map<string, number>(); let total = 0, runs = 0;
-for (const e of ev) {
-  if (e.cat === 'Session' && e.name === 'model_run') { total += e.dur; runs++; }
-  if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) by.set(e.args?.op_name ?? '?', (by.get(e.args?.op_name ?? '?') ?? 0) + e.dur);
+const runs = ev.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+const t0 = runs[WARM]!.ts;
+const steady = ev.filter((e) => e.ts >= t0);
+const n = RUNS - WARM;
+const total = runs.slice(WARM).reduce((a, e) => a + e.dur, 0);
+const byOp = new Map<string, number>(), byNode = new Map<string, number>();
+for (const e of steady) if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) {
+  byOp.set(e.args?.op_name ?? '?', (byOp.get(e.args?.op_name ?? '?') ?? 0) + e.dur);
+  byNode.set(`${e.name.replace('_kernel_time', '')} (${e.args?.op_name})`, (byNode.get(`${e.name.replace('_kernel_time', '')} (${e.args?.op_name})`) ?? 0) + e.dur);
 }
-console.log(`${model} K=${K}: model_run ${(total / runs / 1000).toFixed(2)} ms/run over ${runs} runs`);
-const byNode = new Map<string, number>();
-for (const e of ev) if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) byNode.set(e.name, (byNode.get(e.name) ?? 0) + e.dur);
-if (process.env.NODES) for (const [n, d] of [...byNode].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  node ${n.padEnd(40)} ${(d / runs / 1000).toFixed(3)} ms`);
-for (const [op, d] of [...by].sort((a, b) => b[1] - a[1])) console.log(`  ${op.padEnd(22)} ${(d / runs / 1000).toFixed(3)} ms  ${(100 * d / total).toFixed(1)}%`);
+console.log(`${model} K=${K} ${variant}: model_run ${(total / n / 1000).toFixed(2)} ms/run (${n} runs after ${WARM} warm-up)`);
+if (process.env.NODES) for (const [nm, d] of [...byNode].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.NODES))) console.log(`  ${nm.padEnd(44)} ${(d / n / 1000).toFixed(3)} ms`);
+for (const [op, d] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${op.padEnd(22)} ${(d / n / 1000).toFixed(3)} ms  ${(100 * d / total).toFixed(1)}%`);

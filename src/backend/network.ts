@@ -4,7 +4,7 @@ import type * as ort from 'onnxruntime-node';
 import { getArchitecture, numClasses, paramLayout, type Architecture, type ParamLayout } from '../model/architecture.ts';
 import { gradGraph, IO, logitsGraph, lossGraph, populationGraph } from '../model/graphs.ts';
 import type { Batch, Vec } from '../types.ts';
-import { createSession, f32, outputData, type Feeds, type SessionOptions } from './session.ts';
+import { createSession, f32, nchwcBlockSize, outputData, type Feeds, type SessionOptions } from './session.ts';
 
 /** One perturbed copy: parameters θ + coef · noise[offset .. offset + P). */
 export interface Perturbation {
@@ -121,34 +121,42 @@ export class Network {
 
   /**
    * Losses of K perturbed copies in one session run: copy k has parameters θ + coef_k · noise[offset_k ..)
-   * and is evaluated on batches[k] (pass the same batch K times for a shared mini-batch).
+   * and is evaluated on batches[k]. Pass the same Batch object K times for a shared mini-batch: the
+   * graph then runs the first layer once for all copies (see populationGraph).
    */
   async populationLosses(thetaP: Vec, noise: Float32Array, copies: readonly Perturbation[], batches: readonly Batch[]): Promise<Float32Array> {
     this.checkTheta(thetaP);
     const K = copies.length;
     if (batches.length !== K) throw new Error(`populationLosses: ${K} copies but ${batches.length} batches`);
+    if (K === 0) return new Float32Array(0);
+    const sharedBatch = batches.every((b) => b === batches[0]);
     const feeds: Feeds = {};
     this.paramFeeds(thetaP, 0, (n) => n, feeds);
-    const seen = new Map<Batch, [ort.Tensor, ort.Tensor]>();
     copies.forEach((c, k) => {
       if (c.offset < 0 || c.offset + this.size > noise.length) {
         throw new Error(`noise offset ${c.offset} + P ${this.size} exceeds the noise table (${noise.length})`);
       }
       this.paramFeeds(noise, c.offset, (n) => IO.noise(k, n), feeds);
       feeds[IO.coef(k)] = f32(Float32Array.of(c.coef), []);
-      const batch = batches[k]!;
-      let xy = seen.get(batch);
-      if (!xy) {
-        const tmp: Feeds = {};
-        this.batchFeeds(batch, 'x', 'y', tmp);
-        xy = [tmp.x!, tmp.y!];
-        seen.set(batch, xy);
-      }
-      feeds[IO.xk(k)] = xy[0];
-      feeds[IO.yk(k)] = xy[1];
     });
-    const out = await (await this.session(`population-${K}`, () => populationGraph(this.arch, K))).run(feeds);
-    return outputData(out, IO.losses);
+    if (sharedBatch) this.batchFeeds(batches[0]!, IO.x, IO.y, feeds);
+    else {
+      const seen = new Map<Batch, Feeds>();
+      batches.forEach((batch, k) => {
+        let xy = seen.get(batch);
+        if (!xy) {
+          xy = {};
+          this.batchFeeds(batch, 'x', 'y', xy);
+          seen.set(batch, xy);
+        }
+        feeds[IO.xk(k)] = xy.x!;
+        feeds[IO.yk(k)] = xy.y!;
+      });
+    }
+    const nchwcBlock = this.opts.nchwc === false ? 0 : await nchwcBlockSize();
+    const key = `population-${K}-${sharedBatch ? 'shared' : 'own'}`;
+    const session = await this.session(key, () => populationGraph(this.arch, K, { sharedBatch, nchwcBlock }));
+    return outputData(await session.run(feeds), IO.losses);
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,13 @@
 // Thin wrapper over onnxruntime-node: creating CPU sessions with esgrad's options and making
 // float32 tensors that are zero-copy views of existing arrays (θ, the noise table, a batch).
 import * as ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
 
 export interface SessionOptions {
   /** Intra-op threads of the session (0 lets ONNX Runtime use every core). */
   readonly threads?: number;
+  /** Population graphs may use ORT's NCHWc kernels when the CPU build has them (default true). */
+  readonly nchwc?: boolean;
 }
 
 export type Feeds = Record<string, ort.Tensor>;
@@ -29,4 +32,31 @@ export function outputData(out: ort.InferenceSession.OnnxValueMapType, name: str
   const t = out[name];
   if (!t) throw new Error(`session returned no output '${name}'`);
   return t.data as Float32Array;
+}
+
+let nchwcBlock: Promise<number> | undefined;
+
+/**
+ * The block size of ONNX Runtime's NCHWc CPU kernels on this machine (16 with AVX-512, 8 with AVX2),
+ * or 0 if this build has none: the channel count a com.microsoft.nchwc ReorderInput pads 4 up to.
+ */
+export function nchwcBlockSize(): Promise<number> {
+  nchwcBlock ??= (async () => {
+    const { onnx } = onnxProto;
+    const info = (name: string): onnxProto.onnx.IValueInfoProto => ({ name, type: { tensorType: { elemType: 1 } } });
+    const bytes = onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }, { domain: 'com.microsoft.nchwc', version: 1 }],
+      graph: { name: 'nchwc-probe', node: [{ opType: 'ReorderInput', domain: 'com.microsoft.nchwc', input: ['x'], output: ['y'] }], input: [info('x')], output: [info('y')] },
+    }).finish();
+    try {
+      const s = await createSession(bytes, { threads: 1 });
+      const y = (await s.run({ x: f32(new Float32Array(4), [1, 4, 1, 1]) })).y;
+      await s.release();
+      return y?.dims[1] ?? 0;
+    } catch {
+      return 0;
+    }
+  })();
+  return nchwcBlock;
 }
