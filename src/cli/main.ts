@@ -2,6 +2,7 @@
 // stderr and exit code 2, an unexpected failure as one line and exit code 1 (ESGRAD_DEBUG=1: stack).
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../types.ts';
+import { corrCommand } from './corr.ts';
 import { infoCommand } from './info.ts';
 import { trainCommand } from './train.ts';
 import { parseNumber } from './options.ts';
@@ -20,6 +21,7 @@ function program(): Command {
     .version('0.1.0')
     .showSuggestionAfterError(true)
     .addCommand(trainCommand())
+    .addCommand(corrCommand())
     .addCommand(infoCommand())
     .addCommand(bench);
   const strict = (cmd: Command): void => {

@@ -7,7 +7,10 @@ import type { Metrics } from '../types.ts';
 
 export interface Reporter {
   onIteration(m: Metrics): void;
+  /** The run finished: the summary. */
   onEnd?(summary: Metrics): void;
+  /** Always called last, also when the run failed: release terminals, timers, files. */
+  close?(): void;
 }
 
 /** Writes `obj` as pretty JSON atomically (temp file, then rename). */
@@ -51,6 +54,6 @@ export function progressReporter(total: number, label: string): Reporter {
       const extra = typeof m.corr === 'number' ? `ρ ${(100 * m.corr).toFixed(2)}% | ` : '';
       bar.update(Number(m.iter), { loss: fmt(m.loss, 4), acc, extra });
     },
-    onEnd: () => bar.stop(),
+    close: () => bar.stop(),
   };
 }

@@ -60,28 +60,28 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   if (config.batch > data.train.count) {
     throw new UsageError(`--batch ${config.batch} is larger than the training set (${formatCount(data.train.count)} images)`);
   }
-  const out = config.out ?? defaultRunDir(config);
-  mkdirSync(out, { recursive: true });
   const net = Network.byName(config.model, { threads: config.threads });
-  const describe: Metrics = {
-    algo: config.algo, model: config.model, params: net.size, dataset: data.label, seed: config.seed,
-  };
-  writeJsonAtomic(join(out, 'config.json'), { ...config, out, dataset: config.dataset, datasetLabel: data.label, params: net.size });
-  log(`${config.algo} on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}; results in ${out}`);
-  const reporters: Reporter[] = [fileReporter(out)];
-  if (!opts.quiet) reporters.push(progressReporter(config.iters, config.algo));
-  const { step, evaluator } = buildStep(config, net, data);
+  let built: ReturnType<typeof buildStep> | undefined;
+  const reporters: Reporter[] = [];
   try {
+    built = buildStep(config, net, data); // validates the algorithm's settings before anything is written
+    const out = config.out ?? defaultRunDir(config);
+    mkdirSync(out, { recursive: true });
+    writeJsonAtomic(join(out, 'config.json'), { ...config, out, datasetLabel: data.label, params: net.size });
+    log(`${config.algo} on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}; results in ${out}`);
+    reporters.push(fileReporter(out));
+    if (!opts.quiet) reporters.push(progressReporter(config.iters, config.algo));
     return await trainLoop({
       iters: config.iters,
       evalEvery: config.evalEvery,
-      step,
+      step: built.step,
       evaluateTest: (thetaP) => net.evaluate(thetaP, data.test.imagesNxHxW, data.test.labelsN),
       reporters,
-      describe,
+      describe: { algo: config.algo, model: config.model, params: net.size, dataset: data.label, seed: config.seed },
     });
   } finally {
-    await evaluator?.close();
+    for (const r of reporters) r.close?.();
+    await built?.evaluator?.close();
     await net.close();
   }
 }

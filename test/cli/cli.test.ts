@@ -68,6 +68,10 @@ describe('bad input is one line and exit code 2', () => {
     ['missing data directory', ['train', '--model', 'mlp', '--iters', '1', '--data-dir', '/nonexistent/mnist'], /\/nonexistent\/mnist/],
     ['bad config field', ['train', '--config', '/dev/null'], /--config \/dev\/null/],
     ['unknown command', ['fly'], /unknown command 'fly'/],
+    ['ES: σ ≤ 0', ['train', '--algo', 'es', '--model', 'mlp', '--sigma', '0'], /sigma.*0/],
+    ['ES: population < 2', ['train', '--algo', 'es', '--model', 'mlp', '--population', '1'], /population.*1/i],
+    ['ES: odd population with mirrored sampling', ['train', '--algo', 'es', '--model', 'mlp', '--population', '11', '--iters', '1'], /11.*even/],
+    ['ES: noise table smaller than P', ['train', '--algo', 'es', '--model', 'mlp', '--noise-table-size', '1000', '--iters', '1'], /noise table too small.*1000.*25450/],
   ];
   for (const [label, args, pattern] of cases) {
     it(label, () => {
@@ -80,6 +84,33 @@ describe('bad input is one line and exit code 2', () => {
       assert.doesNotMatch(r.stderr, /\n\s+at /);
     });
   }
+});
+
+describe('esgrad train --algo es and esgrad corr', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'esgrad-cli-es-'));
+
+  it('ES with --corr-every prints the mean gradient correlation', () => {
+    const r = esgrad('train', '--algo', 'es', '--model', 'mlp', '--population', '100', '--iters', '3', '--corr-every', '1',
+      '--noise-table-size', '100000', '--out', join(tmp, 'es'), '--quiet');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^es mlp: test accuracy .* mean gradient correlation \d+\.\d\d%/);
+    const summary = JSON.parse(readFileSync(join(tmp, 'es', 'summary.json'), 'utf8'));
+    assert.ok(summary.meanCorr > 0.01 && summary.meanCorr < 0.2, `ρ ${summary.meanCorr}`);
+  });
+
+  it('ES without mirrored sampling accepts an odd population', () => {
+    const r = esgrad('train', '--algo', 'es', '--model', 'mlp', '--population', '11', '--no-mirrored', '--iters', '1',
+      '--noise-table-size', '100000', '--out', join(tmp, 'plain'), '--quiet');
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  it('corr sgd-vs-sgd reports a mean correlation beside the paper\'s', () => {
+    const r = esgrad('corr', 'sgd-vs-sgd', '--model', 'mlp', '--iters', '20', '--out', join(tmp, 'svs'), '--quiet');
+    assert.equal(r.code, 0, r.stderr);
+    const m = /mean gradient correlation (\d+\.\d+)% over 20 iterations .*\(paper: 39\.04%\)/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.ok(Number(m[1]) > 5 && Number(m[1]) < 95, r.stdout);
+  });
 });
 
 describe('esgrad info', () => {
