@@ -5,8 +5,11 @@ import type { EsTask } from '../es/task.ts';
 import { batchIndices, gatherBatch, subsetIndices, type Split } from '../data/index.ts';
 
 export interface Evaluator {
-  /** Rewards (−mean cross-entropy, maximised) of the tasks at θ: rewardsN[i] belongs to tasks[i]. */
-  evaluate(thetaP: Vec, sigma: number, tasks: readonly EsTask[]): Promise<Float64Array>;
+  /**
+   * Rewards (−mean cross-entropy, maximised) of the tasks at θ: rewardsN[i] belongs to tasks[i].
+   * `onProgress` (optional) hears how many tasks are done, for progress displays.
+   */
+  evaluate(thetaP: Vec, sigma: number, tasks: readonly EsTask[], onProgress?: (done: number) => void): Promise<Float64Array>;
   close(): Promise<void>;
 }
 

@@ -16,7 +16,7 @@ export class LocalEvaluator implements Evaluator {
     private readonly copiesPerRun = DEFAULT_COPIES_PER_RUN,
   ) {}
 
-  async evaluate(thetaP: Vec, sigma: number, tasks: readonly EsTask[]): Promise<Float64Array> {
+  async evaluate(thetaP: Vec, sigma: number, tasks: readonly EsTask[], onProgress?: (done: number) => void): Promise<Float64Array> {
     const rewardsN = new Float64Array(tasks.length);
     const batches = taskBatches(this.data, tasks);
     for (let start = 0; start < tasks.length; start += this.copiesPerRun) {
@@ -27,6 +27,7 @@ export class LocalEvaluator implements Evaluator {
       const copies = chunk.map((t) => ({ offset: t.noiseOffset, coef: t.sign * sigma }));
       const losses = await this.net.populationLosses(thetaP, this.noiseTable, copies, batches.slice(start, start + chunk.length));
       losses.forEach((l, k) => (rewardsN[start + k] = -l));
+      onProgress?.(start + chunk.length);
     }
     return rewardsN;
   }

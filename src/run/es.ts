@@ -15,6 +15,8 @@ export interface EsStepOptions {
   readonly data: TaskData;
   /** Compute ρ_t every k iterations (0: never). Needs the shared mini-batch of the generation. */
   readonly corrEvery: number;
+  /** Hears the offspring evaluated so far in the current iteration (progress displays). */
+  readonly onOffspring?: (done: number, total: number) => void;
 }
 
 /** A Step closure over the ES state. Metric `loss` is the mean loss of the generation's offspring. */
@@ -22,7 +24,8 @@ export function esStep(o: EsStepOptions, initial: EsState): Step {
   let state = initial;
   return async (t) => {
     const tasks = ask(state);
-    const rewardsN = await o.evaluator.evaluate(state.thetaP, state.config.sigma, tasks);
+    const onProgress = o.onOffspring && ((done: number) => o.onOffspring!(done, tasks.length));
+    const rewardsN = await o.evaluator.evaluate(state.thetaP, state.config.sigma, tasks, onProgress);
     const told = tell(state, tasks, rewardsN, o.noiseTable);
     const { generation: _g, ...es } = told.metrics;
     const metrics: Metrics = { loss: -es.rewardMean, ...es };

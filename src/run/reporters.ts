@@ -9,6 +9,8 @@ export interface Reporter {
   onIteration(m: Metrics): void;
   /** The run finished: the summary. */
   onEnd?(summary: Metrics): void;
+  /** Progress inside a long iteration, e.g. offspring evaluated so far. */
+  onPartial?(done: number, total: number, what: string): void;
   /** Always called last, also when the run failed: release terminals, timers, files. */
   close?(): void;
 }
@@ -53,6 +55,9 @@ export function progressReporter(total: number, label: string): Reporter {
       if (typeof m.testAccuracy === 'number') acc = `${(100 * m.testAccuracy).toFixed(2)}%`;
       const extra = typeof m.corr === 'number' ? `ρ ${(100 * m.corr).toFixed(2)}% | ` : '';
       bar.update(Number(m.iter), { loss: fmt(m.loss, 4), acc, extra });
+    },
+    onPartial(done, total, what) {
+      bar.update({ extra: done < total ? `${what} ${done}/${total} | ` : '' });
     },
     close: () => bar.stop(),
   };

@@ -37,7 +37,7 @@ function optimizerConfig(config: TrainConfig): OptimizerConfig {
 }
 
 /** The algorithm's Step and the resources it holds (closed after the run). */
-function buildStep(config: TrainConfig, net: Network, data: Dataset): { step: Step; evaluator?: Evaluator } {
+function buildStep(config: TrainConfig, net: Network, data: Dataset, reporters: readonly Reporter[]): { step: Step; evaluator?: Evaluator } {
   const thetaP = initParams(net.layout, config.seed);
   if (config.algo === 'sgd') {
     const opt = createOptimizer(optimizerConfig(config), config.l2);
@@ -50,7 +50,8 @@ function buildStep(config: TrainConfig, net: Network, data: Dataset): { step: St
   const noiseTable = createNoiseTable(config.seed, config.noiseTableSize);
   const taskData = { train: data.train, seed: config.seed, batchSize: config.batch, subsetSize: DEFAULT_SUBSET_SIZE };
   const evaluator = new LocalEvaluator(net, noiseTable, taskData);
-  return { step: esStep({ net, evaluator, noiseTable, data: taskData, corrEvery: config.corrEvery }, esState), evaluator };
+  const onOffspring = (done: number, total: number): void => reporters.forEach((r) => r.onPartial?.(done, total, 'offspring'));
+  return { step: esStep({ net, evaluator, noiseTable, data: taskData, corrEvery: config.corrEvery, onOffspring }, esState), evaluator };
 }
 
 /** Trains as configured; returns the summary (also written to <out>/summary.json). */
@@ -64,7 +65,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   let built: ReturnType<typeof buildStep> | undefined;
   const reporters: Reporter[] = [];
   try {
-    built = buildStep(config, net, data); // validates the algorithm's settings before anything is written
+    built = buildStep(config, net, data, reporters); // validates the algorithm's settings before anything is written
     const out = config.out ?? defaultRunDir(config);
     mkdirSync(out, { recursive: true });
     writeJsonAtomic(join(out, 'config.json'), { ...config, out, datasetLabel: data.label, params: net.size });
