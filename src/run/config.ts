@@ -20,7 +20,9 @@ export const trainConfigSchema = z
     l2: z.number().min(0).default(0), // L2 weight decay coefficient (section 4.3 uses 0.0002)
     evalEvery: positiveInt.default(100), // test-set accuracy every k iterations (and at the end)
     seed: z.number().int().min(0).default(0), // one seed drives init, mini-batches and noise
-    threads: z.number().int().min(0).default(0), // ONNX Runtime intra-op threads (0 = all cores)
+    threads: z.number().int().min(0).default(0), // ONNX Runtime intra-op threads of the master (0 = all cores)
+    evaluator: z.enum(['threads', 'local']).default('threads'), // ES offspring on a worker_threads pool, or in-process
+    workers: z.number().int().min(0).default(0), // worker threads of the threads evaluator (0 = all cores)
     // ES only
     population: positiveInt.default(10_000), // N evaluations per iteration (mirrored pairs count 2)
     sigma: z.number().positive().default(0.002), // perturbation std (the paper: 0.002)

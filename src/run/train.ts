@@ -9,6 +9,7 @@ import { createOptimizer, DEFAULT_OPTIMIZER, type OptimizerConfig } from '../opt
 import { init } from '../es/index.ts';
 import type { Evaluator } from '../evaluate/evaluator.ts';
 import { LocalEvaluator } from '../evaluate/local.ts';
+import { sharedSplit, ThreadsEvaluator } from '../evaluate/threads.ts';
 import { createNoiseTable } from '../rng/noise-table.ts';
 import { esStep } from './es.ts';
 import { UsageError, type Metrics } from '../types.ts';
@@ -47,9 +48,14 @@ function buildStep(config: TrainConfig, net: Network, data: Dataset, reporters: 
     populationSize: config.population, sigma: config.sigma, mirrored: config.mirrored, fitnessShaping: config.fitness,
     noiseTableSize: config.noiseTableSize, seed: config.seed, optimizer: optimizerConfig(config), l2: config.l2,
   }, thetaP);
-  const noiseTable = createNoiseTable(config.seed, config.noiseTableSize);
-  const taskData = { train: data.train, seed: config.seed, batchSize: config.batch, subsetSize: DEFAULT_SUBSET_SIZE };
-  const evaluator = new LocalEvaluator(net, noiseTable, taskData);
+  const threads = config.evaluator === 'threads';
+  // Worker threads share one table through a SharedArrayBuffer; ONNX Runtime in this thread needs a plain one.
+  const noiseTable = createNoiseTable(config.seed, config.noiseTableSize, threads ? new SharedArrayBuffer(4 * config.noiseTableSize) : undefined);
+  const train = threads ? sharedSplit(data.train) : data.train;
+  const taskData = { train, seed: config.seed, batchSize: config.batch, subsetSize: DEFAULT_SUBSET_SIZE };
+  const evaluator = threads
+    ? new ThreadsEvaluator(config.model, net.size, noiseTable, taskData, config.workers > 0 ? { workers: config.workers } : {})
+    : new LocalEvaluator(net, noiseTable, taskData);
   const onOffspring = (done: number, total: number): void => reporters.forEach((r) => r.onPartial?.(done, total, 'offspring'));
   return { step: esStep({ net, evaluator, noiseTable, data: taskData, corrEvery: config.corrEvery, onOffspring }, esState), evaluator };
 }
