@@ -26,7 +26,7 @@ function readConfigFile(path: string): Record<string, unknown> {
 export function trainCommand(): Command {
   return new Command('train')
     .description('train a network with SGD (backprop) or the OpenAI Evolution Strategy')
-    .option('--algo <name>', 'sgd | es (default sgd)')
+    .option('--algo <name>', 'sgd | es | proxy (default sgd)')
     .option('--model <name>', 'cnn-3m | cnn-29k | mlp (default cnn-3m)')
     .option('--dataset <name>', 'mnist | fashion-mnist (default mnist)')
     .option('--iters <n>', 'iterations (default 2000)', parseNumber)
@@ -44,6 +44,7 @@ export function trainCommand(): Command {
     .option('--no-mirrored', 'ES: plain instead of antithetic sampling')
     .option('--fitness <name>', 'ES: raw | centered-ranks (default raw)')
     .option('--noise-table-size <n>', 'ES: floats in the shared noise table (default 33554432 = 128 MiB)', parseNumber)
+    .option('--target-corr <x>', 'proxy: correlation of the noisy gradient with the true one (default 0.039)', parseNumber)
     .option('--corr-every <n>', 'log the gradient correlation every n iterations: ES vs backprop, or SGD vs another mini-batch (default 0: never)', parseNumber)
     .option('--out <dir>', 'run directory (default runs/<algo>-<model>-s<seed>-<time>)')
     .option('--data-dir <dir>', 'directory with the IDX files (else $ESGRAD_DATA_DIR, else the download cache)')

@@ -10,7 +10,7 @@ const positiveInt = z.number().int().positive();
 
 export const trainConfigSchema = z
   .object({
-    algo: z.enum(['sgd', 'es']).default('sgd'), // what computes the step: backprop (SGD) or the OpenAI-ES estimate
+    algo: z.enum(['sgd', 'es', 'proxy']).default('sgd'), // backprop (SGD), the OpenAI-ES estimate, or the ES proxy (SGD + noise)
     model: z.string().refine((m) => listArchitectures().includes(m), { message: `allowed: ${listArchitectures().join(', ')}` }).default('cnn-3m'),
     dataset: z.string().refine((d) => listDatasets().includes(d), { message: `allowed: ${listDatasets().join(', ')}` }).default('mnist'),
     iters: positiveInt.default(2000), // the paper's runs: 2,000 iterations
@@ -29,6 +29,7 @@ export const trainConfigSchema = z
     mirrored: z.boolean().default(true), // antithetic pairs, as in OpenAI's starter
     fitness: z.enum(['raw', 'centered-ranks']).default('raw'), // the paper uses raw rewards on MNIST
     noiseTableSize: positiveInt.default(DEFAULT_NOISE_TABLE_SIZE), // floats in the shared noise table (128 MiB)
+    targetCorr: z.number().gt(0).max(1).default(0.039), // proxy: correlation of its gradient with the true one (paper: ES's 3.9%)
     corrEvery: z.number().int().min(0).default(0), // ρ(g_ES, g_True) every k iterations (0: never)
     out: z.string().optional(), // run directory (default runs/<algo>-<model>-s<seed>-<time>)
     dataDir: z.string().optional(), // else ESGRAD_DATA_DIR, else the download cache

@@ -16,6 +16,7 @@ import { UsageError, type Metrics } from '../types.ts';
 import type { TrainConfig } from './config.ts';
 import { trainLoop, type Step } from './loop.ts';
 import { fileReporter, progressReporter, writeJsonAtomic, type Reporter } from './reporters.ts';
+import { proxyStep } from './proxy.ts';
 import { sgdStep } from './sgd.ts';
 
 export interface TrainOptions {
@@ -40,9 +41,11 @@ function optimizerConfig(config: TrainConfig): OptimizerConfig {
 /** The algorithm's Step and the resources it holds (closed after the run). */
 function buildStep(config: TrainConfig, net: Network, data: Dataset, reporters: readonly Reporter[]): { step: Step; evaluator?: Evaluator } {
   const thetaP = initParams(net.layout, config.seed);
-  if (config.algo === 'sgd') {
+  if (config.algo !== 'es') {
     const opt = createOptimizer(optimizerConfig(config), config.l2);
-    return { step: sgdStep(net, data.train, opt, config.seed, config.batch, config.corrEvery, { thetaP, optState: opt.init(thetaP) }) };
+    const start = { thetaP, optState: opt.init(thetaP) };
+    if (config.algo === 'proxy') return { step: proxyStep(net, data.train, opt, config.seed, config.batch, config.targetCorr, start) };
+    return { step: sgdStep(net, data.train, opt, config.seed, config.batch, config.corrEvery, start) };
   }
   const esState = init({
     populationSize: config.population, sigma: config.sigma, mirrored: config.mirrored, fitnessShaping: config.fitness,
