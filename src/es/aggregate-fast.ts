@@ -1,0 +1,153 @@
+// Fast exact aggregation of the ES gradient, sum_i w_i * table[o_i, o_i + P), and of the limited-
+// perturbation (bucket) variant; picks FFT correlation or a cache-blocked direct sum, multi-threaded.
+//
+// Methods (measured numbers: bench/aggregate.ts on the 2-core development machine, see METHOD_NOTES):
+// - 'fft': g = cross-correlation of the table T with the spike train S (S[o_i] += w_i):
+//   g[j] = sum_m S[m] T[m+j]. With Lf = next power of two >= table length, circular correlation of
+//   length Lf has no wrap-around for j < P because every o_i + P <= table length. The spectrum of T
+//   is computed once per table (cached, keyed by the table object); per aggregation only the sparse
+//   spike transform, one forward and one inverse four-step FFT in float64 (aggregate-spectral.ts).
+//   Cost ~Lf log Lf, independent of N and nearly of P; exact to float32 rounding of the result.
+// - 'blocked': the direct sum with output blocks in L1 and 8 offspring per pass, float64 accumulators
+//   (aggregate-blocked.ts). Cost N*P. Buckets (limited perturbation) always use it.
+// - 'direct': aggregateDirect (aggregate.ts), the reference, single-threaded float32.
+// 'auto' estimates both costs (setup of an uncached spectrum included) and takes the cheaper.
+
+import { freemem, totalmem } from 'node:os';
+import type { Vec } from '../types.ts';
+import { aggregateDirect } from './aggregate.ts';
+import { makeSpikes, spectralLayout, type SpectralLayout } from './aggregate-spectral.ts';
+import { defaultThreads, forgetSharedTable, runTask, sharedTable } from './aggregate-pool.ts';
+import type { SpectralTask } from './aggregate-tasks.ts';
+
+export { aggregateBuckets, aggregateBucketsDirect, type BucketOptions } from './aggregate-buckets.ts';
+
+export type AggregateMethod = 'fft' | 'blocked' | 'direct';
+
+export interface AggregateOptions {
+  /** 'auto' (default) picks by estimated cost. */
+  readonly method?: 'auto' | AggregateMethod;
+  /** Threads including the calling one (default: every core). */
+  readonly threads?: number;
+  /** Write the result here (length P) instead of a new array. */
+  readonly outP?: Vec;
+}
+
+/**
+ * Cost model constants (seconds), fitted to the development machine (2 cores, Node 20):
+ * blocked: N*P / (BLOCKED_RATE * threads); fft: Lf * FFT_NS_PER_POINT + K * M1 * SPIKE_NS, split
+ * over threads; setup of a new table spectrum Lf * SETUP_NS_PER_POINT over threads.
+ */
+export const COSTS = { BLOCKED_RATE: 1.4e9, FFT_NS_PER_POINT: 36, SPIKE_NS: 4, SETUP_NS_PER_POINT: 84 };
+
+interface SpectralPlan {
+  readonly layout: SpectralLayout;
+  readonly coef: SharedArrayBuffer;
+  readonly re: SharedArrayBuffer;
+  readonly im: SharedArrayBuffer;
+  readonly setupSeconds: number;
+}
+
+const plans = new WeakMap<Float32Array, SpectralPlan>();
+
+/** Bytes the FFT method keeps per table (coefficients 4 doubles and scratch 2 doubles per complex point). */
+export const fftBytes = (tableLength: number): number => 48 * (spectralLayout(tableLength).M);
+
+/** Builds (once per table) and returns its spectral plan; the setup time is recorded in the plan. */
+export function spectralPlan(table: Float32Array, threads = defaultThreads()): SpectralPlan {
+  const cached = plans.get(table);
+  if (cached) return cached;
+  const t0 = performance.now();
+  const layout = spectralLayout(table.length);
+  const shared = sharedTable(table);
+  const base = {
+    layout, coef: new SharedArrayBuffer(32 * layout.M), re: new SharedArrayBuffer(8 * layout.M), im: new SharedArrayBuffer(8 * layout.M),
+  };
+  const task = (phase: SpectralTask['phase']): SpectralTask => ({ kind: 'spectral', phase, ...base, table: { sab: shared.buffer as SharedArrayBuffer, length: table.length } });
+  runTask(task(0), threads);
+  runTask(task(1), threads);
+  runTask(task(2), threads);
+  const plan = { ...base, setupSeconds: (performance.now() - t0) / 1e3 };
+  plans.set(table, plan);
+  return plan;
+}
+
+/** Forgets the cached spectrum and shared copy of `table` (or nothing if it has none). */
+export function releaseAggregateCache(table: Float32Array): void {
+  plans.delete(table);
+  forgetSharedTable(table);
+}
+
+/** Throws a RangeError unless every offset is an integer in [0, L - P] and lengths agree. */
+function validate(what: string, L: number, offsetsN: ArrayLike<number>, weightsN: ArrayLike<number>, P: number, outP?: Vec): void {
+  if (!Number.isInteger(P) || P < 1 || P > L) throw new RangeError(`${what}: P = ${P} outside [1, ${L}] (table ${L})`);
+  if (weightsN.length !== offsetsN.length) throw new RangeError(`${what}: ${offsetsN.length} offsets but ${weightsN.length} weights`);
+  if (outP !== undefined && outP.length !== P) throw new RangeError(`${what}: outP has length ${outP.length}, P = ${P}`);
+  for (let i = 0; i < offsetsN.length; i++) {
+    const o = offsetsN[i]!;
+    if (!Number.isInteger(o) || o < 0 || o + P > L) throw new RangeError(`${what}: offset ${o} outside [0, ${L - P}] (table ${L}, P ${P})`);
+  }
+}
+
+/** Estimated seconds of each method for K distinct offsets (the spectrum's setup counted when not cached). */
+export function estimateAggregateSeconds(table: Float32Array, K: number, P: number, threads = defaultThreads()): Record<'fft' | 'blocked', number> {
+  const l = spectralLayout(table.length);
+  const fft = (l.Lf * COSTS.FFT_NS_PER_POINT + K * l.M1 * COSTS.SPIKE_NS) * 1e-9 / threads;
+  const setup = plans.has(table) ? 0 : (l.Lf * COSTS.SETUP_NS_PER_POINT * 1e-9) / threads;
+  const fits = plans.has(table) || fftBytes(table.length) < Math.min(totalmem() / 4, freemem() / 2);
+  return { fft: fits ? fft + setup : Infinity, blocked: (K * P) / (COSTS.BLOCKED_RATE * threads) };
+}
+
+/** The method `aggregate` uses for K distinct offsets (K <= N; mirrored pairs share one offset). */
+export function chooseAggregateMethod(table: Float32Array, K: number, P: number, threads = defaultThreads()): 'fft' | 'blocked' {
+  const e = estimateAggregateSeconds(table, K, P, threads);
+  return e.fft < e.blocked ? 'fft' : 'blocked';
+}
+
+/** Distinct offsets and their summed float32-rounded weights (zero weights dropped). */
+function mergeOffsets(offsetsN: ArrayLike<number>, weightsN: ArrayLike<number>): { off: Int32Array; w: Float64Array } {
+  const sum = new Map<number, number>();
+  for (let i = 0; i < offsetsN.length; i++) {
+    const w = Math.fround(weightsN[i]!);
+    if (w !== 0) sum.set(offsetsN[i]!, (sum.get(offsetsN[i]!) ?? 0) + w);
+  }
+  const off = Int32Array.from(sum.keys()).sort();
+  return { off, w: Float64Array.from(off, (o) => sum.get(o)!) };
+}
+
+function sharedCopy<T extends Int32Array | Float64Array>(a: T): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(Math.max(8, a.byteLength));
+  new (a.constructor as { new(b: SharedArrayBuffer): T })(sab).set(a);
+  return sab;
+}
+
+/**
+ * sum_i weightsN[i] * table[offsetsN[i] + j] for j < P as float32, equal to aggregateDirect up to
+ * float32 rounding (each weight is rounded to float32 first, as there; the sum itself is formed in
+ * float64, so the result is usually closer to the exact sum than aggregateDirect's).
+ */
+export function aggregate(table: Float32Array, offsetsN: ArrayLike<number>, weightsN: ArrayLike<number>, P: number, opts: AggregateOptions = {}): Vec {
+  validate('aggregate', table.length, offsetsN, weightsN, P, opts.outP);
+  const threads = Math.max(1, opts.threads ?? defaultThreads());
+  if (opts.method === 'direct') return aggregateDirect(table, offsetsN, weightsN, P, opts.outP);
+  const { off, w } = mergeOffsets(offsetsN, weightsN);
+  const method = opts.method === undefined || opts.method === 'auto' ? chooseAggregateMethod(table, off.length, P, threads) : opts.method;
+  const outS = new Float32Array(new SharedArrayBuffer(4 * P));
+  if (off.length > 0 && method === 'fft') {
+    const plan = spectralPlan(table, threads);
+    const sp = makeSpikes(off, w);
+    const spikes = { n: sharedCopy(sp.n.subarray(0, sp.count)), zr: sharedCopy(sp.zr.subarray(0, sp.count)), zi: sharedCopy(sp.zi.subarray(0, sp.count)), count: sp.count };
+    const { layout, coef, re, im } = plan;
+    runTask({ kind: 'spectral', phase: 3, layout, coef, re, im, spikes }, threads);
+    runTask({ kind: 'spectral', phase: 4, layout, coef, re, im, out: { sab: outS.buffer as SharedArrayBuffer, length: P } }, threads);
+  } else if (off.length > 0) {
+    const shared = sharedTable(table);
+    runTask({
+      kind: 'blocked', table: { sab: shared.buffer as SharedArrayBuffer, length: table.length },
+      off: sharedCopy(off), w: sharedCopy(w), n: off.length, out: { sab: outS.buffer as SharedArrayBuffer, length: P },
+    }, threads);
+  }
+  const out = opts.outP ?? new Float32Array(P);
+  out.set(outS);
+  return out;
+}

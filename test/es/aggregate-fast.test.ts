@@ -1,0 +1,170 @@
+// Tests of the fast aggregation (FFT correlation and blocked sum, and the bucket variant) against the
+// float32 references and a float64 naive sum, at random sizes, on 1 and 2 threads, with edge cases.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { aggregate, aggregateBuckets, aggregateBucketsDirect, chooseAggregateMethod } from '../../src/es/aggregate-fast.ts';
+import { aggregateDirect } from '../../src/es/aggregate.ts';
+import { poolWorkers } from '../../src/es/aggregate-pool.ts';
+import { aggregateColumnUnit, aggregateRowUnit, columnUnits, makeSpikes, rowUnits, setupCoefUnit, setupColumnUnit, setupRowUnit, SpectralScratch, spectralLayout } from '../../src/es/aggregate-spectral.ts';
+import { createNoiseTable } from '../../src/rng/noise-table.ts';
+import { createRng, nextFloat, nextInt, type Rng } from '../../src/rng/prng.ts';
+
+const U32 = 2 ** -24; // unit roundoff of float32 (half an ulp, relative)
+
+/** exact_j = sum_i fround(w_i) T[o_i + j] in float64, and A_j = sum_i |fround(w_i) T[o_i + j]|. */
+function exact64(table: Float32Array, offs: readonly number[], ws: readonly number[], P: number): { sum: Float64Array; abs: Float64Array } {
+  const sum = new Float64Array(P), abs = new Float64Array(P);
+  offs.forEach((o, i) => {
+    const w = Math.fround(ws[i]!);
+    for (let j = 0; j < P; j++) { const t = w * table[o + j]!; sum[j] = sum[j]! + t; abs[j] = abs[j]! + Math.abs(t); }
+  });
+  return { sum, abs };
+}
+
+/**
+ * The stated bound: a fast result is the exact sum rounded once to float32, up to float64 error:
+ * |fast_j - exact_j| <= 2^-24 |exact_j| + 2^-36 A_j. The reference aggregateDirect (float32
+ * accumulation of N terms) is only within N 2^-24 A_j, so fast vs direct must be within the sum.
+ */
+function checkAgainst(got: Float32Array, table: Float32Array, offs: readonly number[], ws: readonly number[], P: number, what: string): void {
+  const { sum, abs } = exact64(table, offs, ws, P);
+  const direct = aggregateDirect(table, offs, ws, P);
+  let worst = 0, worstDirect = 0, errFast = 0, errDirect = 0;
+  for (let j = 0; j < P; j++) {
+    const e = Math.abs(got[j]! - sum[j]!);
+    worst = Math.max(worst, e / (U32 * Math.abs(sum[j]!) + 2 ** -36 * abs[j]! + Number.MIN_VALUE));
+    const ed = Math.abs(got[j]! - direct[j]!);
+    worstDirect = Math.max(worstDirect, ed / (U32 * Math.abs(sum[j]!) + (2 ** -36 + offs.length * U32) * abs[j]! + Number.MIN_VALUE));
+    errFast += e * e;
+    errDirect += (direct[j]! - sum[j]!) ** 2;
+  }
+  assert.ok(worst <= 1, `${what}: error vs float64 sum is ${worst.toFixed(3)} x the bound`);
+  assert.ok(worstDirect <= 1, `${what}: difference vs aggregateDirect is ${worstDirect.toFixed(3)} x the bound`);
+  // rounding once is never worse overall than rounding at every one of N steps (+ slack for N = 1)
+  assert.ok(errFast <= errDirect * 1.01 + 1e-30, `${what}: rms error ${Math.sqrt(errFast)} above aggregateDirect's ${Math.sqrt(errDirect)}`);
+}
+
+function randomCase(rng: Rng, L: number, P: number, n: number): { offs: number[]; ws: number[] } {
+  const offs = Array.from({ length: n }, () => nextInt(rng, L - P + 1));
+  const ws = offs.map(() => (nextFloat(rng) * 2 - 1) * 10 ** (nextInt(rng, 5) - 2));
+  return { offs, ws };
+}
+
+test('FFT units: random table sizes and row/column shapes agree with the float64 sum', () => {
+  const rng = createRng(11);
+  for (let c = 0; c < 8; c++) {
+    const L = 64 + nextInt(rng, 6000), P = 1 + nextInt(rng, Math.min(L, 1500)), n = 1 + nextInt(rng, 40);
+    const table = createNoiseTable(c, L);
+    const layout = spectralLayout(L, 1 + nextInt(rng, 8));
+    const b = { layout, coef: new Float64Array(4 * layout.M), re: new Float64Array(layout.M), im: new Float64Array(layout.M) };
+    const sc = new SpectralScratch(layout);
+    for (let u = 0; u < columnUnits(layout); u++) setupColumnUnit(b, sc, table, u);
+    for (let u = 0; u < rowUnits(layout); u++) setupRowUnit(b, sc, u);
+    for (let u = 0; u < rowUnits(layout); u++) setupCoefUnit(b, sc, u);
+    const { offs, ws } = randomCase(rng, L, P, n);
+    offs[0] = L - P; // the last offset
+    const sp = makeSpikes(offs, ws.map((w) => Math.fround(w)));
+    for (let u = 0; u < rowUnits(layout); u++) aggregateRowUnit(b, sc, sp, u);
+    const out = new Float32Array(P);
+    for (let u = 0; u < columnUnits(layout); u++) aggregateColumnUnit(b, sc, u, out);
+    checkAgainst(out, table, offs, ws, P, `L ${L} P ${P} n ${n} M1 ${layout.M1} M2 ${layout.M2}`);
+  }
+});
+
+const tableA = createNoiseTable(7, 300_001); // not a power of two: FFT length 2^19, 8 rows of 2^14
+
+for (const method of ['fft', 'blocked'] as const) {
+  test(`aggregate(${method}) at random sizes, 1 and 2 threads: within float32 rounding, threads bit-identical`, () => {
+    const rng = createRng(method === 'fft' ? 21 : 22);
+    for (let c = 0; c < 3; c++) {
+      const P = 1 + nextInt(rng, 9000), n = 1 + nextInt(rng, 300);
+      const { offs, ws } = randomCase(rng, tableA.length, P, n);
+      const one = aggregate(tableA, offs, ws, P, { method, threads: 1 });
+      checkAgainst(one, tableA, offs, ws, P, `${method} P ${P} n ${n}`);
+      const two = aggregate(tableA, offs, ws, P, { method, threads: 2 });
+      assert.deepEqual(two, one, `${method}: 2 threads differ from 1`);
+    }
+    assert.ok(poolWorkers() >= 1, 'no worker thread was started');
+  });
+
+  test(`aggregate(${method}) edge cases: one offset, repeats, cancelling pair, offsets 0 and L-P, P = L, none`, () => {
+    const t = createNoiseTable(3, 5000);
+    const L = t.length;
+    const one = aggregate(t, [L - 700], [0.5], 700, { method });
+    for (let j = 0; j < 700; j++) assert.equal(one[j], Math.fround(0.5 * t[L - 700 + j]!));
+    const rep = aggregate(t, [17, 17, 17, 0, L - 300], [1, 2, -0.25, 3, 1e-3], 300, { method });
+    checkAgainst(rep, t, [17, 17, 17, 0, L - 300], [1, 2, -0.25, 3, 1e-3], 300, `${method} repeats`);
+    const cancel = aggregate(t, [33, 33], [0.7, -0.7], 100, { method });
+    for (let j = 0; j < 100; j++) assert.ok(Math.abs(cancel[j]!) <= 2 ** -36, `cancelling pair leaves ${cancel[j]}`);
+    const full = aggregate(t, [0], [2], L, { method });
+    for (let j = 0; j < L; j++) assert.equal(full[j], 2 * t[j]!);
+    assert.deepEqual(aggregate(t, [], [], 10, { method }), new Float32Array(10));
+    const outP = new Float32Array(50).fill(9);
+    assert.equal(aggregate(t, [4], [1], 50, { method, outP }), outP);
+    assert.equal(outP[0], t[4]);
+  });
+}
+
+test('aggregate rejects bad offsets, lengths and outP', () => {
+  const t = createNoiseTable(1, 1000);
+  assert.throws(() => aggregate(t, [901], [1], 100), RangeError);
+  assert.throws(() => aggregate(t, [-1], [1], 100), RangeError);
+  assert.throws(() => aggregate(t, [1.5], [1], 100), RangeError);
+  assert.throws(() => aggregate(t, [1, 2], [1], 100), RangeError);
+  assert.throws(() => aggregate(t, [1], [1], 100, { outP: new Float32Array(99) }), RangeError);
+  assert.throws(() => aggregate(t, [0], [1], 1001), RangeError);
+});
+
+test('aggregateBuckets vs aggregateBucketsDirect and the float64 sum, random buckets, 1 and 2 threads', () => {
+  const rng = createRng(5);
+  const t = tableA;
+  for (let c = 0; c < 3; c++) {
+    // buckets: consecutive slices of random sizes (<= 700), with a gap now and then
+    const starts: number[] = [], sizes: number[] = [];
+    let p = 0;
+    while (p < 6000) {
+      const s = 1 + nextInt(rng, 700);
+      starts.push(p); sizes.push(s);
+      p += s + (nextInt(rng, 4) === 0 ? nextInt(rng, 50) : 0);
+    }
+    const P = p + 3, B = starts.length, n = 50 + nextInt(rng, 400);
+    const bucketsN = Array.from({ length: n }, () => nextInt(rng, B));
+    const offs = bucketsN.map((b) => nextInt(rng, t.length - sizes[b]! + 1));
+    const ws = offs.map(() => nextFloat(rng) * 2 - 1);
+    if (c === 0) { offs[1] = offs[0]!; bucketsN[1] = bucketsN[0]!; } // a repeated offset within a bucket
+    const ref = aggregateBucketsDirect(t, offs, ws, bucketsN, starts, sizes, P);
+    const got = aggregateBuckets(t, offs, ws, bucketsN, starts, sizes, P, { threads: 1 });
+    assert.deepEqual(aggregateBuckets(t, offs, ws, bucketsN, starts, sizes, P, { threads: 2 }), got);
+    // per bucket, the same bound as for the full sum over that bucket's offspring
+    const exact = new Float64Array(P), abs = new Float64Array(P), count = new Float64Array(P);
+    bucketsN.forEach((b, i) => {
+      const w = Math.fround(ws[i]!);
+      for (let j = 0; j < sizes[b]!; j++) {
+        const v = w * t[offs[i]! + j]!;
+        exact[starts[b]! + j] = exact[starts[b]! + j]! + v; abs[starts[b]! + j] = abs[starts[b]! + j]! + Math.abs(v); count[starts[b]! + j]!++;
+      }
+    });
+    for (let j = 0; j < P; j++) {
+      assert.ok(Math.abs(got[j]! - exact[j]!) <= U32 * Math.abs(exact[j]!) + 2 ** -36 * abs[j]!, `param ${j}: ${got[j]} vs ${exact[j]}`);
+      assert.ok(Math.abs(ref[j]! - exact[j]!) <= count[j]! * U32 * abs[j]!, `reference at ${j}`);
+      if (count[j] === 0) assert.equal(got[j], 0);
+    }
+  }
+});
+
+test('aggregateBuckets rejects overlapping buckets, bad bucket indices and windows past the table', () => {
+  const t = createNoiseTable(1, 1000);
+  assert.throws(() => aggregateBuckets(t, [0], [1], [0], [0, 5], [10, 10], 20), RangeError);
+  assert.throws(() => aggregateBuckets(t, [0], [1], [2], [0, 10], [10, 10], 20), RangeError);
+  assert.throws(() => aggregateBuckets(t, [995], [1], [0], [0], [10], 20), RangeError);
+  assert.throws(() => aggregateBuckets(t, [0], [1], [0], [15], [10], 20), RangeError);
+});
+
+test('method choice: FFT for 10k x cnn-3m on a 2^25 table, blocked for cnn-29k and tiny cases', () => {
+  const big = new Float32Array(2 ** 25); // zero pages: allocated lazily, never written
+  assert.equal(chooseAggregateMethod(big, 5000, 3_274_634, 2), 'fft');
+  assert.equal(chooseAggregateMethod(big, 10_000, 3_274_634, 2), 'fft');
+  assert.equal(chooseAggregateMethod(big, 10_000, 28_938, 2), 'blocked');
+  assert.equal(chooseAggregateMethod(big, 10, 3_274_634, 2), 'blocked');
+});
