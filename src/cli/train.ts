@@ -44,6 +44,10 @@ export function trainCommand(): Command {
     .option('--no-mirrored', 'ES: plain instead of antithetic sampling')
     .option('--fitness <name>', 'ES: raw | centered-ranks (default raw)')
     .option('--noise-table-size <n>', 'ES: floats in the shared noise table (default 33554432 = 128 MiB)', parseNumber)
+    .option('--limited', 'ES: limited perturbation, each offspring perturbs one bucket of parameters')
+    .option('--bucket-size <n>', 'ES --limited: parameters per bucket, at most (default 5000)', parseNumber)
+    .option('--no-minibatch', 'ES: each offspring (a mirrored pair shares one) evaluates on its own random subset')
+    .option('--subset-size <n>', 'ES --no-minibatch: images per offspring subset (default 50)', parseNumber)
     .option('--target-corr <x>', 'proxy: correlation of the noisy gradient with the true one (default 0.039)', parseNumber)
     .option('--corr-every <n>', 'log the gradient correlation every n iterations: ES vs backprop, or SGD vs another mini-batch (default 0: never)', parseNumber)
     .option('--out <dir>', 'run directory (default runs/<algo>-<model>-s<seed>-<time>)')
@@ -51,7 +55,8 @@ export function trainCommand(): Command {
     .option('--config <file>', 'JSON file with any of the above (camelCase keys); flags override it')
     .option('--quiet', 'no progress bar')
     .action(async (_opts: unknown, cmd: Command) => {
-      const typed = typedOptions(cmd, ['config', 'quiet']);
+      const { minibatch, ...typed } = typedOptions(cmd, ['config', 'quiet']);
+      if (minibatch === false) typed.noMinibatch = true; // commander's --no-minibatch
       const file = cmd.opts().config ? readConfigFile(String(cmd.opts().config)) : {};
       const config = parseTrainConfig({ ...file, ...typed });
       const log = (msg: string): void => console.error(msg);

@@ -24,6 +24,12 @@ export const esConfigSchema = z
     optimizer: optimizerConfigSchema.default(DEFAULT_OPTIMIZER),
     // L2 coefficient: adds l2 * theta to the loss gradient (0.5 * l2 * |theta|^2); paper sec. 4.3: 0.0002
     l2: z.number().min(0).finite().default(0),
+    // limited perturbation (sec. 4.1): 0 perturbs all of theta; S > 0 perturbs one random bucket of <= S parameters (paper: 5,000)
+    bucketSize: z.number().int().min(0).default(0),
+    // no-mini-batch ES (sec. 4.2): every offspring (a mirrored pair shares one) evaluates on its own random subset
+    noMinibatch: z.boolean().default(false),
+    // size of each offspring's subset with noMinibatch (the paper's mini-batch size, 50)
+    subsetSize: z.number().int().positive().default(50),
   })
   .strict();
 

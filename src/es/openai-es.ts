@@ -6,6 +6,7 @@ import { checkNoiseTableSize } from '../rng/noise-table.ts';
 import { createRng, hashSeed, nextInt } from '../rng/prng.ts';
 import { UsageError, type Vec } from '../types.ts';
 import { aggregateDirect } from './aggregate.ts';
+import { aggregateBuckets, bucketLayout, type Buckets } from './buckets.ts';
 import { parseEsConfig, type EsConfig, type EsConfigInput } from './config.ts';
 import { shapeFitness } from './fitness.ts';
 import type { EsTask } from './task.ts';
@@ -36,6 +37,8 @@ export type EsMetrics = {
 };
 
 const OFFSET_STREAM = 0x0ff5e7;
+const BUCKET_STREAM = 0xb0c4e7;
+const DATA_STREAM = 0xda7a;
 
 /** Validates the config (UsageError on bad values or a noise table smaller than P) and starts at theta0. */
 export function init(config: EsConfigInput | EsConfig, theta0P: Vec): EsState {
@@ -56,23 +59,40 @@ export function sampleOffsets(seed: number, generation: number, count: number, t
   return Array.from({ length: count }, () => nextInt(rng, span));
 }
 
+/** The bucket layout of a limited-perturbation config (undefined when every parameter is perturbed). */
+export function stateBuckets(config: EsConfig, P: number): Buckets | undefined {
+  return config.bucketSize > 0 ? bucketLayout(P, config.bucketSize) : undefined;
+}
+
 /**
- * The N tasks of the current generation. Mirrored: tasks 2k and 2k+1 share offset o_k with signs
- * +1 and -1. Plain: N offsets, sign +1. All perturb every parameter (bucket -1) on the shared batch
- * (dataSeed -1).
+ * The N tasks of the current generation, in units (a mirrored pair, or one offspring when plain).
+ * Mirrored: tasks 2k and 2k+1 share unit k's offset, bucket and data, with signs +1 and -1.
+ * A unit perturbs every parameter (bucket -1) or, with limited perturbation, one uniformly drawn
+ * bucket, whose noise window then has the bucket's length. It evaluates on the generation's shared
+ * mini-batch (dataSeed -1) or, without mini-batches, on its own subset seeded by (seed, generation, unit).
+ * Everything is a pure function of (seed, generation).
  */
 export function ask(state: EsState): EsTask[] {
-  const { populationSize: N, mirrored, seed, noiseTableSize } = state.config;
+  const { populationSize: N, mirrored, seed, noiseTableSize, noMinibatch } = state.config;
   const generation = state.generation;
-  const offsets = sampleOffsets(seed, generation, mirrored ? N / 2 : N, noiseTableSize, state.thetaP.length);
-  return Array.from({ length: N }, (_, id): EsTask => ({
-    id,
-    generation,
-    noiseOffset: mirrored ? offsets[id >> 1]! : offsets[id]!,
-    sign: mirrored && (id & 1) === 1 ? -1 : 1,
-    bucket: -1,
-    dataSeed: -1,
-  }));
+  const P = state.thetaP.length;
+  const units = mirrored ? N / 2 : N;
+  const buckets = stateBuckets(state.config, P);
+  const maxWindow = buckets ? Math.max(...buckets.sizesB) : P;
+  const offsets = sampleOffsets(seed, generation, units, noiseTableSize, maxWindow);
+  const bucketRng = createRng(hashSeed(seed, BUCKET_STREAM, generation));
+  const bucketOf = Array.from({ length: units }, () => (buckets ? nextInt(bucketRng, buckets.sizesB.length) : -1));
+  return Array.from({ length: N }, (_, id): EsTask => {
+    const unit = mirrored ? id >> 1 : id;
+    return {
+      id,
+      generation,
+      noiseOffset: offsets[unit]!,
+      sign: mirrored && (id & 1) === 1 ? -1 : 1,
+      bucket: bucketOf[unit]!,
+      dataSeed: noMinibatch ? hashSeed(seed, DATA_STREAM, generation, unit) : -1,
+    };
+  });
 }
 
 /**
@@ -85,6 +105,12 @@ export function ask(state: EsState): EsTask[] {
  * first, so a mirrored pair enters once as (f+ - f-) eps / (N sigma).
  * Non-finite rewards are skipped and counted (with mirrored sampling the partner is dropped too, so
  * the pair cancellation of the baseline survives); N becomes the number of evaluations used.
+ *
+ * Limited perturbation (bucketSize > 0): offspring i perturbs only bucket b_i with eps_i of the
+ * bucket's length. The estimate of bucket b is g_b = 1/(N_b sigma) sum_{i: b_i = b} f_i eps_i, with
+ * N_b the evaluations used on bucket b; buckets no offspring drew get 0. Given N_b > 0 it is
+ * unbiased for the bucket's slice of the gradient, as the full estimate is for all of θ (Stein's
+ * lemma applied to the bucket's coordinates only); only the perturbed parameters are aggregated.
  */
 export function tell(
   state: EsState,
@@ -98,10 +124,14 @@ export function tell(
   if (noiseTable.length !== config.noiseTableSize) {
     throw new RangeError(`tell: noise table has ${noiseTable.length} floats, config says ${config.noiseTableSize}`);
   }
+  const buckets = stateBuckets(config, P);
+  const bucketCount = buckets?.sizesB.length ?? 0;
   const indexOfId = new Map<number, number>();
   tasks.forEach((t, i) => {
     if (t.generation !== generation) throw new Error(`tell: task ${t.id} is from generation ${t.generation}, state is at ${generation}`);
-    if (t.bucket !== -1) throw new Error(`tell: task ${t.id} perturbs bucket ${t.bucket}; this strategy perturbs all parameters`);
+    if (buckets ? !(t.bucket >= 0 && t.bucket < bucketCount) : t.bucket !== -1) {
+      throw new Error(`tell: task ${t.id} perturbs bucket ${t.bucket}; allowed: ${buckets ? `0..${bucketCount - 1}` : '-1 (all parameters)'}`);
+    }
     if (indexOfId.has(t.id)) throw new Error(`tell: task id ${t.id} appears twice`);
     indexOfId.set(t.id, i);
   });
@@ -119,7 +149,7 @@ export function tell(
       const j = indexOfId.get(t.id ^ 1);
       const partner = j === undefined ? undefined : tasks[j]!;
       if (j === undefined || partner === undefined || !Number.isFinite(rewardsN[j]!)) return;
-      if (partner.noiseOffset !== t.noiseOffset || partner.sign !== -t.sign) {
+      if (partner.noiseOffset !== t.noiseOffset || partner.sign !== -t.sign || partner.bucket !== t.bucket) {
         throw new Error(`tell: tasks ${t.id} and ${partner.id} are not a mirrored pair`);
       }
     }
@@ -133,15 +163,25 @@ export function tell(
   }
 
   const fitnessU = shapeFitness(Float64Array.from(used, (i) => rewardsN[i]!), config.fitnessShaping);
-  const weightByOffset = new Map<number, number>();
+  // Evaluations per bucket (limited) or in all (full): the N of each estimate.
+  const usedPerBucket = new Float64Array(Math.max(1, bucketCount));
+  for (const i of used) usedPerBucket[Math.max(0, tasks[i]!.bucket)]!++;
+  // One weight per distinct (bucket, offset): a mirrored pair enters once as (f+ - f-).
+  const terms = new Map<number, { offset: number; bucket: number; weight: number }>();
   used.forEach((i, k) => {
     const t = tasks[i]!;
-    weightByOffset.set(t.noiseOffset, (weightByOffset.get(t.noiseOffset) ?? 0) + t.sign * fitnessU[k]!);
+    const key = (t.bucket + 1) * config.noiseTableSize + t.noiseOffset;
+    const term = terms.get(key) ?? { offset: t.noiseOffset, bucket: t.bucket, weight: 0 };
+    term.weight += t.sign * fitnessU[k]!;
+    terms.set(key, term);
   });
-  const scale = -1 / (used.length * config.sigma); // minus: loss gradient
-  const offsetsK = [...weightByOffset.keys()];
-  const weightsK = Float64Array.from(weightByOffset.values(), (w) => w * scale);
-  const gradP = aggregateDirect(noiseTable, offsetsK, weightsK, P);
+  const list = [...terms.values()];
+  // minus: the LOSS gradient
+  const weightsK = Float64Array.from(list, (t) => -t.weight / (usedPerBucket[Math.max(0, t.bucket)]! * config.sigma));
+  const offsetsK = list.map((t) => t.offset);
+  const gradP = buckets
+    ? aggregateBuckets(noiseTable, offsetsK, weightsK, Int32Array.from(list, (t) => t.bucket), buckets, P)
+    : aggregateDirect(noiseTable, offsetsK, weightsK, P);
 
   const { updatesP, state: optState } = createOptimizer(config.optimizer, config.l2).update(gradP, state.optState, thetaP);
   let sq = 0;

@@ -21,6 +21,8 @@ export interface TaskData {
   readonly batchSize: number;
   /** Size of an offspring's own subset when its task carries a dataSeed (no-mini-batch ES). */
   readonly subsetSize: number;
+  /** Limited perturbation: the bucket size S that tasks' bucket indices refer to (0: none). */
+  readonly bucketSize: number;
 }
 
 /** The batch of a task: the generation's shared mini-batch, or the offspring's own seeded subset. */

@@ -1,6 +1,7 @@
 // The in-process evaluator: runs the population graph on this thread's ONNX Runtime session, K
 // offspring per session.run, perturbations as zero-copy views of the noise table.
 import type { Network } from '../backend/network.ts';
+import { bucketLayout, windowLength } from '../es/buckets.ts';
 import type { EsTask } from '../es/task.ts';
 import type { Vec } from '../types.ts';
 import { taskBatches, type Evaluator, type TaskData } from './evaluator.ts';
@@ -16,22 +17,33 @@ export function defaultCopiesPerRun(params: number): number {
 
 /**
  * Rewards of `tasks` (whose noiseOffsets index `noise`), K per session.run: the one evaluation
- * routine of every evaluator, so that all of them give the same rewards bit for bit.
+ * routine of every evaluator, so that all of them give the same rewards bit for bit. A task that
+ * perturbs one bucket gets a P-long noise vector that is zero outside the bucket (a scratch buffer
+ * per copy slot; only the bucket's window is written and cleared again).
  */
 export async function evaluateTasks(
   net: Network, noise: Float32Array, data: TaskData, thetaP: Vec, sigma: number, tasks: readonly EsTask[],
   copiesPerRun: number, onProgress?: (done: number) => void,
 ): Promise<Float64Array> {
+  const P = net.size;
   const rewardsN = new Float64Array(tasks.length);
   const batches = taskBatches(data, tasks);
+  const buckets = data.bucketSize > 0 ? bucketLayout(P, data.bucketSize) : undefined;
+  const scratch = buckets ? new Float32Array(copiesPerRun * P) : undefined;
   for (let start = 0; start < tasks.length; start += copiesPerRun) {
     const chunk = tasks.slice(start, start + copiesPerRun);
-    for (const t of chunk) {
-      if (t.bucket !== -1) throw new Error(`task ${t.id}: limited perturbation (bucket ${t.bucket}) is not supported by this evaluator`);
+    const copies = chunk.map((t, k) => ({ offset: t.noiseOffset, coef: t.sign * sigma, k, bucket: t.bucket }));
+    if (scratch && buckets) {
+      for (const c of copies) {
+        const b = c.bucket, size = windowLength(buckets, b, P);
+        if (b < 0) throw new Error(`task ${chunk[c.k]!.id}: a full perturbation in a limited-perturbation run`);
+        scratch.set(noise.subarray(c.offset, c.offset + size), c.k * P + buckets.startsB[b]!);
+        c.offset = c.k * P;
+      }
     }
-    const copies = chunk.map((t) => ({ offset: t.noiseOffset, coef: t.sign * sigma }));
-    const losses = await net.populationLosses(thetaP, noise, copies, batches.slice(start, start + chunk.length));
+    const losses = await net.populationLosses(thetaP, scratch ?? noise, copies, batches.slice(start, start + chunk.length));
     losses.forEach((l, k) => (rewardsN[start + k] = -l));
+    if (scratch && buckets) for (const c of copies) scratch.fill(0, c.k * P + buckets.startsB[c.bucket]!, c.k * P + buckets.startsB[c.bucket]! + buckets.sizesB[c.bucket]!);
     onProgress?.(start + chunk.length);
   }
   return rewardsN;

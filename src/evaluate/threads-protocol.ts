@@ -14,6 +14,7 @@ export interface WorkerInit {
   readonly seed: number;
   readonly batchSize: number;
   readonly subsetSize: number;
+  readonly bucketSize: number;
   readonly copiesPerRun: number;
   /** Fault injection for tests: the worker exits when it receives this chunk number. */
   readonly exitOnChunk?: number;

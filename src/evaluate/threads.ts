@@ -60,7 +60,7 @@ export class ThreadsEvaluator implements Evaluator {
       model, tableSab: noiseTable.buffer, thetaSab: this.thetaS.buffer as SharedArrayBuffer,
       imagesSab: shared.imagesNxHxW.buffer as SharedArrayBuffer, labelsSab: shared.labelsN.buffer as SharedArrayBuffer,
       count: shared.count, rows: shared.rows, cols: shared.cols,
-      seed: data.seed, batchSize: data.batchSize, subsetSize: data.subsetSize, copiesPerRun: this.copiesPerRun,
+      seed: data.seed, batchSize: data.batchSize, subsetSize: data.subsetSize, bucketSize: data.bucketSize, copiesPerRun: this.copiesPerRun,
     };
     const n = Math.max(1, opts.workers ?? availableParallelism());
     for (let i = 0; i < n; i++) this.slots.push({ worker: this.spawn() });

@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Network } from '../backend/network.ts';
 import type { EsTask } from '../es/task.ts';
+import { bucketLayout, windowLength } from '../es/buckets.ts';
 import { getArchitecture } from '../model/architecture.ts';
 import { evaluateTasks } from './local.ts';
 import type { ChunkRequest, ChunkResult, WorkerInit } from './threads-protocol.ts';
@@ -17,8 +18,9 @@ const data = {
     imagesNxHxW: new Float32Array(init.imagesSab), labelsN: new Int32Array(init.labelsSab),
     count: init.count, rows: init.rows, cols: init.cols,
   },
-  seed: init.seed, batchSize: init.batchSize, subsetSize: init.subsetSize,
+  seed: init.seed, batchSize: init.batchSize, subsetSize: init.subsetSize, bucketSize: init.bucketSize,
 };
+const buckets = init.bucketSize > 0 ? bucketLayout(P, init.bucketSize) : undefined;
 // ONNX Runtime rejects tensors over SharedArrayBuffers: θ and each distinct noise window of a chunk
 // are copied (memcpy, not a JS loop) into this worker's own buffers.
 const thetaP = new Float32Array(P);
@@ -30,11 +32,22 @@ async function evaluate(req: ChunkRequest): Promise<Float64Array> {
     thetaP.set(thetaS);
     thetaVersion = req.thetaVersion;
   }
-  const slotOf = new Map<number, number>();
-  for (const t of req.tasks) if (!slotOf.has(t.noiseOffset)) slotOf.set(t.noiseOffset, slotOf.size);
-  if (scratch.length < slotOf.size * P) scratch = new Float32Array(slotOf.size * P);
-  for (const [offset, slot] of slotOf) scratch.set(tableS.subarray(offset, offset + P), slot * P);
-  const local = req.tasks.map((t): EsTask => ({ ...t, noiseOffset: slotOf.get(t.noiseOffset)! * P }));
+  // Each distinct noise window (P long, or a bucket's length) is copied once into `scratch`.
+  const startOf = new Map<string, number>();
+  let used = 0;
+  for (const t of req.tasks) {
+    const key = `${t.noiseOffset}:${t.bucket}`;
+    if (!startOf.has(key)) {
+      startOf.set(key, used);
+      used += windowLength(buckets, t.bucket, P);
+    }
+  }
+  if (scratch.length < used) scratch = new Float32Array(used);
+  for (const t of req.tasks) {
+    const at = startOf.get(`${t.noiseOffset}:${t.bucket}`)!;
+    scratch.set(tableS.subarray(t.noiseOffset, t.noiseOffset + windowLength(buckets, t.bucket, P)), at);
+  }
+  const local = req.tasks.map((t): EsTask => ({ ...t, noiseOffset: startOf.get(`${t.noiseOffset}:${t.bucket}`)! }));
   return evaluateTasks(net, scratch, data, thetaP, req.sigma, local, init.copiesPerRun);
 }
 

@@ -29,6 +29,10 @@ export const trainConfigSchema = z
     mirrored: z.boolean().default(true), // antithetic pairs, as in OpenAI's starter
     fitness: z.enum(['raw', 'centered-ranks']).default('raw'), // the paper uses raw rewards on MNIST
     noiseTableSize: positiveInt.default(DEFAULT_NOISE_TABLE_SIZE), // floats in the shared noise table (128 MiB)
+    limited: z.boolean().default(false), // limited-perturbation ES: each offspring perturbs one bucket (section 4.1)
+    bucketSize: positiveInt.default(5000), // with limited: parameters per bucket, at most (the paper: 5,000)
+    noMinibatch: z.boolean().default(false), // no-mini-batch ES: each offspring evaluates on its own random subset (section 4.2)
+    subsetSize: positiveInt.default(50), // with noMinibatch: images in each offspring's subset (default: the paper's batch, 50)
     targetCorr: z.number().gt(0).max(1).default(0.039), // proxy: correlation of its gradient with the true one (paper: ES's 3.9%)
     corrEvery: z.number().int().min(0).default(0), // ρ(g_ES, g_True) every k iterations (0: never)
     out: z.string().optional(), // run directory (default runs/<algo>-<model>-s<seed>-<time>)

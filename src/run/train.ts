@@ -31,9 +31,6 @@ export function defaultRunDir(config: TrainConfig): string {
   return join('runs', `${config.algo}-${config.model}-s${config.seed}-${stamp}`);
 }
 
-/** Offspring of no-mini-batch ES evaluate on subsets of this size (issue: the paper's batch 50). */
-const DEFAULT_SUBSET_SIZE = 50;
-
 function optimizerConfig(config: TrainConfig): OptimizerConfig {
   return config.optimizer === 'adam' ? { ...DEFAULT_OPTIMIZER, lr: config.lr } : { name: 'sgd', lr: config.lr };
 }
@@ -50,17 +47,23 @@ function buildStep(config: TrainConfig, net: Network, data: Dataset, reporters: 
   const esState = init({
     populationSize: config.population, sigma: config.sigma, mirrored: config.mirrored, fitnessShaping: config.fitness,
     noiseTableSize: config.noiseTableSize, seed: config.seed, optimizer: optimizerConfig(config), l2: config.l2,
+    bucketSize: config.limited ? config.bucketSize : 0, noMinibatch: config.noMinibatch, subsetSize: config.subsetSize,
   }, thetaP);
+  if (config.noMinibatch && config.subsetSize > data.train.count) {
+    throw new UsageError(`--subset-size ${config.subsetSize} is larger than the training set (${formatCount(data.train.count)} images)`);
+  }
   const threads = config.evaluator === 'threads';
   // Worker threads share one table through a SharedArrayBuffer; ONNX Runtime in this thread needs a plain one.
   const noiseTable = createNoiseTable(config.seed, config.noiseTableSize, threads ? new SharedArrayBuffer(4 * config.noiseTableSize) : undefined);
   const train = threads ? sharedSplit(data.train) : data.train;
-  const taskData = { train, seed: config.seed, batchSize: config.batch, subsetSize: DEFAULT_SUBSET_SIZE };
+  const taskData = { train, seed: config.seed, batchSize: config.batch, subsetSize: config.subsetSize, bucketSize: esState.config.bucketSize };
   const evaluator = threads
     ? new ThreadsEvaluator(config.model, net.size, noiseTable, taskData, config.workers > 0 ? { workers: config.workers } : {})
     : new LocalEvaluator(net, noiseTable, taskData);
   const onOffspring = (done: number, total: number): void => reporters.forEach((r) => r.onPartial?.(done, total, 'offspring'));
-  return { step: esStep({ net, evaluator, noiseTable, data: taskData, corrEvery: config.corrEvery, onOffspring }, esState), evaluator };
+  // ρ(g_ES, g_True) needs the common mini-batch on which g_True is computed.
+  const corrEvery = config.noMinibatch ? 0 : config.corrEvery;
+  return { step: esStep({ net, evaluator, noiseTable, data: taskData, corrEvery, onOffspring }, esState), evaluator };
 }
 
 /** Trains as configured; returns the summary (also written to <out>/summary.json). */
@@ -79,6 +82,9 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     mkdirSync(out, { recursive: true });
     writeJsonAtomic(join(out, 'config.json'), { ...config, out, datasetLabel: data.label, params: net.size });
     log(`${config.algo} on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}; results in ${out}`);
+    if (config.algo === 'es' && config.noMinibatch && config.corrEvery > 0) {
+      log('note: the gradient correlation is not defined without a common mini-batch (--no-minibatch): none is logged');
+    }
     reporters.push(fileReporter(out));
     if (!opts.quiet) reporters.push(progressReporter(config.iters, config.algo));
     return await trainLoop({

@@ -26,6 +26,9 @@ test('defaults: the paper\'s settings', () => {
     seed: 0,
     optimizer: { name: 'adam', lr: 0.001, b1: 0.9, b2: 0.999, eps: 1e-8 },
     l2: 0,
+    bucketSize: 0,
+    noMinibatch: false,
+    subsetSize: 50,
   });
   assert.deepEqual(parseEsConfig({ sigma: 0.01, optimizer: { name: 'sgd', lr: 0.1 } }).optimizer, { name: 'sgd', lr: 0.1 });
   assert.deepEqual(parseEsConfig(parseEsConfig({ populationSize: 4 })), { ...DEFAULT_ES_CONFIG, populationSize: 4 });

@@ -22,7 +22,7 @@ describe('ThreadsEvaluator', () => {
   before(async () => {
     const data = await loadDataset('mnist', { dataDir: MNIST_DIR });
     net = Network.byName('cnn-29k', { threads: 2 });
-    taskData = { train: sharedSplit(data.train), seed: 9, batchSize: 16, subsetSize: 16 };
+    taskData = { train: sharedSplit(data.train), seed: 9, batchSize: 16, subsetSize: 16, bucketSize: 0 };
     state = init({ populationSize: 30, sigma, noiseTableSize: size, seed: 9 }, initParams(net.layout, 9));
     expected = await new LocalEvaluator(net, createNoiseTable(9, size), taskData, 4).evaluate(state.thetaP, sigma, ask(state));
   });
@@ -50,6 +50,18 @@ describe('ThreadsEvaluator', () => {
       assert.equal(ev.workers, 2);
       // The pool still works for the next generation.
       assert.deepEqual(await ev.evaluate(state.thetaP, sigma, ask(state)), expected);
+    } finally {
+      await ev.close();
+    }
+  });
+
+  it('gives bit-identical rewards for limited-perturbation tasks on per-offspring subsets', async () => {
+    const limited = { ...taskData, bucketSize: 3000, subsetSize: 12 };
+    const st = init({ populationSize: 12, sigma, noiseTableSize: size, seed: 4, bucketSize: 3000, noMinibatch: true, subsetSize: 12 }, state.thetaP);
+    const local = await new LocalEvaluator(net, createNoiseTable(9, size), limited, 4).evaluate(st.thetaP, sigma, ask(st));
+    const ev = new ThreadsEvaluator('cnn-29k', net.size, sharedTable, limited, { workers: 2, copiesPerRun: 4, tasksPerChunk: 6 });
+    try {
+      assert.deepEqual(await ev.evaluate(st.thetaP, sigma, ask(st)), local);
     } finally {
       await ev.close();
     }
