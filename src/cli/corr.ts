@@ -1,8 +1,14 @@
-// `esgrad corr`: the paper's gradient-correlation analyses. `sgd-vs-sgd` trains with SGD and, at each
-// measured iteration, correlates the gradients of two independent random mini-batches at the same θ.
+// `esgrad corr`: the paper's gradient-correlation analyses. `sgd-vs-sgd` correlates the gradients of
+// two random mini-batches along an SGD run; `population` tracks ρ(g_ES, g_True) against offspring count.
 import { Command } from 'commander';
+import { join } from 'node:path';
+import { expectedCorrelation, populationSearch } from '../analysis/population-search.ts';
+import { Network } from '../backend/network.ts';
+import { initParams } from '../model/init.ts';
 import { parseTrainConfig } from '../run/config.ts';
-import { train } from '../run/train.ts';
+import { fileReporter, progressReporter, type Reporter } from '../run/reporters.ts';
+import { esResources, loadTrainingData, train } from '../run/train.ts';
+import { UsageError } from '../types.ts';
 import { parseNumber, typedOptions } from './options.ts';
 
 /** The paper's mean SGD-vs-SGD correlation on MNIST (section 3). */
@@ -29,6 +35,59 @@ function sgdVsSgd(): Command {
     });
 }
 
+/** The paper's offspring count for ρ = 20% on cnn-3m (section 4). */
+const PAPER_POPULATION_FOR_20 = 274_000;
+
+function population(): Command {
+  return new Command('population')
+    .description('ρ(g_ES, g_True) against the number of offspring at a fixed θ and mini-batch (paper: 20% at about 274,000 on cnn-3m)')
+    .option('--model <name>', 'cnn-3m | cnn-29k | mlp (default cnn-3m)')
+    .option('--target <x>', 'stop when ρ reaches this (default 0.2)', parseNumber)
+    .option('--chunk <n>', 're-estimate after every n offspring, even (default 1000)', parseNumber)
+    .option('--cap <n>', 'stop after this many offspring at the latest (default 300000)', parseNumber)
+    .option('--sigma <x>', 'perturbation std (default 0.002)', parseNumber)
+    .option('--batch <n>', 'mini-batch size (default 50)', parseNumber)
+    .option('--seed <n>', 'seed of θ0, the mini-batch and the noise (default 0)', parseNumber)
+    .option('--evaluator <name>', 'threads | local (default threads)')
+    .option('--workers <n>', 'worker threads, 0 = all cores (default 0)', parseNumber)
+    .option('--noise-table-size <n>', 'floats in the shared noise table (default 33554432)', parseNumber)
+    .option('--out <dir>', 'directory for metrics.jsonl (ρ per chunk) and summary.json')
+    .option('--data-dir <dir>', 'directory with the IDX files')
+    .option('--quiet', 'no progress bar')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { target = 0.2, chunk = 1000, cap = 300_000, out, quiet, ...rest } = typedOptions(cmd) as Record<string, unknown> & { target?: number; chunk?: number; cap?: number; out?: string };
+      if (!(target > 0 && target < 1)) throw new UsageError(`--target ${target}: must be in (0, 1)`);
+      if (!(Number.isInteger(chunk) && chunk >= 2 && chunk % 2 === 0)) throw new UsageError(`--chunk ${chunk}: must be an even integer >= 2 (mirrored pairs)`);
+      if (!(Number.isInteger(cap) && cap >= chunk)) throw new UsageError(`--cap ${cap}: must be an integer >= --chunk (${chunk})`);
+      const config = parseTrainConfig({ ...rest, algo: 'es' });
+      const log = (m: string): void => console.error(m);
+      const data = await loadTrainingData(config, log);
+      const net = Network.byName(config.model, { threads: config.threads });
+      const { noiseTable, taskData, evaluator } = esResources(config, net, data);
+      const dir = out ?? join('runs', `population-${config.model}-s${config.seed}`);
+      const reporters: Reporter[] = [fileReporter(dir)];
+      if (!quiet) reporters.push(progressReporter(Math.ceil(cap / chunk), 'chunks'));
+      log(`population search on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}: target ρ ${(100 * target).toFixed(1)}%, chunks of ${chunk}, cap ${cap}; results in ${dir}`);
+      try {
+        const { points, reached } = await populationSearch({
+          net, evaluator, noiseTable, data: taskData, thetaP: initParams(net.layout, config.seed), sigma: config.sigma, target, chunk, cap,
+          onChunk: (p) => reporters.forEach((r) => r.onIteration({ iter: p.offspring / chunk, offspring: p.offspring, corr: p.corr, theory: expectedCorrelation(p.offspring, net.size) })),
+        });
+        const last = points.at(-1)!;
+        const summary = { model: config.model, params: net.size, dataset: data.label, seed: config.seed, target, chunk, cap, reached, offspring: last.offspring, corr: last.corr };
+        reporters.forEach((r) => r.onEnd?.(summary));
+        const paper = config.model === 'cnn-3m' ? ` (paper: about ${PAPER_POPULATION_FOR_20.toLocaleString('en-US')} for 20%)` : '';
+        console.log(reached === null
+          ? `population ${config.model}: cap reached, ρ ${(100 * last.corr).toFixed(2)}% after ${last.offspring.toLocaleString('en-US')} offspring (target ${(100 * target).toFixed(1)}%)${paper}`
+          : `population ${config.model}: ρ ${(100 * last.corr).toFixed(2)}% ≥ ${(100 * target).toFixed(1)}% at ${reached.toLocaleString('en-US')} offspring${paper}`);
+      } finally {
+        reporters.forEach((r) => r.close?.());
+        await evaluator.close();
+        await net.close();
+      }
+    });
+}
+
 export function corrCommand(): Command {
-  return new Command('corr').description('gradient-correlation analyses of the paper').addCommand(sgdVsSgd());
+  return new Command('corr').description('gradient-correlation analyses of the paper').addCommand(sgdVsSgd()).addCommand(population());
 }

@@ -7,7 +7,7 @@ import { formatCount, loadDataset, type Dataset } from '../data/index.ts';
 import { initParams } from '../model/init.ts';
 import { createOptimizer, DEFAULT_OPTIMIZER, type OptimizerConfig } from '../optim/index.ts';
 import { init } from '../es/index.ts';
-import type { Evaluator } from '../evaluate/evaluator.ts';
+import type { Evaluator, TaskData } from '../evaluate/evaluator.ts';
 import { LocalEvaluator } from '../evaluate/local.ts';
 import { sharedSplit, ThreadsEvaluator } from '../evaluate/threads.ts';
 import { createNoiseTable } from '../rng/noise-table.ts';
@@ -35,6 +35,24 @@ function optimizerConfig(config: TrainConfig): OptimizerConfig {
   return config.optimizer === 'adam' ? { ...DEFAULT_OPTIMIZER, lr: config.lr } : { name: 'sgd', lr: config.lr };
 }
 
+/**
+ * The noise table, task data and evaluator of an ES run as configured (threads or in-process). The
+ * worker threads share one table through a SharedArrayBuffer; ONNX Runtime in this thread needs a
+ * plain one, so the in-process evaluator gets that.
+ */
+export function esResources(config: TrainConfig, net: Network, data: Dataset): { noiseTable: Float32Array; taskData: TaskData; evaluator: Evaluator } {
+  const threads = config.evaluator === 'threads';
+  const noiseTable = createNoiseTable(config.seed, config.noiseTableSize, threads ? new SharedArrayBuffer(4 * config.noiseTableSize) : undefined);
+  const train = threads ? sharedSplit(data.train) : data.train;
+  const taskData: TaskData = {
+    train, seed: config.seed, batchSize: config.batch, subsetSize: config.subsetSize, bucketSize: config.limited ? config.bucketSize : 0,
+  };
+  const evaluator = threads
+    ? new ThreadsEvaluator(config.model, net.size, noiseTable, taskData, config.workers > 0 ? { workers: config.workers } : {})
+    : new LocalEvaluator(net, noiseTable, taskData);
+  return { noiseTable, taskData, evaluator };
+}
+
 /** The algorithm's Step and the resources it holds (closed after the run). */
 function buildStep(config: TrainConfig, net: Network, data: Dataset, reporters: readonly Reporter[]): { step: Step; evaluator?: Evaluator } {
   const thetaP = initParams(net.layout, config.seed);
@@ -52,27 +70,26 @@ function buildStep(config: TrainConfig, net: Network, data: Dataset, reporters: 
   if (config.noMinibatch && config.subsetSize > data.train.count) {
     throw new UsageError(`--subset-size ${config.subsetSize} is larger than the training set (${formatCount(data.train.count)} images)`);
   }
-  const threads = config.evaluator === 'threads';
-  // Worker threads share one table through a SharedArrayBuffer; ONNX Runtime in this thread needs a plain one.
-  const noiseTable = createNoiseTable(config.seed, config.noiseTableSize, threads ? new SharedArrayBuffer(4 * config.noiseTableSize) : undefined);
-  const train = threads ? sharedSplit(data.train) : data.train;
-  const taskData = { train, seed: config.seed, batchSize: config.batch, subsetSize: config.subsetSize, bucketSize: esState.config.bucketSize };
-  const evaluator = threads
-    ? new ThreadsEvaluator(config.model, net.size, noiseTable, taskData, config.workers > 0 ? { workers: config.workers } : {})
-    : new LocalEvaluator(net, noiseTable, taskData);
+  const { noiseTable, taskData, evaluator } = esResources(config, net, data);
   const onOffspring = (done: number, total: number): void => reporters.forEach((r) => r.onPartial?.(done, total, 'offspring'));
   // ρ(g_ES, g_True) needs the common mini-batch on which g_True is computed.
   const corrEvery = config.noMinibatch ? 0 : config.corrEvery;
   return { step: esStep({ net, evaluator, noiseTable, data: taskData, corrEvery, onOffspring }, esState), evaluator };
 }
 
-/** Trains as configured; returns the summary (also written to <out>/summary.json). */
-export async function train(config: TrainConfig, opts: TrainOptions = {}): Promise<Metrics> {
-  const log = opts.log ?? (() => {});
+/** The configured dataset, checked against the batch size. */
+export async function loadTrainingData(config: TrainConfig, log: (msg: string) => void): Promise<Dataset> {
   const data = await loadDataset(config.dataset, { ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }), onProgress: log });
   if (config.batch > data.train.count) {
     throw new UsageError(`--batch ${config.batch} is larger than the training set (${formatCount(data.train.count)} images)`);
   }
+  return data;
+}
+
+/** Trains as configured; returns the summary (also written to <out>/summary.json). */
+export async function train(config: TrainConfig, opts: TrainOptions = {}): Promise<Metrics> {
+  const log = opts.log ?? (() => {});
+  const data = await loadTrainingData(config, log);
   const net = Network.byName(config.model, { threads: config.threads });
   let built: ReturnType<typeof buildStep> | undefined;
   const reporters: Reporter[] = [];
