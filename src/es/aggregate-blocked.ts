@@ -32,11 +32,22 @@ export function accumulateBlock(
   }
 }
 
+/** acc (BLOCK float64) and a function adding offspring [i0, i1) of (off, w) over [j0, j0 + len) into it. */
+export interface Accumulator {
+  readonly acc: Float64Array;
+  add(off: Int32Array, w: Float64Array, i0: number, i1: number, j0: number, len: number): void;
+}
+
+/** The plain-JS accumulator over `table`. */
+export function jsAccumulator(table: Float32Array, acc: Float64Array): Accumulator {
+  return { acc, add: (off, w, i0, i1, j0, len) => accumulateBlock(table, off, w, i0, i1, j0, len, acc) };
+}
+
 /** Unit u of the full blocked sum: output block [u*BLOCK, ...) of out (offspring [0, n)). */
-export function blockedUnit(table: Float32Array, off: Int32Array, w: Float64Array, n: number, out: Float32Array, u: number, acc: Float64Array): void {
-  const j0 = u * BLOCK, len = Math.min(BLOCK, out.length - j0);
+export function blockedUnit(a: Accumulator, off: Int32Array, w: Float64Array, n: number, out: Float32Array, u: number): void {
+  const j0 = u * BLOCK, len = Math.min(BLOCK, out.length - j0), acc = a.acc;
   acc.fill(0, 0, len);
-  accumulateBlock(table, off, w, 0, n, j0, len, acc);
+  a.add(off, w, 0, n, j0, len);
   for (let j = 0; j < len; j++) out[j0 + j] = acc[j]!;
 }
 
@@ -45,14 +56,13 @@ export function blockedUnit(table: Float32Array, off: Int32Array, w: Float64Arra
  * out[start_b, start_b + size_b) with table[o_i, o_i + size_b); written in blocks of BLOCK.
  */
 export function bucketUnit(
-  table: Float32Array, off: Int32Array, w: Float64Array, ptr: Int32Array, starts: Int32Array, sizes: Int32Array,
-  out: Float32Array, b: number, acc: Float64Array,
+  a: Accumulator, off: Int32Array, w: Float64Array, ptr: Int32Array, starts: Int32Array, sizes: Int32Array, out: Float32Array, b: number,
 ): void {
-  const i0 = ptr[b]!, i1 = ptr[b + 1]!, start = starts[b]!, size = sizes[b]!;
+  const i0 = ptr[b]!, i1 = ptr[b + 1]!, start = starts[b]!, size = sizes[b]!, acc = a.acc;
   for (let j0 = 0; j0 < size; j0 += BLOCK) {
     const len = Math.min(BLOCK, size - j0);
     acc.fill(0, 0, len);
-    accumulateBlock(table, off, w, i0, i1, j0, len, acc);
+    a.add(off, w, i0, i1, j0, len);
     for (let j = 0; j < len; j++) out[start + j0 + j] = acc[j]!;
   }
 }

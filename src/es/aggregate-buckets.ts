@@ -93,7 +93,7 @@ export function aggregateBuckets(
   const shared = sharedTable(table);
   if (B > 0) {
     runTask({
-      kind: 'buckets', table: { sab: shared.buffer as SharedArrayBuffer, length: table.length }, off: off.buffer as SharedArrayBuffer,
+      kind: 'buckets', table: shared, off: off.buffer as SharedArrayBuffer,
       w: w.buffer as SharedArrayBuffer, n, out: { sab: outS.buffer as SharedArrayBuffer, length: P },
       ptr: ptr.buffer as SharedArrayBuffer, starts: starts.buffer as SharedArrayBuffer, sizes: sizes.buffer as SharedArrayBuffer,
     }, Math.max(1, opts.threads ?? defaultThreads()));

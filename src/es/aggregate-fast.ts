@@ -63,7 +63,7 @@ export function spectralPlan(table: Float32Array, threads = defaultThreads()): S
   const base = {
     layout, coef: new SharedArrayBuffer(32 * layout.M), re: new SharedArrayBuffer(8 * layout.M), im: new SharedArrayBuffer(8 * layout.M),
   };
-  const task = (phase: SpectralTask['phase']): SpectralTask => ({ kind: 'spectral', phase, ...base, table: { sab: shared.buffer as SharedArrayBuffer, length: table.length } });
+  const task = (phase: SpectralTask['phase']): SpectralTask => ({ kind: 'spectral', phase, ...base, table: shared });
   runTask(task(0), threads);
   runTask(task(1), threads);
   runTask(task(2), threads);
@@ -143,7 +143,7 @@ export function aggregate(table: Float32Array, offsetsN: ArrayLike<number>, weig
   } else if (off.length > 0) {
     const shared = sharedTable(table);
     runTask({
-      kind: 'blocked', table: { sab: shared.buffer as SharedArrayBuffer, length: table.length },
+      kind: 'blocked', table: shared,
       off: sharedCopy(off), w: sharedCopy(w), n: off.length, out: { sab: outS.buffer as SharedArrayBuffer, length: P },
     }, threads);
   }

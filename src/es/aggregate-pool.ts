@@ -3,7 +3,8 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CTRL_DONE, CTRL_FAILED, drainUnits, taskRunner, taskUnits, UnitContext, type Task } from './aggregate-tasks.ts';
+import { CTRL_DONE, CTRL_FAILED, drainUnits, taskRunner, taskUnits, UnitContext, type TableRef, type Task } from './aggregate-tasks.ts';
+import { SLOTS, wasmTableMemory } from './aggregate-wasm.ts';
 
 /** A worker that has not finished its share of a phase after this long is taken as lost. */
 const PHASE_TIMEOUT_MS = 300_000;
@@ -17,20 +18,20 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
   .catch((e) => { process.stderr.write('esgrad aggregate worker failed to start: ' + e + '\\n'); });
 `;
 
-const mainContext = new UnitContext();
+const mainContext = new UnitContext(0);
 let workers: Worker[] = [];
 let started = false;
 
 /** Starts (once) threads - 1 workers; returns how many are ready. Blocks until they are loaded. */
 function ensureWorkers(threads: number): number {
-  const want = Math.max(0, threads - 1);
+  const want = Math.min(SLOTS - 1, Math.max(0, threads - 1));
   if (workers.length >= want || (started && workers.length === 0)) return Math.min(workers.length, want);
   const ready = new Int32Array(new SharedArrayBuffer(4));
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./aggregate-worker.ts', import.meta.url).href;
   const fresh: Worker[] = [];
   for (let i = workers.length; i < want; i++) {
-    const w = new Worker(ENTRY, { eval: true, workerData: { tsx, entry, ready: ready.buffer } });
+    const w = new Worker(ENTRY, { eval: true, workerData: { tsx, entry, ready: ready.buffer, slot: i + 1 } });
     w.unref();
     fresh.push(w);
   }
@@ -74,15 +75,24 @@ export function runTask(task: Task, threads = defaultThreads()): void {
   if (Atomics.load(ctrl, CTRL_FAILED) > 0) throw new Error('aggregate: a worker thread failed (see stderr)');
 }
 
-const sharedTables = new WeakMap<Float32Array, Float32Array>();
+const sharedTables = new WeakMap<Float32Array, TableRef>();
+let tableIds = 0;
 
-/** The table in a SharedArrayBuffer (itself when it already is; else a copy, made once per table). */
-export function sharedTable(table: Float32Array): Float32Array {
-  if (table.buffer instanceof SharedArrayBuffer) return table;
+/**
+ * The table in shared memory, copied once per table: into a shared WebAssembly.Memory for the SIMD
+ * kernels when the engine has them, else into a SharedArrayBuffer (or used as is if it already is one).
+ */
+export function sharedTable(table: Float32Array): TableRef {
   let s = sharedTables.get(table);
   if (!s) {
-    s = new Float32Array(new SharedArrayBuffer(table.byteLength));
-    s.set(table);
+    const w = wasmTableMemory(table);
+    if (w) s = { id: ++tableIds, sab: w.memory.buffer as unknown as SharedArrayBuffer, byteOffset: w.view.byteOffset, length: table.length, memory: w.memory };
+    else if (table.buffer instanceof SharedArrayBuffer) s = { id: ++tableIds, sab: table.buffer, byteOffset: table.byteOffset, length: table.length };
+    else {
+      const copy = new Float32Array(new SharedArrayBuffer(table.byteLength));
+      copy.set(table);
+      s = { id: ++tableIds, sab: copy.buffer as SharedArrayBuffer, byteOffset: 0, length: table.length };
+    }
     sharedTables.set(table, s);
   }
   return s;

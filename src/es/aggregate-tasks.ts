@@ -1,13 +1,23 @@
 // The work of one aggregation phase as plain data over SharedArrayBuffers (so a worker thread can
 // receive it), and the function that runs one unit of it: the same code on the main thread and workers.
 
-import { BLOCK, blockedUnit, bucketUnit } from './aggregate-blocked.ts';
+import { BLOCK, blockedUnit, bucketUnit, jsAccumulator, type Accumulator } from './aggregate-blocked.ts';
 import {
   aggregateColumnUnit, aggregateRowUnit, setupCoefUnit, setupColumnUnit, setupRowUnit, SpectralScratch,
   type SpectralBuffers, type SpectralLayout, type Spikes,
 } from './aggregate-spectral.ts';
+import { wasmAccumulator, wasmKernels } from './aggregate-wasm.ts';
 
 type SAB = SharedArrayBuffer;
+
+/** A noise table in shared memory: in a WebAssembly.Memory (for the SIMD kernels) when `memory` is set. */
+export interface TableRef {
+  readonly id: number;
+  readonly sab: SAB;
+  readonly byteOffset: number;
+  readonly length: number;
+  readonly memory?: WebAssembly.Memory;
+}
 
 export interface SpectralTask {
   readonly kind: 'spectral';
@@ -17,8 +27,8 @@ export interface SpectralTask {
   readonly coef: SAB;
   readonly re: SAB;
   readonly im: SAB;
-  /** Phase 0: the table (float32). */
-  readonly table?: { readonly sab: SAB; readonly length: number };
+  /** Phase 0: the table. */
+  readonly table?: TableRef;
   /** Phase 3: spikes (n int32, zr, zi float64). */
   readonly spikes?: { readonly n: SAB; readonly zr: SAB; readonly zi: SAB; readonly count: number };
   /** Phase 4: the output (float32, P). */
@@ -27,7 +37,7 @@ export interface SpectralTask {
 
 export interface BlockedTask {
   readonly kind: 'blocked' | 'buckets';
-  readonly table: { readonly sab: SAB; readonly length: number };
+  readonly table: TableRef;
   /** Offsets (int32) and float32-rounded weights (float64) of n offspring; grouped by bucket for 'buckets'. */
   readonly off: SAB;
   readonly w: SAB;
@@ -48,10 +58,22 @@ export function taskUnits(t: Task): number {
   return new Int32Array(t.ptr!).length - 1;
 }
 
-/** Per-thread state: scratch arrays by layout, a block accumulator. */
+/** Per-thread state: scratch arrays by layout, the block accumulator (JS or WASM) of the last table. */
 export class UnitContext {
   private scratch: SpectralScratch | undefined;
-  readonly acc = new Float64Array(BLOCK);
+  private readonly acc = new Float64Array(BLOCK);
+  private accumulatorFor: { id: number; a: Accumulator } | undefined;
+
+  /** slot: this thread's accumulator slot in WASM table memories (0 = the main thread). */
+  constructor(readonly slot: number) {}
+
+  accumulator(t: TableRef): Accumulator {
+    if (this.accumulatorFor?.id === t.id) return this.accumulatorFor.a;
+    const k = t.memory && wasmKernels(t.memory);
+    const a = k ? wasmAccumulator(k, t.sab, this.slot) : jsAccumulator(new Float32Array(t.sab, t.byteOffset, t.length), this.acc);
+    this.accumulatorFor = { id: t.id, a };
+    return a;
+  }
 
   spectralScratch(l: SpectralLayout): SpectralScratch {
     const s = this.scratch;
@@ -68,7 +90,7 @@ export function taskRunner(t: Task, ctx: UnitContext): (u: number) => void {
     const sc = ctx.spectralScratch(t.layout);
     switch (t.phase) {
       case 0: {
-        const table = new Float32Array(t.table!.sab, 0, t.table!.length);
+        const table = new Float32Array(t.table!.sab, t.table!.byteOffset, t.table!.length);
         return (u) => setupColumnUnit(b, sc, table, u);
       }
       case 1: return (u) => setupRowUnit(b, sc, u);
@@ -84,11 +106,11 @@ export function taskRunner(t: Task, ctx: UnitContext): (u: number) => void {
       }
     }
   }
-  const table = new Float32Array(t.table.sab, 0, t.table.length);
+  const a = ctx.accumulator(t.table);
   const off = new Int32Array(t.off), w = new Float64Array(t.w), out = new Float32Array(t.out.sab, 0, t.out.length);
-  if (t.kind === 'blocked') return (u) => blockedUnit(table, off, w, t.n, out, u, ctx.acc);
+  if (t.kind === 'blocked') return (u) => blockedUnit(a, off, w, t.n, out, u);
   const ptr = new Int32Array(t.ptr!), starts = new Int32Array(t.starts!), sizes = new Int32Array(t.sizes!);
-  return (u) => bucketUnit(table, off, w, ptr, starts, sizes, out, u, ctx.acc);
+  return (u) => bucketUnit(a, off, w, ptr, starts, sizes, out, u);
 }
 
 /** Control block of one phase: [next unit, threads done, failures] (Int32Array over a SAB). */

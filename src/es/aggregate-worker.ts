@@ -9,8 +9,9 @@ interface PhaseMessage {
   readonly task: Task;
 }
 
-const ctx = new UnitContext();
-const ready = new Int32Array((workerData as { ready: SharedArrayBuffer }).ready);
+const data = workerData as { ready: SharedArrayBuffer; slot: number };
+const ctx = new UnitContext(data.slot);
+const ready = new Int32Array(data.ready);
 
 parentPort!.on('message', (m: PhaseMessage) => {
   const ctrl = new Int32Array(m.ctrl);
