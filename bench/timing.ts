@@ -73,3 +73,8 @@ export async function interleaved(fns: readonly (() => Promise<unknown> | unknow
   }
   return samples.map(median);
 }
+
+/** A batch of `count` random images in [0, 1) with labels 0..9 (content does not change the speed). */
+export function randomBatch(count: number, seed = 5): { imagesBxHxW: Float32Array; labelsB: Int32Array; count: number } {
+  return { imagesBxHxW: randomF32(count * 784, seed).map((v) => Math.abs(v)), labelsB: Int32Array.from({ length: count }, (_, i) => i % 10), count };
+}

@@ -1,14 +1,14 @@
 // Lab: Network.populationLosses with and without NCHWc ops, shared and own batches, vs net.loss at
-// θ + c·ε (the check of test/model/population.test.ts, for both graph paths and K = 1, 4, 7).
+// θ + c·ε (the check of test/model/population.test.ts for both graph paths, K = 1, 4, 7, pairs).
 import { Network } from '../../src/backend/network.ts';
 import { initParams } from '../../src/model/init.ts';
 import { randomF32 } from '../timing.ts';
-for (const model of ['mlp', 'cnn-29k', 'cnn-3m']) for (const nchwc of [true, false]) for (const K of [1, 4, 7]) {
+for (const model of ['mlp', 'cnn-29k', 'cnn-3m']) for (const nchwc of [true, false]) for (const K of [1, 4, 7]) for (const mirrored of K % 2 ? [false] : [false, true]) {
   const net = Network.byName(model, { threads: 2, nchwc });
   const theta = initParams(net.layout, 3);
   const noise = randomF32(net.size + 1000, 9);
   const batch = (n: number, s: number) => ({ imagesBxHxW: randomF32(n * 784, s).map(Math.abs), labelsB: Int32Array.from({ length: n }, (_, i) => (i * 3 + s) % 10), count: n });
-  const copies = Array.from({ length: K }, (_, k) => ({ offset: 97 * k, coef: (k % 2 ? -1 : 1) * 0.05 }));
+  const copies = Array.from({ length: K }, (_, k) => ({ offset: 97 * (mirrored ? k >> 1 : k), coef: (k % 2 ? -1 : 1) * 0.05 }));
   let worst = 0;
   for (const shared of [true, false]) {
     const b0 = batch(20, 1);
@@ -20,6 +20,6 @@ for (const model of ['mlp', 'cnn-29k', 'cnn-3m']) for (const nchwc of [true, fal
       worst = Math.max(worst, Math.abs(losses[k]! - single) / Math.abs(single));
     }
   }
-  console.log(`${model} nchwc=${nchwc} K=${K}: max rel err ${worst.toExponential(2)}${worst > 1e-6 ? '  <-- FAIL' : ''}`);
+  console.log(`${model} nchwc=${nchwc} K=${K}${mirrored ? ' mirrored pairs' : ''}: max rel err ${worst.toExponential(2)}${worst > 1e-6 ? '  <-- FAIL' : ''}`);
   await net.close();
 }

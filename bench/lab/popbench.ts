@@ -1,18 +1,25 @@
-// Lab: population graph variants vs the graph in src/model, interleaved, at batch 50, shared batch.
-// usage: popbench.ts model K threads rounds [level] [variant filter regex]
+// Lab: the old and new population graphs and the lab variants, interleaved, at batch 50, shared batch
+// unless labelled (own batches: one per copy).
 import { forwardMacsPerExample, getArchitecture } from '../../src/model/architecture.ts';
 import { populationGraph } from '../../src/model/graphs.ts';
-import { oldPopulationGraph } from './oldgraph.ts';
 import { benchSession, type BenchSessionOptions } from '../timing.ts';
 import { popData, popFeeds } from './popfeeds.ts';
+import { oldPopulationGraph } from './oldgraph.ts';
 import { popGraph, type PopOptions } from './popgraph.ts';
 import { compareVariants, type Variant } from './variants.ts';
+// usage: popbench.ts model K threads rounds [level] [regex of lab variants to include]
 const [model = 'cnn-29k', ks = '10', threads = '0', rounds = '9', level = 'all', filter = ''] = process.argv.slice(2);
 const arch = getArchitecture(model); const K = Number(ks);
 const opts: BenchSessionOptions = { threads: Number(threads), level: level as 'all' };
 const d = popData(arch, 50);
 const work = K * 2 * forwardMacsPerExample(arch) * 50;
-const graphs: [string, Uint8Array][] = [['old graph (per-copy subgraphs)', oldPopulationGraph(arch, K)]];
+const graphs: [string, Uint8Array][] = [
+  ['old graph (per-copy subgraphs)', oldPopulationGraph(arch, K)],
+  ['new graph (src/model, nchwc 16)', populationGraph(arch, K, { sharedBatch: true, nchwcBlock: 16 })],
+  ['new graph, mirrored pairs', populationGraph(arch, K, { sharedBatch: true, nchwcBlock: 16, pairs: true })],
+  ['new graph, own batches', populationGraph(arch, K, { nchwcBlock: 16 })],
+  ['new graph, standard ops (nchwc off)', populationGraph(arch, K, { sharedBatch: true })],
+];
 const N16 = { shared: true, conv: 'grouped', nchwc: 16 } as const;
 const variants: [string, PopOptions][] = [
   ['std ops, grouped conv, batched dense', { shared: true, pairs: false, dense: 'batched', conv: 'grouped' }],

@@ -1,5 +1,5 @@
 // Lab: per-node and per-op-type kernel time of a population graph (ORT profiling, after warm-up runs).
-// usage: profile.ts model K threads ['old' | 'new' | lab PopOptions JSON] [level]
+// usage: profile.ts model K threads ['old' | 'new' (mirrored pairs if K even) | lab PopOptions JSON] [level]
 import * as ort from 'onnxruntime-node';
 import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { getArchitecture } from '../../src/model/architecture.ts';
@@ -10,7 +10,7 @@ import { popGraph, type PopOptions } from './popgraph.ts';
 const [model = 'cnn-29k', ks = '10', threads = '0', variant = 'new', level = 'all'] = process.argv.slice(2);
 const arch = getArchitecture(model); const K = Number(ks);
 const bytes = variant === 'old' ? oldPopulationGraph(arch, K)
-  : variant === 'new' ? populationGraph(arch, K, { sharedBatch: true, nchwcBlock: 16 }) : popGraph(arch, K, JSON.parse(variant) as PopOptions);
+  : variant === 'new' ? populationGraph(arch, K, { sharedBatch: true, nchwcBlock: 16, pairs: K % 2 === 0 }) : popGraph(arch, K, JSON.parse(variant) as PopOptions);
 const s = await ort.InferenceSession.create(bytes, {
   executionProviders: ['cpu'], graphOptimizationLevel: level as 'all', intraOpNumThreads: Number(threads), enableProfiling: true, profileFilePrefix: '/tmp/esgprof',
 });

@@ -122,7 +122,8 @@ export class Network {
   /**
    * Losses of K perturbed copies in one session run: copy k has parameters θ + coef_k · noise[offset_k ..)
    * and is evaluated on batches[k]. Pass the same Batch object K times for a shared mini-batch: the
-   * graph then runs the first layer once for all copies (see populationGraph).
+   * graph then runs the first layer once for all copies; mirrored pairs (copies 2u and 2u+1 with one
+   * offset) read their noise window once (see populationGraph).
    */
   async populationLosses(thetaP: Vec, noise: Float32Array, copies: readonly Perturbation[], batches: readonly Batch[]): Promise<Float32Array> {
     this.checkTheta(thetaP);
@@ -130,13 +131,15 @@ export class Network {
     if (batches.length !== K) throw new Error(`populationLosses: ${K} copies but ${batches.length} batches`);
     if (K === 0) return new Float32Array(0);
     const sharedBatch = batches.every((b) => b === batches[0]);
+    // Mirrored pairs (copies 2u, 2u+1 at one offset) share one noise window in the graph.
+    const pairs = K % 2 === 0 && copies.every((c, k) => k % 2 === 0 || c.offset === copies[k - 1]!.offset);
     const feeds: Feeds = {};
     this.paramFeeds(thetaP, 0, (n) => n, feeds);
     copies.forEach((c, k) => {
       if (c.offset < 0 || c.offset + this.size > noise.length) {
         throw new Error(`noise offset ${c.offset} + P ${this.size} exceeds the noise table (${noise.length})`);
       }
-      this.paramFeeds(noise, c.offset, (n) => IO.noise(k, n), feeds);
+      if (!pairs || k % 2 === 0) this.paramFeeds(noise, c.offset, (n) => IO.noise(pairs ? k / 2 : k, n), feeds);
       feeds[IO.coef(k)] = f32(Float32Array.of(c.coef), []);
     });
     if (sharedBatch) this.batchFeeds(batches[0]!, IO.x, IO.y, feeds);
@@ -154,8 +157,8 @@ export class Network {
       });
     }
     const nchwcBlock = this.opts.nchwc === false ? 0 : await nchwcBlockSize();
-    const key = `population-${K}-${sharedBatch ? 'shared' : 'own'}`;
-    const session = await this.session(key, () => populationGraph(this.arch, K, { sharedBatch, nchwcBlock }));
+    const key = `population-${K}-${sharedBatch ? 'shared' : 'own'}${pairs ? '-pairs' : ''}`;
+    const session = await this.session(key, () => populationGraph(this.arch, K, { sharedBatch, nchwcBlock, pairs }));
     return outputData(await session.run(feeds), IO.losses);
   }
 

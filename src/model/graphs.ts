@@ -80,6 +80,11 @@ export interface PopulationGraphOptions {
    * weights (bench/FINDINGS.md). 0 (default) uses standard ONNX ops only.
    */
   readonly nchwcBlock?: number;
+  /**
+   * Mirrored pairs: copies 2u and 2u+1 share noise window u (inputs IO.noise(u, ·) for u < K/2), so
+   * each window is read once and a dense layer multiplies it with the pair's 2B rows at once.
+   */
+  readonly pairs?: boolean;
 }
 
 /** Ops named `nchwc.X` are moved to the domain com.microsoft.nchwc (GraphBuilder has no domains). */
@@ -114,6 +119,9 @@ function nchwcFilter(g: GraphBuilder, w: string, [O, I, kh, kw]: readonly number
  */
 export function populationGraph(arch: Architecture, copies: number, opts: PopulationGraphOptions = {}): Uint8Array {
   const K = copies;
+  const M = opts.pairs ? 2 : 1; // copies per noise window
+  if (K % M !== 0) throw new Error(`populationGraph: ${K} copies cannot form mirrored pairs`);
+  const U = K / M;
   const bs = opts.nchwcBlock ?? 0;
   const layout = paramLayout(arch);
   const shapes = layerShapes(arch);
@@ -121,18 +129,19 @@ export function populationGraph(arch: Architecture, copies: number, opts: Popula
   const g = new GraphBuilder(`${arch.name}-population-${K}`);
   const c = (v: number[]): string => g.constant(v);
   const ks = Array.from({ length: K }, (_, k) => k);
+  const us = Array.from({ length: U }, (_, u) => u);
   for (const s of layout.slices) g.input(s.name, 'float32', s.shape);
-  for (const k of ks) for (const s of layout.slices) g.input(IO.noise(k, s.name), 'float32', s.shape);
+  for (const u of us) for (const s of layout.slices) g.input(IO.noise(u, s.name), 'float32', s.shape);
   const coefs = g.op1('Concat', ks.map((k) => g.op1('Reshape', [g.input(IO.coef(k), 'float32', []), c([1])])), { axis: 0 });
   const coefShape = (shape: number[]): string => g.op1('Reshape', [coefs, c(shape)]);
   /** The K perturbed copies of parameter `name` stacked: [K·d0, d1, ...]. */
   const stacked = (name: string): string => {
     const s = slices.get(name)!;
-    const e = g.op1('Concat', ks.map((k) => g.op1('Reshape', [IO.noise(k, name), c([1, s.size])])), { axis: 0 });
-    const w = g.op1('Add', [g.op1('Reshape', [name, c([1, s.size])]), g.op1('Mul', [e, coefShape([K, 1])])]);
+    const e = g.op1('Concat', us.map((u) => g.op1('Reshape', [IO.noise(u, name), c([1, 1, s.size])])), { axis: 0 }); // [U, 1, S]
+    const w = g.op1('Add', [g.op1('Reshape', [name, c([1, 1, s.size])]), g.op1('Mul', [e, coefShape([U, M, 1])])]);
     return g.op1('Reshape', [w, c([K * s.shape[0]!, ...s.shape.slice(1)])]);
   };
-  const perCopy = (name: string, k: number): string => g.op1('Add', [name, g.op1('Mul', [IO.noise(k, name), IO.coef(k)])]);
+  const perCopy = (name: string, k: number): string => g.op1('Add', [name, g.op1('Mul', [IO.noise(Math.floor(k / M), name), IO.coef(k)])]);
   const [C0, H0, W0] = arch.inputCHW;
   // h is one of: shared [B, C, H, W] / [B, F]; per-copy inputs (first layer a conv, batches not
   // shared); grouped [B, K·C, H, W] (blocked: in NCHWc layout); flat [B, K, F].
@@ -208,12 +217,14 @@ export function populationGraph(arch: Architecture, copies: number, opts: Popula
         const shared = state === 'sharedFlat';
         let base = g.op1('MatMul', [h, w]); // [B, K, N], or [B, N] when shared
         if (shared) base = g.op1('Unsqueeze', [base, c([1])]);
-        const hk = shared ? ks.map(() => h)
-          : g.op('Split', [g.op1('Mul', [h, coefShape([1, K, 1])]), c(Array<number>(K).fill(1))], { axis: 1 }, K).map((t) => g.op1('Reshape', [t, c([-1, inShape[0]!])]));
-        let delta = g.op1('Concat', hk.map((t, k) => g.op1('Unsqueeze', [g.op1('MatMul', [t, IO.noise(k, w)]), c([1])])), { axis: 1 });
-        if (shared) delta = g.op1('Mul', [delta, coefShape([1, K, 1])]);
-        const eb = g.op1('Concat', ks.map((k) => g.op1('Reshape', [IO.noise(k, b), c([1, N])])), { axis: 0 });
-        const db = g.op1('Reshape', [g.op1('Add', [b, g.op1('Mul', [eb, coefShape([K, 1])])]), c([1, K, N])]); // b + c_k·e_b
+        // Window u's rows: h_k for its M copies (shared: h once, scaled after), [B·M, F] -> [B, M, N].
+        const hu = shared ? us.map(() => h)
+          : g.op('Split', [g.op1('Mul', [h, coefShape([1, K, 1])]), c(Array<number>(U).fill(M))], { axis: 1 }, U).map((t) => g.op1('Reshape', [t, c([-1, inShape[0]!])]));
+        let delta = g.op1('Concat', hu.map((t, u) => g.op1('Reshape', [g.op1('MatMul', [t, IO.noise(u, w)]), c(shared ? [-1, 1, N] : [-1, M, N])])), { axis: 1 });
+        if (shared) delta = g.op1('Mul', [g.op1('Unsqueeze', [delta, c([2])]), coefShape([1, U, M, 1])]); // [B, U, M, N]
+        delta = g.op1('Reshape', [delta, c([-1, K, N])]);
+        const eb = g.op1('Concat', us.map((u) => g.op1('Reshape', [IO.noise(u, b), c([1, 1, N])])), { axis: 0 }); // [U, 1, N]
+        const db = g.op1('Reshape', [g.op1('Add', [b, g.op1('Mul', [eb, coefShape([U, M, 1])])]), c([1, K, N])]); // b + c_k·e_b
         [h, state] = [g.op1('Add', [g.op1('Add', [base, delta]), db]), 'flat'];
         break;
       }

@@ -1,0 +1,35 @@
+// `esgrad bench`: measures this machine's ONNX Runtime MatMul peak, forward and population
+// throughput of the paper's networks and an SGD step, and prints them as one table (or JSON).
+import { cpus } from 'node:os';
+import { nchwcBlockSize } from '../src/backend/session.ts';
+import { benchForward } from './forward.ts';
+import { benchMatMul } from './matmul.ts';
+import { benchPopulation } from './population.ts';
+import { benchSgd } from './sgd.ts';
+import { formatTable, type BenchReport } from './table.ts';
+
+export interface BenchOptions {
+  /** Fewer repeats (a smoke run for tests). */
+  readonly quick?: boolean;
+  /** Print the report as JSON instead of the table. */
+  readonly json?: boolean;
+}
+
+/**
+ * FLOP conventions: a GEMM is 2·M·K·N; a forward pass 2 × forwardMacsPerExample(arch) × batch
+ * (convolutions and dense layers only); an offspring the same at batch 50, whatever extra work the
+ * population graph does; an SGD step 3 forward passes. "% peak" is relative to the fastest GEMM.
+ */
+export async function measure(opts: BenchOptions = {}): Promise<BenchReport> {
+  const repeats = opts.quick ? 3 : 15;
+  const matmul = await benchMatMul(repeats);
+  const rows = [...matmul, ...(await benchForward(repeats)), ...(await benchPopulation(repeats)), ...(await benchSgd(repeats))];
+  const cpu = cpus();
+  const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores; onnxruntime-node, NCHWc block ${await nchwcBlockSize()}; node ${process.version}`;
+  return { machine, peakGflops: Math.max(...matmul.map((r) => r.gflops)), repeats, rows };
+}
+
+export async function runBench(opts: BenchOptions = {}): Promise<void> {
+  const report = await measure(opts);
+  process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatTable(report)}\n`);
+}

@@ -1,0 +1,36 @@
+// One SGD step of the paper's networks at batch 50: Network.lossAndGrad (forward + derived backward
+// graph) then an Adam update of θ in JS; GFLOP/s counts the step as 3 forward passes.
+import { Network } from '../src/backend/network.ts';
+import { forwardMacsPerExample } from '../src/model/architecture.ts';
+import { initParams } from '../src/model/init.ts';
+import { adam, applyUpdates } from '../src/optim/index.ts';
+import type { Vec } from '../src/types.ts';
+import { BENCH_MODELS } from './forward.ts';
+import type { BenchRow } from './table.ts';
+import { randomBatch, timeIt } from './timing.ts';
+
+export async function benchSgd(repeats: number): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const batch = randomBatch(50);
+  for (const model of BENCH_MODELS) {
+    const net = Network.byName(model);
+    const opt = adam(0.001);
+    let thetaP = initParams(net.layout, 1);
+    let state = opt.init(thetaP);
+    let gradP: Vec = new Float32Array(net.size);
+    const grad = await timeIt(async () => ({ gradP } = await net.lossAndGrad(thetaP, batch)), repeats, 2);
+    const update = await timeIt(() => {
+      const r = opt.update(gradP, state, thetaP);
+      state = r.state;
+      thetaP = applyUpdates(thetaP, r.updatesP);
+    }, repeats, 2);
+    const seconds = grad.median + update.median;
+    rows.push({
+      section: 'sgd step', name: model, batch: 50, seconds, rate: 1 / seconds, unit: 'steps/s',
+      gflops: (3 * 2 * forwardMacsPerExample(net.arch) * 50) / seconds / 1e9,
+      note: `lossAndGrad ${(grad.median * 1e3).toFixed(2)} ms + Adam ${(update.median * 1e3).toFixed(2)} ms; FLOPs = 3x forward`,
+    });
+    await net.close();
+  }
+  return rows;
+}
