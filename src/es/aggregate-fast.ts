@@ -19,6 +19,7 @@ import { aggregateDirect } from './aggregate.ts';
 import { makeSpikes, spectralLayout, type SpectralLayout } from './aggregate-spectral.ts';
 import { defaultThreads, forgetSharedTable, runTask, sharedTable } from './aggregate-pool.ts';
 import type { SpectralTask } from './aggregate-tasks.ts';
+import { wasmSimdAvailable } from './aggregate-wasm.ts';
 
 export { aggregateBuckets, aggregateBucketsDirect, type BucketOptions } from './aggregate-buckets.ts';
 
@@ -34,11 +35,13 @@ export interface AggregateOptions {
 }
 
 /**
- * Cost model constants (seconds), fitted to the development machine (2 cores, Node 20):
- * blocked: N*P / (BLOCKED_RATE * threads); fft: Lf * FFT_NS_PER_POINT + K * M1 * SPIKE_NS, split
- * over threads; setup of a new table spectrum Lf * SETUP_NS_PER_POINT over threads.
+ * Cost model, fitted on the development machine (2 cores, Node 20; bench/aggregate.ts):
+ * blocked: K*P / (rate * threads), rate = 3.2e9 multiply-adds/s per thread with the WASM SIMD
+ * kernels (measured 3.0-3.5e9 for P from 28,938 to 3,274,634), 1.4e9 in plain JS;
+ * fft: (Lf * 38 ns + K * M1 * 10 ns) / threads (measured 35-41 ns per point per thread at
+ * Lf = 2^23..2^25; 10 ns per offset and spectrum row); a new table's spectrum Lf * 60 ns / threads.
  */
-export const COSTS = { BLOCKED_RATE: 1.4e9, FFT_NS_PER_POINT: 36, SPIKE_NS: 4, SETUP_NS_PER_POINT: 84 };
+export const COSTS = { BLOCKED_RATE_WASM: 3.2e9, BLOCKED_RATE_JS: 1.4e9, FFT_NS_PER_POINT: 38, SPIKE_NS: 10, SETUP_NS_PER_POINT: 60 };
 
 interface SpectralPlan {
   readonly layout: SpectralLayout;
@@ -95,7 +98,8 @@ export function estimateAggregateSeconds(table: Float32Array, K: number, P: numb
   const fft = (l.Lf * COSTS.FFT_NS_PER_POINT + K * l.M1 * COSTS.SPIKE_NS) * 1e-9 / threads;
   const setup = plans.has(table) ? 0 : (l.Lf * COSTS.SETUP_NS_PER_POINT * 1e-9) / threads;
   const fits = plans.has(table) || fftBytes(table.length) < Math.min(totalmem() / 4, freemem() / 2);
-  return { fft: fits ? fft + setup : Infinity, blocked: (K * P) / (COSTS.BLOCKED_RATE * threads) };
+  const rate = wasmSimdAvailable() ? COSTS.BLOCKED_RATE_WASM : COSTS.BLOCKED_RATE_JS;
+  return { fft: fits ? fft + setup : Infinity, blocked: (K * P) / (rate * threads) };
 }
 
 /** The method `aggregate` uses for K distinct offsets (K <= N; mirrored pairs share one offset). */

@@ -3,6 +3,7 @@
 //
 // axpy(acc, t, w, len):            acc[j] += w * t[j]                                (j < len)
 // axpy4(acc, t0..t3, w0..w3, len): acc[j] += (w0 t0[j] + w1 t1[j]) + (w2 t2[j] + w3 t3[j])
+// axpy8(acc, t0..t7, w0..w7, len): the same with 8 windows (pairwise sums)
 // acc: float64 (byte address), t*: float32 (byte addresses), w*: f64. Products of float32 values
 // and float32-rounded weights are exact in float64, so only the additions round (in float64).
 
@@ -100,11 +101,11 @@ function moduleBytes(maxPages: number): Uint8Array<ArrayBuffer> {
   const sig = (k: number): number[] => [0x60, ...vec([[I32], ...Array(k).fill([I32]), ...Array(k).fill([F64]), [I32]]), 0];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([sig(1), sig(4)])),
+    ...section(1, vec([sig(1), sig(4), sig(8)])),
     ...section(2, vec([[...uleb(3), 0x65, 0x6e, 0x76, ...uleb(3), 0x6d, 0x65, 0x6d, 0x02, 0x03, ...uleb(1), ...uleb(maxPages)]])),
-    ...section(3, vec([uleb(0), uleb(1)])),
-    ...section(7, vec([[...uleb(4), ...'axpy'.split('').map((c) => c.charCodeAt(0)), 0x00, 0], [...uleb(5), ...'axpy4'.split('').map((c) => c.charCodeAt(0)), 0x00, 1]])),
-    ...section(10, vec([kernel(1), kernel(4)])),
+    ...section(3, vec([uleb(0), uleb(1), uleb(2)])),
+    ...section(7, vec(['axpy', 'axpy4', 'axpy8'].map((name, i) => [...uleb(name.length), ...name.split('').map((c) => c.charCodeAt(0)), 0x00, i]))),
+    ...section(10, vec([kernel(1), kernel(4), kernel(8)])),
   ];
   return Uint8Array.from(bytes);
 }
@@ -115,9 +116,20 @@ export const MAX_PAGES = 65536;
 export interface WasmKernels {
   axpy(acc: number, t: number, w: number, len: number): void;
   axpy4(acc: number, t0: number, t1: number, t2: number, t3: number, w0: number, w1: number, w2: number, w3: number, len: number): void;
+  axpy8(acc: number, ...tThenWThenLen: number[]): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
+
+/** Whether this engine compiles the SIMD module (Node >= 16.4 does). */
+export function wasmSimdAvailable(): boolean {
+  try {
+    compiled ??= new WebAssembly.Module(moduleBytes(MAX_PAGES));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Instantiates the kernels on `memory` (a shared memory with maximum MAX_PAGES); undefined if this engine lacks SIMD. */
 export function wasmKernels(memory: WebAssembly.Memory): WasmKernels | undefined {
@@ -159,6 +171,11 @@ export function wasmAccumulator(k: WasmKernels, buffer: SharedArrayBuffer, slot:
     add(off, w, i0, i1, j0, len) {
       const base = tBase + 4 * j0;
       let i = i0;
+      for (; i + 8 <= i1; i += 8) {
+        k.axpy8(accPtr, base + 4 * off[i]!, base + 4 * off[i + 1]!, base + 4 * off[i + 2]!, base + 4 * off[i + 3]!,
+          base + 4 * off[i + 4]!, base + 4 * off[i + 5]!, base + 4 * off[i + 6]!, base + 4 * off[i + 7]!,
+          w[i]!, w[i + 1]!, w[i + 2]!, w[i + 3]!, w[i + 4]!, w[i + 5]!, w[i + 6]!, w[i + 7]!, len);
+      }
       for (; i + 4 <= i1; i += 4) {
         k.axpy4(accPtr, base + 4 * off[i]!, base + 4 * off[i + 1]!, base + 4 * off[i + 2]!, base + 4 * off[i + 3]!, w[i]!, w[i + 1]!, w[i + 2]!, w[i + 3]!, len);
       }

@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { aggregate, aggregateBuckets, aggregateBucketsDirect, chooseAggregateMethod } from '../../src/es/aggregate-fast.ts';
 import { aggregateDirect } from '../../src/es/aggregate.ts';
+import { accumulateBlock } from '../../src/es/aggregate-blocked.ts';
 import { poolWorkers } from '../../src/es/aggregate-pool.ts';
+import { taskRunner, taskUnits, UnitContext } from '../../src/es/aggregate-tasks.ts';
+import { wasmAccumulator, wasmKernels, wasmTableMemory } from '../../src/es/aggregate-wasm.ts';
 import { aggregateColumnUnit, aggregateRowUnit, columnUnits, makeSpikes, rowUnits, setupCoefUnit, setupColumnUnit, setupRowUnit, SpectralScratch, spectralLayout } from '../../src/es/aggregate-spectral.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { createRng, nextFloat, nextInt, type Rng } from '../../src/rng/prng.ts';
@@ -105,6 +108,49 @@ for (const method of ['fft', 'blocked'] as const) {
     assert.equal(outP[0], t[4]);
   });
 }
+
+test('kernels: JS accumulateBlock and the WASM axpy/axpy4/axpy8 equal the float64 sum (all tail lengths)', () => {
+  const rng = createRng(31);
+  const table = createNoiseTable(4, 20_000);
+  const w = wasmTableMemory(table);
+  assert.ok(w, 'WASM SIMD kernels unavailable');
+  const k = wasmKernels(w.memory)!;
+  const wasm = wasmAccumulator(k, w.memory.buffer as unknown as SharedArrayBuffer, 3);
+  for (let c = 0; c < 40; c++) {
+    const n = 1 + nextInt(rng, 20), len = 1 + nextInt(rng, 600), j0 = nextInt(rng, 50);
+    const off = Int32Array.from({ length: n }, () => nextInt(rng, table.length - len - j0));
+    const ws = Float64Array.from({ length: n }, () => Math.fround(nextFloat(rng) - 0.5));
+    const i0 = nextInt(rng, n);
+    const js = new Float64Array(len).fill(0.25);
+    accumulateBlock(table, off, ws, i0, n, j0, len, js);
+    wasm.acc.fill(0.25, 0, len + 8);
+    wasm.add(off, ws, i0, n, j0, len);
+    for (let j = 0; j < len + 8; j++) {
+      let exact = 0.25, abs = 0.25;
+      if (j < len) for (let i = i0; i < n; i++) { exact += ws[i]! * table[off[i]! + j0 + j]!; abs += Math.abs(ws[i]! * table[off[i]! + j0 + j]!); }
+      if (j < len) assert.ok(Math.abs(js[j]! - exact) <= 2 ** -50 * abs, `JS kernel: n ${n} len ${len} j ${j}`);
+      assert.ok(Math.abs(wasm.acc[j]! - exact) <= 2 ** -50 * abs, `WASM kernel: n ${n} len ${len} j ${j}: ${wasm.acc[j]} vs ${exact}`);
+    }
+  }
+});
+
+test('blocked and bucket tasks without WASM (plain SharedArrayBuffer table) run the JS kernels', () => {
+  const rng = createRng(8);
+  const t = createNoiseTable(2, 30_000);
+  const sab = new SharedArrayBuffer(4 * t.length);
+  new Float32Array(sab).set(t);
+  const P = 5000, n = 37;
+  const { offs, ws } = randomCase(rng, t.length, P, n);
+  const share = <T extends Int32Array | Float64Array>(a: T): SharedArrayBuffer => { const s = new SharedArrayBuffer(a.byteLength); new Uint8Array(s).set(new Uint8Array(a.buffer)); return s; };
+  const out = new Float32Array(new SharedArrayBuffer(4 * P));
+  const task = {
+    kind: 'blocked' as const, table: { id: -1, sab, byteOffset: 0, length: t.length }, off: share(Int32Array.from(offs)),
+    w: share(Float64Array.from(ws, (x) => Math.fround(x))), n, out: { sab: out.buffer as SharedArrayBuffer, length: P },
+  };
+  const run = taskRunner(task, new UnitContext(0));
+  for (let u = 0; u < taskUnits(task); u++) run(u);
+  checkAgainst(out, t, offs, ws, P, 'JS blocked task');
+});
 
 test('aggregate rejects bad offsets, lengths and outP', () => {
   const t = createNoiseTable(1, 1000);
