@@ -2,7 +2,7 @@
 // size_b consecutive parameters, with table[o_i, o_i + size_b); per bucket sum_{i in b} w_i * window_i.
 
 import type { Vec } from '../types.ts';
-import { defaultThreads, runTask, sharedTable } from './aggregate-pool.ts';
+import { defaultThreads, outputScratch, runTask, sharedTable } from './aggregate-pool.ts';
 
 export interface BucketOptions {
   /** 'blocked' (default): multi-threaded blocked sum; 'direct': aggregateBucketsDirect. */
@@ -89,7 +89,7 @@ export function aggregateBuckets(
   const starts = new Int32Array(new SharedArrayBuffer(Math.max(4, 4 * B))), sizes = new Int32Array(new SharedArrayBuffer(Math.max(4, 4 * B)));
   starts.set(Array.from(bucketStarts));
   sizes.set(Array.from(bucketSizes));
-  const outS = new Float32Array(new SharedArrayBuffer(4 * P));
+  const outS = outputScratch(P);
   const shared = sharedTable(table);
   if (B > 0) {
     runTask({
@@ -99,6 +99,7 @@ export function aggregateBuckets(
     }, Math.max(1, opts.threads ?? defaultThreads()));
   }
   const out = opts.outP ?? new Float32Array(P);
-  out.set(outS);
+  if (opts.outP) out.fill(0); // parameters outside every bucket
+  for (let b = 0; b < B; b++) out.set(outS.subarray(starts[b]!, starts[b]! + sizes[b]!), starts[b]!);
   return out;
 }

@@ -17,7 +17,7 @@ import { freemem, totalmem } from 'node:os';
 import type { Vec } from '../types.ts';
 import { aggregateDirect } from './aggregate.ts';
 import { makeSpikes, spectralLayout, type SpectralLayout } from './aggregate-spectral.ts';
-import { defaultThreads, forgetSharedTable, runTask, sharedTable } from './aggregate-pool.ts';
+import { defaultThreads, forgetSharedTable, outputScratch, runTask, sharedTable } from './aggregate-pool.ts';
 import type { SpectralTask } from './aggregate-tasks.ts';
 import { wasmSimdAvailable } from './aggregate-wasm.ts';
 
@@ -136,7 +136,7 @@ export function aggregate(table: Float32Array, offsetsN: ArrayLike<number>, weig
   if (opts.method === 'direct') return aggregateDirect(table, offsetsN, weightsN, P, opts.outP);
   const { off, w } = mergeOffsets(offsetsN, weightsN);
   const method = opts.method === undefined || opts.method === 'auto' ? chooseAggregateMethod(table, off.length, P, threads) : opts.method;
-  const outS = new Float32Array(new SharedArrayBuffer(4 * P));
+  const outS = outputScratch(P);
   if (off.length > 0 && method === 'fft') {
     const plan = spectralPlan(table, threads);
     const sp = makeSpikes(off, w);
@@ -152,6 +152,7 @@ export function aggregate(table: Float32Array, offsetsN: ArrayLike<number>, weig
     }, threads);
   }
   const out = opts.outP ?? new Float32Array(P);
-  out.set(outS);
+  if (off.length > 0) out.set(outS);
+  else out.fill(0);
   return out;
 }

@@ -98,6 +98,14 @@ export function sharedTable(table: Float32Array): TableRef {
   return s;
 }
 
+let scratchOut: Float32Array | undefined;
+
+/** A reused shared float32 array of length n for results (contents undefined; valid until the next call). */
+export function outputScratch(n: number): Float32Array {
+  if (!scratchOut || scratchOut.buffer.byteLength < 4 * n) scratchOut = new Float32Array(new SharedArrayBuffer(4 * Math.max(n, 1024)));
+  return scratchOut.subarray(0, n);
+}
+
 export function forgetSharedTable(table: Float32Array): void {
   sharedTables.delete(table);
 }

@@ -13,6 +13,7 @@
 // twiddle, inverse column FFTs of which only the first ceil(P/2/M2) outputs are kept.
 
 import { fftStockham, makeTwiddles, makeTwoLevel, type Twiddles, type TwoLevel } from './aggregate-fft.ts';
+import { wasmFft, type WasmFft } from './aggregate-wasm-fft.ts';
 
 export interface SpectralLayout {
   readonly Lf: number;
@@ -51,14 +52,17 @@ export class SpectralScratch {
   readonly tw: Twiddles;
   readonly twM: TwoLevel;
   readonly twLf: TwoLevel;
+  /** [xr, xi, yr, yi]: two complex work arrays (views of the WASM FFT's memory when it is used). */
   readonly bufs: Float64Array[];
-  constructor(readonly layout: SpectralLayout) {
+  readonly wasm: WasmFft | undefined;
+  constructor(readonly layout: SpectralLayout, useWasm = true) {
     const { M, M1, M2, CB, Lf } = layout;
     this.tw = makeTwiddles(Math.max(M1, M2));
     this.twM = makeTwoLevel(M);
     this.twLf = makeTwoLevel(Lf);
-    const len = Math.max(M2, M1 * CB);
-    this.bufs = Array.from({ length: 8 }, () => new Float64Array(len));
+    const len = Math.max(2 * M2, M1 * CB);
+    this.wasm = useWasm ? wasmFft(len, this.tw) : undefined;
+    this.bufs = this.wasm?.bufs ?? Array.from({ length: 4 }, () => new Float64Array(len));
   }
 }
 
@@ -70,9 +74,10 @@ export interface Spikes {
   readonly zi: Float64Array;
 }
 
-/** Result of fftStockham as [re, im]. */
-function fft(n: number, s: number, dir: number, xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array, tw: Twiddles): [Float64Array, Float64Array] {
-  return fftStockham(n, s, dir, xr, xi, yr, yi, tw) ? [yr, yi] : [xr, xi];
+/** fftStockham (WASM when the scratch has it and s is even) on a pair of the scratch's arrays; the result as [re, im]. */
+function fft(sc: SpectralScratch, n: number, s: number, dir: number, xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array): [Float64Array, Float64Array] {
+  const inY = sc.wasm && s % 2 === 0 ? sc.wasm.run(n, s, dir, xr) : fftStockham(n, s, dir, xr, xi, yr, yi, sc.tw);
+  return inY ? [yr, yi] : [xr, xi];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -90,7 +95,7 @@ export function setupColumnUnit(b: SpectralBuffers, sc: SpectralScratch, table: 
       xi[n1 * CB + q] = t + 1 < L ? table[t + 1]! : 0;
     }
   }
-  const [rr, ri] = fft(M1, CB, -1, xr, xi, yr, yi, sc.tw);
+  const [rr, ri] = fft(sc, M1, CB, -1, xr, xi, yr, yi);
   const { loCos, loSin, hiCos, hiSin, bits } = sc.twM;
   const mask = (1 << bits) - 1;
   for (let k1 = 0; k1 < M1; k1++) {
@@ -105,16 +110,25 @@ export function setupColumnUnit(b: SpectralBuffers, sc: SpectralScratch, table: 
   }
 }
 
-/** Setup unit: forward FFT of rows k1 (u and M1-u, or 0 and M1/2) in place. */
+/** The two rows of unit u, processed together as the two lanes of stride-2 transforms. */
+function unitRows(l: SpectralLayout, u: number): [number, number] {
+  return u === 0 ? [0, l.M1 / 2] : [u, l.M1 - u];
+}
+
+/** Setup unit: forward FFT of the unit's two rows in place. */
 export function setupRowUnit(b: SpectralBuffers, sc: SpectralScratch, u: number): void {
-  const { M1, M2 } = b.layout;
+  const { M2 } = b.layout;
+  const [ka, kb] = unitRows(b.layout, u);
   const [xr, xi, yr, yi] = sc.bufs as [Float64Array, Float64Array, Float64Array, Float64Array];
-  for (const k1 of u === 0 ? [0, M1 / 2] : [u, M1 - u]) {
-    xr.set(b.re.subarray(k1 * M2, k1 * M2 + M2));
-    xi.set(b.im.subarray(k1 * M2, k1 * M2 + M2));
-    const [rr, ri] = fft(M2, 1, -1, xr, xi, yr, yi, sc.tw);
-    b.re.set(rr.subarray(0, M2), k1 * M2);
-    b.im.set(ri.subarray(0, M2), k1 * M2);
+  const re = b.re, im = b.im, pa = ka * M2, pb = kb * M2;
+  for (let k2 = 0; k2 < M2; k2++) {
+    xr[2 * k2] = re[pa + k2]!; xi[2 * k2] = im[pa + k2]!;
+    xr[2 * k2 + 1] = re[pb + k2]!; xi[2 * k2 + 1] = im[pb + k2]!;
+  }
+  const [rr, ri] = fft(sc, M2, 2, -1, xr, xi, yr, yi);
+  for (let k2 = 0; k2 < M2; k2++) {
+    re[pa + k2] = rr[2 * k2]!; im[pa + k2] = ri[2 * k2]!;
+    re[pb + k2] = rr[2 * k2 + 1]!; im[pb + k2] = ri[2 * k2 + 1]!;
   }
 }
 
@@ -168,77 +182,80 @@ export function setupCoefUnit(b: SpectralBuffers, sc: SpectralScratch, u: number
 // ---------------------------------------------------------------------------------------------
 // Per aggregation: row units (into b.re / b.im as R), then column units (into the output).
 
-/** Row k1 of the spike train's packed spectrum Zs, into the returned pair of scratch arrays. */
-function spikeRow(b: SpectralBuffers, sc: SpectralScratch, sp: Spikes, k1: number, xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array): [Float64Array, Float64Array] {
+/** Rows ka (lane 0) and kb (lane 1) of the spike train's packed spectrum Zs, interleaved. */
+function spikeRows(b: SpectralBuffers, sc: SpectralScratch, sp: Spikes, ka: number, kb: number): [Float64Array, Float64Array] {
   const { M, M2 } = b.layout;
+  const [xr, xi, yr, yi] = sc.bufs as [Float64Array, Float64Array, Float64Array, Float64Array];
   const { loCos, loSin, hiCos, hiSin, bits } = sc.twM;
   const mask = (1 << bits) - 1, mM = M - 1, m2 = M2 - 1;
-  xr.fill(0, 0, M2);
-  xi.fill(0, 0, M2);
+  xr.fill(0, 0, 2 * M2);
+  xi.fill(0, 0, 2 * M2);
   const ns = sp.n, zrs = sp.zr, zis = sp.zi;
   for (let s = 0; s < sp.count; s++) {
-    const n = ns[s]!;
-    const e = Math.imul(n, k1) & mM;
-    const h = e >>> bits, l = e & mask;
-    const wr = hiCos[h]! * loCos[l]! - hiSin[h]! * loSin[l]!, wi = hiCos[h]! * loSin[l]! + hiSin[h]! * loCos[l]!;
-    const zr = zrs[s]!, zi = zis[s]!, n2 = n & m2;
-    xr[n2] = xr[n2]! + zr * wr - zi * wi;
-    xi[n2] = xi[n2]! + zr * wi + zi * wr;
+    const n = ns[s]!, zr = zrs[s]!, zi = zis[s]!, p = 2 * (n & m2);
+    let e = Math.imul(n, ka) & mM, h = e >>> bits, l = e & mask;
+    let wr = hiCos[h]! * loCos[l]! - hiSin[h]! * loSin[l]!, wi = hiCos[h]! * loSin[l]! + hiSin[h]! * loCos[l]!;
+    xr[p] = xr[p]! + zr * wr - zi * wi;
+    xi[p] = xi[p]! + zr * wi + zi * wr;
+    e = Math.imul(n, kb) & mM; h = e >>> bits; l = e & mask;
+    wr = hiCos[h]! * loCos[l]! - hiSin[h]! * loSin[l]!; wi = hiCos[h]! * loSin[l]! + hiSin[h]! * loCos[l]!;
+    xr[p + 1] = xr[p + 1]! + zr * wr - zi * wi;
+    xi[p + 1] = xi[p + 1]! + zr * wi + zi * wr;
   }
-  return fft(M2, 1, -1, xr, xi, yr, yi, sc.tw);
+  return fft(sc, M2, 2, -1, xr, xi, yr, yi);
 }
 
-/** Inverse FFT of row k1 of Zg, twiddle e^{+2pi i n2 k1/M}, store as row k1 of R. */
-function finishRow(b: SpectralBuffers, sc: SpectralScratch, k1: number, xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array): void {
+/** Inverse FFT of the interleaved rows of Zg, twiddle e^{+2pi i n2 k1/M}, store as rows ka, kb of R. */
+function finishRows(b: SpectralBuffers, sc: SpectralScratch, ka: number, kb: number, xr: Float64Array, xi: Float64Array, yr: Float64Array, yi: Float64Array): void {
   const { M, M2 } = b.layout;
-  const [rr, ri] = fft(M2, 1, 1, xr, xi, yr, yi, sc.tw);
+  const [rr, ri] = fft(sc, M2, 2, 1, xr, xi, yr, yi);
   const { loCos, loSin, hiCos, hiSin, bits } = sc.twM;
-  const mask = (1 << bits) - 1, mM = M - 1, base = k1 * M2;
+  const mask = (1 << bits) - 1, mM = M - 1;
   const re = b.re, im = b.im;
-  for (let n2 = 0; n2 < M2; n2++) {
-    const e = Math.imul(n2, k1) & mM;
-    const h = e >>> bits, l = e & mask;
-    const wr = hiCos[h]! * loCos[l]! - hiSin[h]! * loSin[l]!, wi = -(hiCos[h]! * loSin[l]! + hiSin[h]! * loCos[l]!);
-    const vr = rr[n2]!, vi = ri[n2]!;
-    re[base + n2] = vr * wr - vi * wi;
-    im[base + n2] = vr * wi + vi * wr;
+  for (let lane = 0; lane < 2; lane++) {
+    const k1 = lane === 0 ? ka : kb, base = k1 * M2;
+    for (let n2 = 0; n2 < M2; n2++) {
+      const e = Math.imul(n2, k1) & mM;
+      const h = e >>> bits, l = e & mask;
+      const wr = hiCos[h]! * loCos[l]! - hiSin[h]! * loSin[l]!, wi = -(hiCos[h]! * loSin[l]! + hiSin[h]! * loCos[l]!);
+      const vr = rr[2 * n2 + lane]!, vi = ri[2 * n2 + lane]!;
+      re[base + n2] = vr * wr - vi * wi;
+      im[base + n2] = vr * wi + vi * wr;
+    }
   }
 }
 
-/** Zg[p] = a_p conj(U[k2]) + b_p V[mirror k2] over one row; U, V rows of Zs; result into (or, oi). */
-function productRow(coef: Float64Array, base: number, M2: number, ur: Float64Array, ui: Float64Array, vr: Float64Array, vi: Float64Array, self0: boolean, or: Float64Array, oi: Float64Array): void {
+/**
+ * Zg = a conj(U) + b V for both lanes, U the lane's own value at k2, V the value at frequency M - k:
+ * unit 0: each row its own mirror (row 0 at (M2 - k2) mod M2, row M1/2 at M2-1-k2); else the other
+ * row at M2-1-k2.
+ */
+function productRows(coef: Float64Array, ka: number, kb: number, M2: number, self: boolean, zr: Float64Array, zi: Float64Array, or: Float64Array, oi: Float64Array): void {
+  const ca = ka * M2, cb = kb * M2;
   for (let k2 = 0; k2 < M2; k2++) {
-    const m = self0 ? (k2 === 0 ? 0 : M2 - k2) : M2 - 1 - k2;
-    const c = 4 * (base + k2);
-    const ar = coef[c]!, ai = coef[c + 1]!, br = coef[c + 2]!, bi = coef[c + 3]!;
-    const xr = ur[k2]!, xi = ui[k2]!, yr = vr[m]!, yi = vi[m]!;
-    or[k2] = ar * xr + ai * xi + br * yr - bi * yi;
-    oi[k2] = ai * xr - ar * xi + br * yi + bi * yr;
+    const m = M2 - 1 - k2;
+    const va = 2 * (self ? (k2 === 0 ? 0 : M2 - k2) : m) + (self ? 0 : 1), vb = 2 * m + (self ? 1 : 0);
+    let c = 4 * (ca + k2);
+    let ar = coef[c]!, ai = coef[c + 1]!, br = coef[c + 2]!, bi = coef[c + 3]!;
+    let xr = zr[2 * k2]!, xi = zi[2 * k2]!, yr = zr[va]!, yi = zi[va]!;
+    or[2 * k2] = ar * xr + ai * xi + br * yr - bi * yi;
+    oi[2 * k2] = ai * xr - ar * xi + br * yi + bi * yr;
+    c = 4 * (cb + k2);
+    ar = coef[c]!; ai = coef[c + 1]!; br = coef[c + 2]!; bi = coef[c + 3]!;
+    xr = zr[2 * k2 + 1]!; xi = zi[2 * k2 + 1]!; yr = zr[vb]!; yi = zi[vb]!;
+    or[2 * k2 + 1] = ar * xr + ai * xi + br * yr - bi * yi;
+    oi[2 * k2 + 1] = ai * xr - ar * xi + br * yi + bi * yr;
   }
 }
 
 /** Row unit u of one aggregation: rows u and M1-u (u = 0: rows 0 and M1/2, each its own mirror). */
 export function aggregateRowUnit(b: SpectralBuffers, sc: SpectralScratch, sp: Spikes, u: number): void {
-  const { M1, M2 } = b.layout;
-  const [a0, a1, a2, a3, b0, b1, b2, b3] = sc.bufs as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-  const other = (r: Float64Array, x: Float64Array, y: Float64Array): Float64Array => (r === x ? y : x);
-  if (u === 0) {
-    for (const k1 of M1 === 1 ? [0] : [0, M1 / 2]) {
-      const [ur, ui] = spikeRow(b, sc, sp, k1, a0, a1, a2, a3);
-      const or = other(ur, a0, a2), oi = other(ui, a1, a3);
-      productRow(b.coef, k1 * M2, M2, ur, ui, ur, ui, k1 === 0, or, oi);
-      finishRow(b, sc, k1, or, oi, ur, ui);
-    }
-    return;
-  }
-  const ka = u, kb = M1 - u;
-  const [ar, ai] = spikeRow(b, sc, sp, ka, a0, a1, a2, a3);
-  const [br, bi] = spikeRow(b, sc, sp, kb, b0, b1, b2, b3);
-  const oar = other(ar, a0, a2), oai = other(ai, a1, a3), obr = other(br, b0, b2), obi = other(bi, b1, b3);
-  productRow(b.coef, ka * M2, M2, ar, ai, br, bi, false, oar, oai);
-  productRow(b.coef, kb * M2, M2, br, bi, ar, ai, false, obr, obi);
-  finishRow(b, sc, ka, oar, oai, ar, ai);
-  finishRow(b, sc, kb, obr, obi, br, bi);
+  const [ka, kb] = unitRows(b.layout, u);
+  const [zr, zi] = spikeRows(b, sc, sp, ka, kb);
+  const [x0, x1, x2, x3] = sc.bufs as [Float64Array, Float64Array, Float64Array, Float64Array];
+  const or = zr === x0 ? x2 : x0, oi = zr === x0 ? x3 : x1;
+  productRows(b.coef, ka, kb, b.layout.M2, u === 0, zr, zi, or, oi);
+  finishRows(b, sc, ka, kb, or, oi, zr, zi);
 }
 
 /**
@@ -256,7 +273,7 @@ export function aggregateColumnUnit(b: SpectralBuffers, sc: SpectralScratch, c: 
     const src = k1 * M2 + c0, dst = k1 * CB;
     for (let q = 0; q < CB; q++) { xr[dst + q] = re[src + q]!; xi[dst + q] = im[src + q]!; }
   }
-  const [rr, ri] = fft(M1, CB, 1, xr, xi, yr, yi, sc.tw);
+  const [rr, ri] = fft(sc, M1, CB, 1, xr, xi, yr, yi);
   for (let n1 = 0; n1 < n1max; n1++) {
     for (let q = 0; q < CB; q++) {
       const j = 2 * (M2 * n1 + c0 + q);

@@ -7,17 +7,17 @@
 // acc: float64 (byte address), t*: float32 (byte addresses), w*: f64. Products of float32 values
 // and float32-rounded weights are exact in float64, so only the additions round (in float64).
 
-const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
-const op = {
+export const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
+export const op = {
   block: 0x02, loop: 0x03, end: 0x0b, br: 0x0c, brIf: 0x0d,
   get: 0x20, set: 0x21, tee: 0x22,
   f32load: 0x2a, f64load: 0x2b, f64store: 0x39,
   i32const: 0x41, i32geu: 0x4f, i32add: 0x6a, i32shl: 0x74, i32and: 0x71,
   f64add: 0xa0, f64mul: 0xa2, f64promote: 0xbb,
 };
-const simd = { load: 0x00, store: 0x0b, f64splat: 0x14, load64zero: 0x5d, promoteLow: 0x5f, f64add: 0xf0, f64mul: 0xf2 };
+export const simd = { load: 0x00, store: 0x0b, f64splat: 0x14, load64zero: 0x5d, promoteLow: 0x5f, f64add: 0xf0, f64mul: 0xf2 };
 
-function uleb(n: number): number[] {
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -27,7 +27,7 @@ function uleb(n: number): number[] {
   } while (n !== 0);
   return out;
 }
-const sleb = (n: number): number[] => {
+export const sleb = (n: number): number[] => {
   const out: number[] = [];
   for (;;) {
     const b = n & 0x7f;
@@ -36,13 +36,13 @@ const sleb = (n: number): number[] => {
     out.push(b | 0x80);
   }
 };
-const v = (code: number): number[] => [0xfd, ...uleb(code)];
-const mem = (offset: number): number[] => [0, ...uleb(offset)];
-const get = (i: number): number[] => [op.get, ...uleb(i)];
-const set = (i: number): number[] => [op.set, ...uleb(i)];
-const i32 = (n: number): number[] => [op.i32const, ...sleb(n)];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+export const v = (code: number): number[] => [0xfd, ...uleb(code)];
+export const mem = (offset: number): number[] => [0, ...uleb(offset)];
+export const get = (i: number): number[] => [op.get, ...uleb(i)];
+export const set = (i: number): number[] => [op.set, ...uleb(i)];
+export const i32 = (n: number): number[] => [op.i32const, ...sleb(n)];
+export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 
 /** f64x2 of w * t[off/4 .. off/4 + 1] (t float32 at local ti, w v128 local wi). */
 const term = (ti: number, wi: number, off: number): number[] => [...get(ti), ...v(simd.load64zero), ...mem(off), ...v(simd.promoteLow), ...get(wi), ...v(simd.f64mul)];

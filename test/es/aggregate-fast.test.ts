@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import { aggregate, aggregateBuckets, aggregateBucketsDirect, chooseAggregateMethod } from '../../src/es/aggregate-fast.ts';
 import { aggregateDirect } from '../../src/es/aggregate.ts';
 import { accumulateBlock } from '../../src/es/aggregate-blocked.ts';
+import { fftStockham, makeTwiddles } from '../../src/es/aggregate-fft.ts';
+import { wasmFft } from '../../src/es/aggregate-wasm-fft.ts';
 import { poolWorkers } from '../../src/es/aggregate-pool.ts';
 import { taskRunner, taskUnits, UnitContext } from '../../src/es/aggregate-tasks.ts';
 import { wasmAccumulator, wasmKernels, wasmTableMemory } from '../../src/es/aggregate-wasm.ts';
@@ -61,7 +63,8 @@ test('FFT units: random table sizes and row/column shapes agree with the float64
     const table = createNoiseTable(c, L);
     const layout = spectralLayout(L, 1 + nextInt(rng, 8));
     const b = { layout, coef: new Float64Array(4 * layout.M), re: new Float64Array(layout.M), im: new Float64Array(layout.M) };
-    const sc = new SpectralScratch(layout);
+    const sc = new SpectralScratch(layout, c % 2 === 0); // odd cases: the plain-JS FFT
+    assert.equal(sc.wasm !== undefined, c % 2 === 0);
     for (let u = 0; u < columnUnits(layout); u++) setupColumnUnit(b, sc, table, u);
     for (let u = 0; u < rowUnits(layout); u++) setupRowUnit(b, sc, u);
     for (let u = 0; u < rowUnits(layout); u++) setupCoefUnit(b, sc, u);
@@ -72,6 +75,35 @@ test('FFT units: random table sizes and row/column shapes agree with the float64
     const out = new Float32Array(P);
     for (let u = 0; u < columnUnits(layout); u++) aggregateColumnUnit(b, sc, u, out);
     checkAgainst(out, table, offs, ws, P, `L ${L} P ${P} n ${n} M1 ${layout.M1} M2 ${layout.M2}`);
+  }
+});
+
+test('WASM FFT stages equal fftStockham bit for bit (radix-4 and radix-2, both directions, strides 2..16)', () => {
+  const rng = createRng(3);
+  for (const [n, s] of [[2, 2], [8, 2], [64, 4], [512, 16], [4096, 2]] as const) {
+    const tw = makeTwiddles(4096);
+    const w = wasmFft(n * s, tw);
+    assert.ok(w, 'WASM SIMD unavailable');
+    for (const dir of [-1, 1]) {
+      const re = Float64Array.from({ length: n * s }, () => nextFloat(rng) - 0.5), im = Float64Array.from({ length: n * s }, () => nextFloat(rng) - 0.5);
+      const [xr, xi, yr, yi] = w.bufs as [Float64Array, Float64Array, Float64Array, Float64Array];
+      xr.set(re); xi.set(im);
+      const got = w.run(n, s, dir, xr) ? [yr, yi] : [xr, xi];
+      const jr = re.slice(), ji = im.slice(), kr = new Float64Array(n * s), ki = new Float64Array(n * s);
+      const want = fftStockham(n, s, dir, jr, ji, kr, ki, tw) ? [kr, ki] : [jr, ji];
+      assert.deepEqual(got[0], want[0], `n ${n} s ${s} dir ${dir} (re)`);
+      assert.deepEqual(got[1], want[1], `n ${n} s ${s} dir ${dir} (im)`);
+    }
+  }
+  // fftStockham against a naive DFT
+  const n = 16, s = 2, tw = makeTwiddles(16);
+  const re = Float64Array.from({ length: n * s }, (_, i) => Math.sin(i * 1.7)), im = Float64Array.from({ length: n * s }, (_, i) => Math.cos(i * 0.3));
+  const xr = re.slice(), xi = im.slice(), yr = new Float64Array(n * s), yi = new Float64Array(n * s);
+  const [or, oi] = fftStockham(n, s, -1, xr, xi, yr, yi, tw) ? [yr, yi] : [xr, xi];
+  for (let q = 0; q < s; q++) for (let k = 0; k < n; k++) {
+    let sr = 0, si = 0;
+    for (let j = 0; j < n; j++) { const a = (-2 * Math.PI * j * k) / n; sr += re[q + s * j]! * Math.cos(a) - im[q + s * j]! * Math.sin(a); si += re[q + s * j]! * Math.sin(a) + im[q + s * j]! * Math.cos(a); }
+    assert.ok(Math.abs(or[q + s * k]! - sr) < 1e-12 && Math.abs(oi[q + s * k]! - si) < 1e-12, `DFT ${q} ${k}`);
   }
 });
 
