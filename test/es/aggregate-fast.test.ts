@@ -88,7 +88,8 @@ test('WASM FFT stages equal fftStockham bit for bit (radix-4 and radix-2, both d
       const re = Float64Array.from({ length: n * s }, () => nextFloat(rng) - 0.5), im = Float64Array.from({ length: n * s }, () => nextFloat(rng) - 0.5);
       const [xr, xi, yr, yi] = w.bufs as [Float64Array, Float64Array, Float64Array, Float64Array];
       xr.set(re); xi.set(im);
-      const got = w.run(n, s, dir, xr) ? [yr, yi] : [xr, xi];
+      const inY = w.run(n, s, dir, xr);
+      const got: Float64Array[] = inY ? [yr, yi] : [xr, xi];
       const jr = re.slice(), ji = im.slice(), kr = new Float64Array(n * s), ki = new Float64Array(n * s);
       const want = fftStockham(n, s, dir, jr, ji, kr, ki, tw) ? [kr, ki] : [jr, ji];
       assert.deepEqual(got[0], want[0], `n ${n} s ${s} dir ${dir} (re)`);
