@@ -1,6 +1,7 @@
 // `esgrad bench`: measures this machine's ONNX Runtime MatMul peak, forward and population
 // throughput of the paper's networks and an SGD step, and prints them as one table (or JSON).
 import { cpus } from 'node:os';
+import { env } from 'onnxruntime-node';
 import { nchwcBlockSize } from '../src/backend/session.ts';
 import { benchForward } from './forward.ts';
 import { benchMatMul } from './matmul.ts';
@@ -25,7 +26,7 @@ export async function measure(opts: BenchOptions = {}): Promise<BenchReport> {
   const matmul = await benchMatMul(repeats);
   const rows = [...matmul, ...(await benchForward(repeats)), ...(await benchPopulation(repeats)), ...(await benchSgd(repeats))];
   const cpu = cpus();
-  const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores; onnxruntime-node, NCHWc block ${await nchwcBlockSize()}; node ${process.version}`;
+  const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores; onnxruntime-node ${env.versions.node ?? '?'}, NCHWc block ${await nchwcBlockSize()}; node ${process.version}`;
   return { machine, peakGflops: Math.max(...matmul.map((r) => r.gflops)), repeats, rows };
 }
 

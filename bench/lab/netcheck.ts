@@ -1,10 +1,18 @@
 // Lab: Network.populationLosses with and without NCHWc ops, shared and own batches, vs net.loss at
-// θ + c·ε (the check of test/model/population.test.ts for both graph paths, K = 1, 4, 7, pairs).
+// θ + c·ε (the check of test/model/population.test.ts for both graph paths, K = 1, 4, 7, pairs, and
+// a net whose channel counts are not multiples of the NCHWc block).
 import { Network } from '../../src/backend/network.ts';
+import { getArchitecture, type Architecture } from '../../src/model/architecture.ts';
 import { initParams } from '../../src/model/init.ts';
 import { randomF32 } from '../timing.ts';
-for (const model of ['mlp', 'cnn-29k', 'cnn-3m']) for (const nchwc of [true, false]) for (const K of [1, 4, 7]) for (const mirrored of K % 2 ? [false] : [false, true]) {
-  const net = Network.byName(model, { threads: 2, nchwc });
+// 'odd': channel counts that are not multiples of the NCHWc block, to exercise the fallbacks.
+const odd: Architecture = {
+  name: 'odd', inputCHW: [1, 28, 28],
+  layers: [{ kind: 'conv2d', filters: 8, kernel: 5 }, { kind: 'relu' }, { kind: 'maxpool2' }, { kind: 'conv2d', filters: 24, kernel: 3 },
+    { kind: 'maxpool2' }, { kind: 'relu' }, { kind: 'flatten' }, { kind: 'dense', units: 10 }],
+};
+for (const model of ['odd', 'mlp', 'cnn-29k', 'cnn-3m']) for (const nchwc of [true, false]) for (const K of [1, 4, 7]) for (const mirrored of K % 2 ? [false] : [false, true]) {
+  const net = new Network(model === 'odd' ? odd : getArchitecture(model), { threads: 2, nchwc });
   const theta = initParams(net.layout, 3);
   const noise = randomF32(net.size + 1000, 9);
   const batch = (n: number, s: number) => ({ imagesBxHxW: randomF32(n * 784, s).map(Math.abs), labelsB: Int32Array.from({ length: n }, (_, i) => (i * 3 + s) % 10), count: n });

@@ -33,6 +33,7 @@ const variants: [string, PopOptions][] = [
   ['nchwc, pairs, batched dense KB', { ...N16, pairs: true, dense: 'batched', layout: 'KB' }],
   ['nchwc, pairs, linear dense KB', { ...N16, pairs: true, dense: 'linear', layout: 'KB' }],
   ['nchwc, pairs, linear dense BK', { ...N16, pairs: true, dense: 'linear', layout: 'BK' }],
+  ['nchwc, pairs, mirrored materialised dense BK', { ...N16, pairs: true, dense: 'mirrored', layout: 'BK' }],
   ['nchwc, unshared batch, percopy dense BK', { ...N16, shared: false, pairs: false, dense: 'percopy', layout: 'BK' }],
   ['nchwc, unshared batch, linear dense BK', { ...N16, shared: false, pairs: false, dense: 'linear', layout: 'BK' }],
 ];

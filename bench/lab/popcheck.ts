@@ -17,8 +17,8 @@ for (const model of ['mlp', 'cnn-29k', 'cnn-3m']) {
   for (let k = 0; k < K; k++) for (const n of Object.keys(rf)) if (n.startsWith(`e${k >> 1}/`)) refPairs[n.replace(`e${k >> 1}/`, `e${k}/`)] = rf[n]!;
   const lossesFor = async (f: Record<string, ort.Tensor>) => (await ref.run(f))[IO.losses]!.data as Float32Array;
   const want = await lossesFor(rf), wantPairs = await lossesFor(refPairs);
-  for (const shared of [true, false]) for (const pairs of [false, true]) for (const dense of ['batched', 'percopy', 'linear'] as const) for (const conv of ['grouped', 'percopy'] as const) for (const nchwc of [0, 16]) for (const layout of ['KB', 'BK'] as const) {
-    if ((nchwc && conv === 'percopy') || (layout === 'BK' && dense === 'batched')) continue;
+  for (const shared of [true, false]) for (const pairs of [false, true]) for (const dense of ['batched', 'percopy', 'linear', 'mirrored'] as const) for (const conv of ['grouped', 'percopy'] as const) for (const nchwc of [0, 16]) for (const layout of ['KB', 'BK'] as const) {
+    if ((nchwc && conv === 'percopy') || (layout === 'BK' && dense === 'batched') || (dense === 'mirrored' && !pairs)) continue;
     const o: PopOptions = { shared, pairs, dense, conv, nchwc, layout };
     const s = await benchSession(popGraph(arch, K, o));
     const got = (await s.run(popFeeds(s, arch, K, d)))[IO.losses]!.data as Float32Array;

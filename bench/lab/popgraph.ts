@@ -10,8 +10,12 @@ export interface PopOptions {
   readonly shared: boolean;
   /** Copies 2u and 2u+1 share noise window u (mirrored pairs): U = K/2 noise inputs. */
   readonly pairs: boolean;
-  /** Dense layers: stacked weights + batched MatMul, per-copy Gemm, or h·θ + (c·h)·ε. */
-  readonly dense: 'batched' | 'percopy' | 'linear';
+  /**
+   * Dense layers: stacked weights + batched MatMul; per-copy Gemm on θ + c_k·ε (materialised); the
+   * same materialised per pair as θ ± t, t = c_2u·ε_u (mirrored: needs pairs and c_2u+1 = -c_2u);
+   * or h·θ + (c·h)·ε (linear, never materialised).
+   */
+  readonly dense: 'batched' | 'percopy' | 'linear' | 'mirrored';
   /** Conv layers after the first: one grouped Conv, or one Conv per copy (Split/Concat). */
   readonly conv: 'grouped' | 'percopy';
   /** NCHWc block size of ORT's MLAS (16 with AVX-512) to use com.microsoft.nchwc Conv/MaxPool; 0 = standard ops. */
@@ -120,6 +124,17 @@ export function popGraph(arch: Architecture, K: number, o: PopOptions): Uint8Arr
         if (o.dense === 'batched') {
           if (kAxis !== 0) throw new Error('batched dense needs layout KB');
           h = g.op1('Add', [g.op1('MatMul', [h, stacked(w)]), g.op1('Reshape', [stacked(b), c([K, 1, N])])]);
+        } else if (o.dense === 'mirrored') {
+          if (!o.pairs) throw new Error('mirrored dense needs pairs');
+          const parts = state === 'sharedFlat' ? Array(K).fill(h) as string[] : g.op('Split', [h, c(Array(K).fill(1))], { axis: kAxis }, K).map((p) => g.op1('Reshape', [p, c([-1, F])]));
+          const outs: string[] = [];
+          for (let u = 0; u < U; u++) {
+            const ck = g.op1('Reshape', [IO.coef(2 * u), c([1])]);
+            const tw = g.op1('Mul', [IO.noise(u, w.name), ck]), tb = g.op1('Mul', [IO.noise(u, b.name), ck]);
+            outs.push(g.op1('Gemm', [parts[2 * u]!, g.op1('Add', [w.name, tw]), g.op1('Add', [b.name, tb])]));
+            outs.push(g.op1('Gemm', [parts[2 * u + 1]!, g.op1('Sub', [w.name, tw]), g.op1('Sub', [b.name, tb])]));
+          }
+          h = g.op1('Concat', outs.map((t) => g.op1('Unsqueeze', [t, c([kAxis])])), { axis: kAxis });
         } else if (o.dense === 'percopy') {
           const parts = state === 'sharedFlat' ? Array(K).fill(h) as string[] : g.op('Split', [h, c(Array(K).fill(1))], { axis: kAxis }, K).map((p) => g.op1('Reshape', [p, c([-1, F])]));
           h = g.op1('Concat', parts.map((p, k) => g.op1('Unsqueeze', [g.op1('Gemm', [p, perCopy(w.name, k), perCopy(b.name, k)]), c([kAxis])])), { axis: kAxis });

@@ -175,11 +175,11 @@ export function populationGraph(arch: Architecture, copies: number, opts: Popula
         const attrs = { kernel_shape: [layer.kernel, layer.kernel], pads: [p, p, p, p] };
         const relu = arch.layers[i + 1]?.kind === 'relu';
         const act = relu ? { activation: 'Relu' } : {};
-        const nchwIn = bs > 0 && Cin < bs && Cout % bs === 0 && !blocked;
+        const nchwIn = bs > 0 && Cin < bs && !blocked; // NCHWc conv reading an NCHW input
         if (state === 'shared' && nchwIn && (K * Cout) % bs === 0) {
           h = g.op1('nchwc.Conv', [h, nchwcFilter(g, stacked(w), [K * Cout, ...wShape.slice(1)], bs), stacked(b)], { ...attrs, ...act });
           blocked = true;
-        } else if (xs && nchwIn) {
+        } else if (xs && nchwIn && Cout % bs === 0) {
           h = g.op1('Concat', xs.map((x, k) => g.op1('nchwc.Conv', [x, nchwcFilter(g, perCopy(w, k), wShape, bs), perCopy(b, k)], { ...attrs, ...act })), { axis: 1 });
           blocked = true;
         } else if (state === 'grouped' && !xs && bs > 0 && Cin % bs === 0 && Cout % bs === 0) {
