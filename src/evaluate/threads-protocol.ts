@@ -16,8 +16,10 @@ export interface WorkerInit {
   readonly subsetSize: number;
   readonly bucketSize: number;
   readonly copiesPerRun: number;
-  /** Fault injection for tests: the worker exits when it receives this chunk number. */
+  /** Fault injection for tests: the first worker to receive this chunk number exits... */
   readonly exitOnChunk?: number;
+  /** ...claimed through this shared flag, so exactly one worker dies. */
+  readonly exitClaimSab?: SharedArrayBuffer;
 }
 
 export interface ChunkRequest {

@@ -15,7 +15,7 @@ export interface ThreadsOptions {
   readonly copiesPerRun?: number;
   /** Tasks sent to a worker at a time (default 2 × copiesPerRun). */
   readonly tasksPerChunk?: number;
-  /** Fault injection for tests: the first worker to receive this chunk number exits. */
+  /** Fault injection for tests: the first worker to receive this chunk number exits (once per evaluator). */
   readonly exitOnChunk?: number;
 }
 
@@ -41,7 +41,6 @@ export class ThreadsEvaluator implements Evaluator {
   private readonly slots: Slot[] = [];
   private readonly thetaS: Float32Array;
   private thetaVersion = 0;
-  private exitInjected = false;
   private closed = false;
   private readonly copiesPerRun: number;
   private readonly tasksPerChunk: number;
@@ -61,6 +60,7 @@ export class ThreadsEvaluator implements Evaluator {
       imagesSab: shared.imagesNxHxW.buffer as SharedArrayBuffer, labelsSab: shared.labelsN.buffer as SharedArrayBuffer,
       count: shared.count, rows: shared.rows, cols: shared.cols,
       seed: data.seed, batchSize: data.batchSize, subsetSize: data.subsetSize, bucketSize: data.bucketSize, copiesPerRun: this.copiesPerRun,
+      ...(opts.exitOnChunk === undefined ? {} : { exitOnChunk: opts.exitOnChunk, exitClaimSab: new SharedArrayBuffer(4) }),
     };
     const n = Math.max(1, opts.workers ?? availableParallelism());
     for (let i = 0; i < n; i++) this.slots.push({ worker: this.spawn() });
@@ -76,10 +76,7 @@ export class ThreadsEvaluator implements Evaluator {
   }
 
   private spawn(): Worker {
-    const inject = this.opts.exitOnChunk !== undefined && !this.exitInjected;
-    if (inject) this.exitInjected = true;
-    const workerData: WorkerInit = inject ? { ...this.init, exitOnChunk: this.opts.exitOnChunk! } : this.init;
-    const worker = new Worker(WORKER_URL, { workerData });
+    const worker = new Worker(WORKER_URL, { workerData: this.init });
     worker.unref();
     worker.on('message', (r: ChunkResult) => {
       const slot = this.slots.find((s) => s.worker === worker);

@@ -52,7 +52,9 @@ async function evaluate(req: ChunkRequest): Promise<Float64Array> {
 }
 
 parentPort!.on('message', (req: ChunkRequest) => {
-  if (init.exitOnChunk !== undefined && req.chunk === init.exitOnChunk) process.exit(3);
+  if (req.chunk === init.exitOnChunk && init.exitClaimSab && Atomics.compareExchange(new Int32Array(init.exitClaimSab), 0, 0, 1) === 0) {
+    process.exit(3);
+  }
   evaluate(req).then(
     (rewardsN) => parentPort!.postMessage({ chunk: req.chunk, rewardsN } satisfies ChunkResult),
     (e: unknown) => parentPort!.postMessage({ chunk: req.chunk, error: (e as Error)?.message ?? String(e) } satisfies ChunkResult),
