@@ -25,20 +25,3 @@ export function windowLength(buckets: Buckets | undefined, bucket: number, P: nu
   return bucket < 0 || buckets === undefined ? P : buckets.sizesB[bucket]!;
 }
 
-/**
- * The limited-perturbation estimate: for each term k, weightsK[k] · table[o_k : o_k + size_b] added
- * into the slice of bucket b = bucketsK[k]. Cost Σ_k size_b (e.g. 50,000 × 5,000), not K × P.
- */
-export function aggregateBuckets(
-  table: Float32Array, offsetsK: ArrayLike<number>, weightsK: ArrayLike<number>, bucketsK: Int32Array, buckets: Buckets, P: number,
-): Float32Array {
-  const gradP = new Float32Array(P);
-  for (let k = 0; k < bucketsK.length; k++) {
-    const b = bucketsK[k]!;
-    const start = buckets.startsB[b]!, size = buckets.sizesB[b]!, o = offsetsK[k]!;
-    if (o < 0 || o + size > table.length) throw new RangeError(`aggregateBuckets: offset ${o} + ${size} outside the table (${table.length})`);
-    const w = Math.fround(weightsK[k]!);
-    for (let j = 0; j < size; j++) gradP[start + j] = gradP[start + j]! + w * table[o + j]!;
-  }
-  return gradP;
-}
