@@ -5,6 +5,7 @@ import { UsageError } from '../types.ts';
 import { corrCommand } from './corr.ts';
 import { infoCommand } from './info.ts';
 import { trainCommand } from './train.ts';
+import { workerCommand } from './worker.ts';
 import { parseNumber } from './options.ts';
 
 function program(): Command {
@@ -21,6 +22,7 @@ function program(): Command {
     .version('0.1.0')
     .showSuggestionAfterError(true)
     .addCommand(trainCommand())
+    .addCommand(workerCommand())
     .addCommand(corrCommand())
     .addCommand(infoCommand())
     .addCommand(bench);

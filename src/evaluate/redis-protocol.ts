@@ -1,0 +1,202 @@
+// The protocol between an esgrad master and its Redis workers, in one place: keys, messages, their
+// encoding and validation. Pure functions; the transports are redis.ts (master) and redis-worker.ts.
+//
+// One run per Redis database. Keys (PREFIX = "esgrad:"):
+//   esgrad:run      string  JSON RunInfo: the run's id, esgrad version, protocol, and everything a
+//                           worker needs to rebuild the noise table and data locally (model, dataset,
+//                           seed, table size, batch/subset/bucket sizes, K per session.run, lease)
+//                           plus fingerprints (P, training-set size and hash, noise-table hash).
+//   esgrad:theta    string  θ of the current round, published ONCE per round: a 16-byte header
+//                           (u32 magic, u32 round, 8 bytes of the run id) then P float32 little-endian.
+//   esgrad:tasks    stream  one entry per chunk of tasks, field "c" = JSON ChunkMessage; consumer
+//                           group "workers". A worker takes entries with XREADGROUP (">"), which
+//                           LEASES them: they stay in the group's pending list until it XACKs them.
+//                           While evaluating it renews the lease (XCLAIM to itself every lease/3).
+//                           Before reading new entries a worker XAUTOCLAIMs any entry idle longer
+//                           than the lease: a dead worker's chunk is re-issued to a live one.
+//   esgrad:results  stream  one entry per answered chunk, field "r" = JSON ResultMessage: only
+//                           (task ids, generation, rewards) go back, never vectors.
+//   esgrad:workers  hash    worker name -> JSON WorkerInfo (for the master's log; informational).
+// A round is one Evaluator.evaluate call (one ES iteration): the master SETs esgrad:theta, XADDs the
+// chunks, reads results with XREAD BLOCK and XDELs what it read; at the end of the round it XDELs
+// the round's task entries. Results of another round or already answered chunks are stale;
+// results that fail validation are malformed; results of another esgrad version or run are
+// refused. All three are counted, dropped and logged as the skipped fraction. Workers refuse to
+// serve a run whose version, protocol or fingerprints differ from their own (exit code 2).
+// Rewards are JSON numbers (exact for float64); -0, NaN and ±Infinity travel as strings.
+import type { EsTask } from '../es/task.ts';
+
+export const PROTOCOL = 1;
+export const PREFIX = 'esgrad:';
+export const KEYS = {
+  run: `${PREFIX}run`,
+  theta: `${PREFIX}theta`,
+  tasks: `${PREFIX}tasks`,
+  results: `${PREFIX}results`,
+  workers: `${PREFIX}workers`,
+} as const;
+export const GROUP = 'workers';
+export const CHUNK_FIELD = 'c';
+export const RESULT_FIELD = 'r';
+const THETA_MAGIC = 0x45534731; // "ESG1"
+export const THETA_HEADER_BYTES = 16;
+/** A result message longer than this is malformed without being parsed. */
+export const MAX_MESSAGE_BYTES = 1 << 20;
+
+/** What a worker needs to evaluate the run's tasks bit for bit as the master would. */
+export interface RunInfo {
+  readonly protocol: number;
+  readonly version: string;
+  /** 16 hex digits, new for every master start (also for a resumed run). */
+  readonly runId: string;
+  readonly model: string;
+  readonly params: number;
+  readonly dataset: string;
+  readonly trainCount: number;
+  /** sha256 of the training images and labels, hex. */
+  readonly dataHash: string;
+  readonly seed: number;
+  readonly noiseTableSize: number;
+  /** sha256 of a strided sample of the noise table, hex. */
+  readonly tableHash: string;
+  readonly batchSize: number;
+  readonly subsetSize: number;
+  readonly bucketSize: number;
+  readonly copiesPerRun: number;
+  /** A chunk not renewed for this long is re-issued to another worker. */
+  readonly leaseMs: number;
+}
+
+/** One task as 6 numbers: [id, generation, noiseOffset, sign, bucket, dataSeed]. */
+export type TaskTuple = readonly [number, number, number, number, number, number];
+
+export interface ChunkMessage {
+  readonly run: string;
+  readonly round: number;
+  readonly chunk: number;
+  readonly sigma: number;
+  readonly tasks: readonly TaskTuple[];
+}
+
+export type WireReward = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';
+
+export interface ResultMessage {
+  readonly run: string;
+  /** The worker's esgrad version. */
+  readonly v: string;
+  readonly worker: string;
+  readonly round: number;
+  readonly chunk: number;
+  readonly generation: number;
+  readonly ids: readonly number[];
+  readonly rewards: readonly WireReward[];
+}
+
+export interface WorkerInfo {
+  readonly version: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly since: string;
+}
+
+export const toTuple = (t: EsTask): TaskTuple => [t.id, t.generation, t.noiseOffset, t.sign, t.bucket, t.dataSeed];
+export const fromTuple = ([id, generation, noiseOffset, sign, bucket, dataSeed]: TaskTuple): EsTask =>
+  ({ id, generation, noiseOffset, sign: sign === -1 ? -1 : 1, bucket, dataSeed });
+
+export function encodeReward(r: number): WireReward {
+  if (Object.is(r, -0)) return '-0';
+  return Number.isFinite(r) ? r : (String(r) as WireReward);
+}
+
+const SPECIAL: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, '-0': -0 };
+
+/** The float64 a wire reward stands for, or undefined when it is not one. */
+export function decodeReward(w: unknown): number | undefined {
+  if (typeof w === 'number') return Number.isFinite(w) ? w : undefined;
+  return typeof w === 'string' && w in SPECIAL ? SPECIAL[w] : undefined;
+}
+
+/** θ with its header, as stored at esgrad:theta. */
+export function encodeTheta(runId: string, round: number, thetaP: Float32Array): Buffer {
+  const buf = Buffer.alloc(THETA_HEADER_BYTES + thetaP.byteLength);
+  buf.writeUInt32LE(THETA_MAGIC, 0);
+  buf.writeUInt32LE(round, 4);
+  Buffer.from(runId.padEnd(16, '0').slice(0, 16), 'hex').copy(buf, 8);
+  Buffer.from(thetaP.buffer, thetaP.byteOffset, thetaP.byteLength).copy(buf, THETA_HEADER_BYTES);
+  return buf;
+}
+
+/** The round and θ in a stored value, or undefined when it is not θ of `runId` with P floats. */
+export function decodeTheta(buf: Buffer | null, runId: string, P: number): { round: number; thetaP: Float32Array } | undefined {
+  if (!buf || buf.length !== THETA_HEADER_BYTES + 4 * P || buf.readUInt32LE(0) !== THETA_MAGIC) return undefined;
+  if (buf.subarray(8, 16).toString('hex') !== runId.padEnd(16, '0').slice(0, 16)) return undefined;
+  const thetaP = new Float32Array(P);
+  Buffer.from(thetaP.buffer).set(buf.subarray(THETA_HEADER_BYTES));
+  return { round: buf.readUInt32LE(4), thetaP };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string' || text.length > MAX_MESSAGE_BYTES) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A chunk message as read by a worker, or a reason to drop it. */
+export function parseChunk(text: unknown): ChunkMessage | { bad: string } {
+  const m = parseJson(text);
+  if (!isObject(m)) return { bad: 'not a JSON object' };
+  if (typeof m.run !== 'string' || !isInt(m.round) || !isInt(m.chunk) || typeof m.sigma !== 'number' || !Number.isFinite(m.sigma)) {
+    return { bad: 'run, round, chunk or sigma missing or of the wrong type' };
+  }
+  if (!Array.isArray(m.tasks) || m.tasks.length === 0) return { bad: 'no tasks' };
+  for (const t of m.tasks) {
+    if (!Array.isArray(t) || t.length !== 6 || !t.every(isInt) || (t[3] !== 1 && t[3] !== -1) || (t[2] as number) < 0) return { bad: 'a task is not [id, generation, offset, ±1, bucket, dataSeed]' };
+  }
+  return m as unknown as ChunkMessage;
+}
+
+/** What the master knows of a chunk it issued: enough to check an answer. */
+export interface IssuedChunk {
+  readonly ids: readonly number[];
+  readonly generation: number;
+}
+
+export type ResultVerdict =
+  | { readonly kind: 'ok'; readonly chunk: number; readonly rewards: Float64Array; readonly worker: string }
+  | { readonly kind: 'stale' | 'malformed' | 'refused'; readonly why: string; readonly worker?: string };
+
+/**
+ * Checks a result against the master's current round: shape, run and version, round, chunk,
+ * generation, the exact task ids, and one valid reward per task.
+ */
+export function judgeResult(text: unknown, want: { run: string; version: string; round: number; chunks: readonly IssuedChunk[]; done: (chunk: number) => boolean }): ResultVerdict {
+  const m = parseJson(text);
+  if (!isObject(m)) return { kind: 'malformed', why: 'not a JSON object' };
+  const worker = typeof m.worker === 'string' ? m.worker.slice(0, 200) : undefined;
+  const w = worker === undefined ? {} : { worker };
+  if (typeof m.run !== 'string' || typeof m.v !== 'string' || worker === undefined || !isInt(m.round) || !isInt(m.chunk) || !isInt(m.generation) || !Array.isArray(m.ids) || !Array.isArray(m.rewards)) {
+    return { kind: 'malformed', why: 'a field is missing or of the wrong type', ...w };
+  }
+  if (m.v !== want.version) return { kind: 'refused', why: `worker runs esgrad ${m.v.slice(0, 40)}, the master ${want.version}`, ...w };
+  if (m.run !== want.run) return { kind: 'stale', why: 'result of another run', ...w };
+  if (m.round !== want.round) return { kind: m.round < want.round ? 'stale' : 'malformed', why: `round ${m.round}, current ${want.round}`, ...w };
+  const issued = want.chunks[m.chunk];
+  if (!issued) return { kind: 'malformed', why: `no chunk ${m.chunk} in this round`, ...w };
+  if (want.done(m.chunk)) return { kind: 'stale', why: `chunk ${m.chunk} already answered`, ...w };
+  if (m.generation !== issued.generation) return { kind: 'malformed', why: `generation ${m.generation}, chunk ${m.chunk} is of ${issued.generation}`, ...w };
+  if (m.ids.length !== issued.ids.length || m.ids.some((id, i) => id !== issued.ids[i])) return { kind: 'malformed', why: `task ids differ from chunk ${m.chunk}'s`, ...w };
+  if (m.rewards.length !== issued.ids.length) return { kind: 'malformed', why: `${m.rewards.length} rewards for ${issued.ids.length} tasks`, ...w };
+  const rewards = new Float64Array(m.rewards.length);
+  for (let i = 0; i < rewards.length; i++) {
+    const r = decodeReward(m.rewards[i]);
+    if (r === undefined) return { kind: 'malformed', why: `reward ${i} is not a number`, ...w };
+    rewards[i] = r;
+  }
+  return { kind: 'ok', chunk: m.chunk, rewards, worker };
+}
