@@ -38,7 +38,7 @@ function program(): Command {
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     await program().parseAsync([...argv]);
-    return 0;
+    return Number(process.exitCode ?? 0); // a command may set it (e.g. 130: train stopped by Ctrl-C)
   } catch (e) {
     if (e instanceof CommanderError) {
       // commander already printed its one-line message (or the help/version text).

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { parseTrainConfig } from '../run/config.ts';
-import { train } from '../run/train.ts';
+import { resumeConfig } from '../run/resume.ts';
+import { defaultRunDir, train } from '../run/train.ts';
 import { UsageError } from '../types.ts';
 import { parseNumber, typedOptions } from './options.ts';
 
@@ -37,7 +38,8 @@ export function trainCommand(): Command {
     .option('--eval-every <n>', 'test-set evaluation every n iterations (default 100)', parseNumber)
     .option('--seed <n>', 'seed of init, mini-batches and noise (default 0)', parseNumber)
     .option('--threads <n>', 'ONNX Runtime threads of the main thread, 0 = all cores (default 0)', parseNumber)
-    .option('--evaluator <name>', 'ES: threads (a worker pool) | local (in-process) (default threads)')
+    .option('--evaluator <name>', 'ES: threads (a worker pool) | local (in-process) | redis (esgrad workers, see --redis) (default threads)')
+    .option('--redis <url>', 'ES: be the master of esgrad workers through Redis, redis://[user:password@]host:port/db (or $ESGRAD_REDIS_URL; a password may come from $ESGRAD_REDIS_PASSWORD)')
     .option('--workers <n>', 'ES: worker threads of the threads evaluator, 0 = all cores (default 0)', parseNumber)
     .option('--population <n>', 'ES: evaluations per iteration, mirrored pairs count 2 (default 10000)', parseNumber)
     .option('--sigma <x>', 'ES: perturbation std (default 0.002)', parseNumber)
@@ -52,15 +54,40 @@ export function trainCommand(): Command {
     .option('--corr-every <n>', 'log the gradient correlation every n iterations: ES vs backprop, or SGD vs another mini-batch (default 0: never)', parseNumber)
     .option('--out <dir>', 'run directory (default runs/<algo>-<model>-s<seed>-<time>)')
     .option('--data-dir <dir>', 'directory with the IDX files (else $ESGRAD_DATA_DIR, else the download cache)')
+    .option('--checkpoint-every <n>', 'write <out>/checkpoint.bin every n iterations (default 0: only on Ctrl-C or a failure)', parseNumber)
+    .option('--resume <dir>', 'continue the run in <dir> from its checkpoint (may change --iters, --evaluator, --workers, --threads, --checkpoint-every, --data-dir, --redis)')
     .option('--config <file>', 'JSON file with any of the above (camelCase keys); flags override it')
     .option('--quiet', 'no progress bar')
     .action(async (_opts: unknown, cmd: Command) => {
-      const { minibatch, ...typed } = typedOptions(cmd, ['config', 'quiet']);
+      const { minibatch, ...typed } = typedOptions(cmd, ['config', 'quiet', 'redis', 'resume']);
       if (minibatch === false) typed.noMinibatch = true; // commander's --no-minibatch
+      const redisUrl = cmd.opts().redis as string | undefined;
+      if (redisUrl !== undefined) typed.evaluator ??= 'redis';
+      const resume = cmd.opts().resume as string | undefined;
       const file = cmd.opts().config ? readConfigFile(String(cmd.opts().config)) : {};
-      const config = parseTrainConfig({ ...file, ...typed });
+      const parsed = resume === undefined ? parseTrainConfig({ ...file, ...typed }) : resumeConfig(resume, { ...file, ...typed });
+      const config = { ...parsed, out: parsed.out ?? defaultRunDir(parsed) };
       const log = (msg: string): void => console.error(msg);
-      const s = await train(config, { quiet: Boolean(cmd.opts().quiet), log });
+      const stop = new AbortController();
+      const onSigint = (): void => {
+        if (stop.signal.aborted) process.exit(130);
+        log('\nstopping after this iteration and writing a checkpoint (Ctrl-C again to quit now)');
+        stop.abort();
+      };
+      process.on('SIGINT', onSigint);
+      let s;
+      try {
+        s = await train(config, {
+          quiet: Boolean(cmd.opts().quiet), log, signal: stop.signal, resume: resume !== undefined, ...(redisUrl === undefined ? {} : { redisUrl }),
+        });
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+      if (s.interrupted === true) {
+        console.log(`stopped at iteration ${s.iterations} of ${config.iters}; checkpoint written; continue with: esgrad train --resume ${config.out}`);
+        process.exitCode = 130;
+        return;
+      }
       const acc = typeof s.finalTestAccuracy === 'number' ? `${(100 * s.finalTestAccuracy).toFixed(2)}%` : 'n/a';
       const corr = typeof s.meanCorr === 'number' ? `, mean gradient correlation ${(100 * s.meanCorr).toFixed(2)}%` : '';
       console.log(`${config.algo} ${config.model}: test accuracy ${acc} after ${s.iterations} iterations on ${s.dataset} (seed ${config.seed})${corr}, ${Number(s.seconds).toFixed(1)} s`);

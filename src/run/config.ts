@@ -21,7 +21,7 @@ export const trainConfigSchema = z
     evalEvery: positiveInt.default(100), // test-set accuracy every k iterations (and at the end)
     seed: z.number().int().min(0).default(0), // one seed drives init, mini-batches and noise
     threads: z.number().int().min(0).default(0), // ONNX Runtime intra-op threads of the master (0 = all cores)
-    evaluator: z.enum(['threads', 'local']).default('threads'), // ES offspring on a worker_threads pool, or in-process
+    evaluator: z.enum(['threads', 'local', 'redis']).default('threads'), // ES offspring on a worker_threads pool, in-process, or on `esgrad worker`s through Redis (--redis URL)
     workers: z.number().int().min(0).default(0), // worker threads of the threads evaluator (0 = all cores)
     // ES only
     population: positiveInt.default(10_000), // N evaluations per iteration (mirrored pairs count 2)
@@ -35,6 +35,7 @@ export const trainConfigSchema = z
     subsetSize: positiveInt.default(50), // with noMinibatch: images in each offspring's subset (default: the paper's batch, 50)
     targetCorr: z.number().gt(0).max(1).default(0.039), // proxy: correlation of its gradient with the true one (paper: ES's 3.9%)
     corrEvery: z.number().int().min(0).default(0), // ρ(g_ES, g_True) every k iterations (0: never)
+    checkpointEvery: z.number().int().min(0).default(0), // write <out>/checkpoint.bin every k iterations (0: only on Ctrl-C or a failure)
     out: z.string().optional(), // run directory (default runs/<algo>-<model>-s<seed>-<time>)
     dataDir: z.string().optional(), // else ESGRAD_DATA_DIR, else the download cache
   })

@@ -6,7 +6,7 @@ import { ask, tell, type EsState } from '../es/index.ts';
 import { batchIndices, gatherBatch } from '../data/index.ts';
 import type { Evaluator, TaskData } from '../evaluate/evaluator.ts';
 import type { Metrics } from '../types.ts';
-import type { Step } from './loop.ts';
+import { withSnapshot, type Step } from './loop.ts';
 
 export interface EsStepOptions {
   readonly net: Network;
@@ -22,7 +22,7 @@ export interface EsStepOptions {
 /** A Step closure over the ES state. Metric `loss` is the mean loss of the generation's offspring. */
 export function esStep(o: EsStepOptions, initial: EsState): Step {
   let state = initial;
-  return async (t) => {
+  return withSnapshot(async (t: number) => {
     const tasks = ask(state);
     const onProgress = o.onOffspring && ((done: number) => o.onOffspring!(done, tasks.length));
     const rewardsN = await o.evaluator.evaluate(state.thetaP, state.config.sigma, tasks, onProgress);
@@ -38,5 +38,5 @@ export function esStep(o: EsStepOptions, initial: EsState): Step {
     }
     state = told.state;
     return { metrics, thetaP: state.thetaP };
-  };
+  }, () => ({ thetaP: state.thetaP, optState: state.optState, generation: state.generation }));
 }

@@ -1,10 +1,14 @@
 // The training loop every algorithm shares: step, periodic test-set evaluation, metrics to the
 // reporters, and a summary. Algorithms supply only `step`; the loop owns time and bookkeeping.
 import type { Metrics, Vec } from '../types.ts';
+import type { LoopState, StepState } from './checkpoint.ts';
 import type { Reporter } from './reporters.ts';
 
-/** One update: returns the metrics of iteration `t` (0-based) and the parameters after it. */
-export type Step = (t: number) => Promise<{ metrics: Metrics; thetaP: Vec }>;
+/**
+ * One update: returns the metrics of iteration `t` (0-based) and the parameters after it.
+ * `snapshot` (optional) returns what the step needs to continue from here (for checkpoints).
+ */
+export type Step = ((t: number) => Promise<{ metrics: Metrics; thetaP: Vec }>) & { readonly snapshot?: () => StepState };
 
 export interface LoopOptions {
   readonly iters: number;
@@ -15,6 +19,18 @@ export interface LoopOptions {
   readonly reporters: readonly Reporter[];
   /** Fields copied into the summary (algo, model, dataset label, seed, ...). */
   readonly describe: Metrics;
+  /** Continue a run: the loop's state after `resume.loop.iteration` iterations and their records. */
+  readonly resume?: { readonly loop: LoopState; readonly history: readonly Metrics[] };
+  /** Call `checkpoint` every k iterations (0: never); it is also called on `signal` and when a step fails. */
+  readonly checkpointEvery?: number;
+  readonly checkpoint?: (loop: LoopState) => void;
+  /** Stop after the current iteration (Ctrl-C): then the summary says interrupted and onEnd is not called. */
+  readonly signal?: AbortSignal;
+}
+
+/** A Step with a snapshot of the state it closes over. */
+export function withSnapshot(fn: (t: number) => Promise<{ metrics: Metrics; thetaP: Vec }>, snapshot: () => StepState): Step {
+  return Object.assign(fn, { snapshot });
 }
 
 /** Mean of the numeric values of `key` over the records that have one (null if none). */
@@ -29,12 +45,28 @@ function meanOf(records: readonly Metrics[], key: string): number | null {
  * and at the last one `testAccuracy` / `testLoss`.
  */
 export async function trainLoop(o: LoopOptions): Promise<Metrics> {
-  const start = performance.now();
-  const history: Metrics[] = [];
-  let last: { loss: number; accuracy: number } | undefined;
-  let best = 0;
-  for (let t = 0; t < o.iters; t++) {
-    const { metrics, thetaP } = await o.step(t);
+  const from = o.resume?.loop;
+  const start = performance.now() - 1000 * (from?.seconds ?? 0);
+  const history: Metrics[] = [...(o.resume?.history ?? [])];
+  let last = from?.last ?? undefined;
+  let best = from?.best ?? 0;
+  let t = from?.iteration ?? 0;
+  let saved = t;
+  const seconds = (): number => (performance.now() - start) / 1000;
+  const save = (): void => {
+    if (!o.checkpoint || saved === t) return;
+    o.checkpoint({ iteration: t, best, last: last ?? null, seconds: seconds() });
+    saved = t;
+  };
+  for (; t < o.iters && !o.signal?.aborted; ) {
+    let done: Awaited<ReturnType<Step>>;
+    try {
+      done = await o.step(t);
+    } catch (e) {
+      save(); // the state before the failed iteration: a resumed run retries it
+      throw e;
+    }
+    const { metrics, thetaP } = done;
     const record: Metrics = { iter: t + 1, ...metrics };
     if ((t + 1) % o.evalEvery === 0 || t + 1 === o.iters) {
       last = await o.evaluateTest(thetaP);
@@ -42,20 +74,25 @@ export async function trainLoop(o: LoopOptions): Promise<Metrics> {
       record.testLoss = last.loss;
       record.testAccuracy = last.accuracy;
     }
-    record.seconds = (performance.now() - start) / 1000;
+    record.seconds = seconds();
     history.push(record);
     for (const r of o.reporters) r.onIteration(record);
+    t++;
+    if (o.checkpointEvery && t % o.checkpointEvery === 0) save();
   }
+  const interrupted = t < o.iters;
+  if (interrupted) save();
   const summary: Metrics = {
     ...o.describe,
-    iterations: o.iters,
+    iterations: t,
     finalTestAccuracy: last?.accuracy ?? null,
     finalTestLoss: last?.loss ?? null,
     bestTestAccuracy: best,
     meanTrainLoss: meanOf(history, 'loss'),
     meanCorr: meanOf(history, 'corr'),
-    seconds: (performance.now() - start) / 1000,
+    seconds: seconds(),
+    ...(interrupted ? { interrupted: true } : {}),
   };
-  for (const r of o.reporters) r.onEnd?.(summary);
+  if (!interrupted) for (const r of o.reporters) r.onEnd?.(summary);
   return summary;
 }

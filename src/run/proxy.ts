@@ -7,7 +7,7 @@ import { batchIndices, gatherBatch, type Split } from '../data/index.ts';
 import { applyUpdates, type GradientTransformation, type PlainState } from '../optim/index.ts';
 import { createNoiseTable } from '../rng/noise-table.ts';
 import { hashSeed } from '../rng/prng.ts';
-import type { Step } from './loop.ts';
+import { withSnapshot, type Step } from './loop.ts';
 import type { SgdRunState } from './sgd.ts';
 
 /** Stream of the proxy's noise: g_Noise of iteration t is a function of (seed, t). */
@@ -18,7 +18,7 @@ export function proxyStep(
   targetCorr: number, initial: SgdRunState,
 ): Step {
   let state = initial;
-  return async (t) => {
+  return withSnapshot(async (t: number) => {
     const batch = gatherBatch(train, batchIndices(seed, t, batchSize, train.count));
     const { loss, correct, gradP: trueGradP } = await net.lossAndGrad(state.thetaP, batch);
     const noiseP = createNoiseTable(hashSeed(seed, PROXY_NOISE_STREAM, t), trueGradP.length);
@@ -29,5 +29,5 @@ export function proxyStep(
       metrics: { loss, trainAccuracy: correct / batch.count, corr: pearson(gradP, trueGradP), multiplier },
       thetaP: state.thetaP,
     };
-  };
+  }, () => state);
 }

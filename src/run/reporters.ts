@@ -1,6 +1,6 @@
 // Where a run's metrics go: a JSONL file, a progress bar on stderr, and the final summary.json.
 // The training loops call reporters; they never print or write files themselves.
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Metrics } from '../types.ts';
@@ -13,6 +13,8 @@ export interface Reporter {
   onPartial?(done: number, total: number, what: string): void;
   /** Always called last, also when the run failed: release terminals, timers, files. */
   close?(): void;
+  /** Make what was reported durable (before a checkpoint is written). */
+  sync?(): void;
 }
 
 /** Writes `obj` as pretty JSON atomically (temp file, then rename). */
@@ -22,21 +24,35 @@ export function writeJsonAtomic(path: string, obj: unknown): void {
   renameSync(tmp, path);
 }
 
-/** metrics.jsonl (one line per iteration) and summary.json in the run directory. */
-export function fileReporter(dir: string): Reporter {
+/**
+ * metrics.jsonl (one line per iteration) and summary.json in the run directory. A resumed run keeps
+ * the first `keepLines` records (those before its checkpoint) and appends after them.
+ */
+export function fileReporter(dir: string, keepLines = 0): Reporter {
   mkdirSync(dir, { recursive: true });
   const metricsPath = join(dir, 'metrics.jsonl');
-  writeFileSync(metricsPath, '');
+  const kept = keepLines > 0 ? readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(0, keepLines) : [];
+  const tmp = `${metricsPath}.tmp-${process.pid}`;
+  writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
+  renameSync(tmp, metricsPath);
   return {
     onIteration: (m) => appendFileSync(metricsPath, `${JSON.stringify(m)}\n`),
     onEnd: (summary) => writeJsonAtomic(join(dir, 'summary.json'), summary),
+    sync() {
+      const fd = openSync(metricsPath, 'r+');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    },
   };
 }
 
 const fmt = (v: unknown, digits: number): string => (typeof v === 'number' ? v.toFixed(digits) : '-');
 
 /** A progress bar with iteration, loss, last test accuracy and ETA (periodic lines when not a TTY). */
-export function progressReporter(total: number, label: string): Reporter {
+export function progressReporter(total: number, label: string, startAt = 0): Reporter {
   const bar = new cliProgress.SingleBar(
     {
       format: `${label} |{bar}| {value}/{total} | loss {loss} | test acc {acc} | {extra}ETA {eta_formatted}`,
@@ -49,7 +65,7 @@ export function progressReporter(total: number, label: string): Reporter {
     cliProgress.Presets.shades_classic,
   );
   let acc = '-';
-  bar.start(total, 0, { loss: '-', acc, extra: '' });
+  bar.start(total, startAt, { loss: '-', acc, extra: '' });
   return {
     onIteration(m) {
       if (typeof m.testAccuracy === 'number') acc = `${(100 * m.testAccuracy).toFixed(2)}%`;

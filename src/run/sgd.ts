@@ -6,7 +6,7 @@ import { applyUpdates, type GradientTransformation, type PlainState } from '../o
 import { pearson } from '../analysis/correlation.ts';
 import { hashSeed } from '../rng/prng.ts';
 import type { Metrics, Vec } from '../types.ts';
-import type { Step } from './loop.ts';
+import { withSnapshot, type Step } from './loop.ts';
 
 export interface SgdRunState {
   readonly thetaP: Vec;
@@ -26,7 +26,7 @@ export function sgdStep(
   corrEvery: number, initial: SgdRunState,
 ): Step {
   let state = initial;
-  return async (t) => {
+  return withSnapshot(async (t: number) => {
     const batch = gatherBatch(train, batchIndices(seed, t, batchSize, train.count));
     const { loss, correct, gradP } = await net.lossAndGrad(state.thetaP, batch);
     const metrics: Metrics = { loss, trainAccuracy: correct / batch.count };
@@ -37,5 +37,5 @@ export function sgdStep(
     const { updatesP, state: optState } = opt.update(gradP, state.optState, state.thetaP);
     state = { thetaP: applyUpdates(state.thetaP, updatesP), optState };
     return { metrics, thetaP: state.thetaP };
-  };
+  }, () => state);
 }

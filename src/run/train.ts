@@ -10,11 +10,15 @@ import { init } from '../es/index.ts';
 import type { Evaluator, TaskData } from '../evaluate/evaluator.ts';
 import { LocalEvaluator } from '../evaluate/local.ts';
 import { sharedSplit, ThreadsEvaluator } from '../evaluate/threads.ts';
+import { redisTarget } from '../evaluate/redis-connect.ts';
+import { RedisEvaluator } from '../evaluate/redis.ts';
 import { createNoiseTable } from '../rng/noise-table.ts';
 import { esStep } from './es.ts';
 import { UsageError, type Metrics } from '../types.ts';
 import type { TrainConfig } from './config.ts';
 import { trainLoop, type Step } from './loop.ts';
+import { writeCheckpoint, type StepState } from './checkpoint.ts';
+import { resumePoint, type ResumePoint } from './resume.ts';
 import { fileReporter, progressReporter, writeJsonAtomic, type Reporter } from './reporters.ts';
 import { proxyStep } from './proxy.ts';
 import { sgdStep } from './sgd.ts';
@@ -24,6 +28,12 @@ export interface TrainOptions {
   readonly quiet?: boolean;
   /** Messages for the user (data download, where results go). */
   readonly log?: (msg: string) => void;
+  /** Continue the run in config.out from its checkpoint (see resume.ts for the config). */
+  readonly resume?: boolean;
+  /** The Redis evaluator's redis://[user:password@]host:port/db (else $ESGRAD_REDIS_URL); never written to disk. */
+  readonly redisUrl?: string;
+  /** Stop after the current iteration, writing a checkpoint (Ctrl-C). */
+  readonly signal?: AbortSignal;
 }
 
 export function defaultRunDir(config: TrainConfig): string {
@@ -40,37 +50,46 @@ function optimizerConfig(config: TrainConfig): OptimizerConfig {
  * worker threads share one table through a SharedArrayBuffer; ONNX Runtime in this thread needs a
  * plain one, so the in-process evaluator gets that.
  */
-export function esResources(config: TrainConfig, net: Network, data: Dataset): { noiseTable: Float32Array; taskData: TaskData; evaluator: Evaluator } {
+export function esResources(
+  config: TrainConfig, net: Network, data: Dataset, remote: { readonly redisUrl?: string | undefined; readonly log?: (msg: string) => void } = {},
+): { noiseTable: Float32Array; taskData: TaskData; evaluator: Evaluator } {
   const threads = config.evaluator === 'threads';
   const noiseTable = createNoiseTable(config.seed, config.noiseTableSize, threads ? new SharedArrayBuffer(4 * config.noiseTableSize) : undefined);
   const train = threads ? sharedSplit(data.train) : data.train;
   const taskData: TaskData = {
     train, seed: config.seed, batchSize: config.batch, subsetSize: config.subsetSize, bucketSize: config.limited ? config.bucketSize : 0,
   };
-  const evaluator = threads
-    ? new ThreadsEvaluator(config.model, net.size, noiseTable, taskData, config.workers > 0 ? { workers: config.workers } : {})
-    : new LocalEvaluator(net, noiseTable, taskData);
+  const evaluator = config.evaluator === 'redis'
+    ? new RedisEvaluator(net.size, noiseTable, taskData, {
+      target: redisTarget(remote.redisUrl), model: config.model, dataset: config.dataset, ...(remote.log ? { log: remote.log } : {}),
+    })
+    : threads
+      ? new ThreadsEvaluator(config.model, net.size, noiseTable, taskData, config.workers > 0 ? { workers: config.workers } : {})
+      : new LocalEvaluator(net, noiseTable, taskData);
   return { noiseTable, taskData, evaluator };
 }
 
 /** The algorithm's Step and the resources it holds (closed after the run). */
-function buildStep(config: TrainConfig, net: Network, data: Dataset, reporters: readonly Reporter[]): { step: Step; evaluator?: Evaluator } {
-  const thetaP = initParams(net.layout, config.seed);
+function buildStep(
+  config: TrainConfig, net: Network, data: Dataset, reporters: readonly Reporter[], opts: TrainOptions = {}, from?: StepState,
+): { step: Step; evaluator?: Evaluator } {
+  const thetaP = from?.thetaP ?? initParams(net.layout, config.seed);
   if (config.algo !== 'es') {
     const opt = createOptimizer(optimizerConfig(config), config.l2);
-    const start = { thetaP, optState: opt.init(thetaP) };
+    const start = { thetaP, optState: from?.optState ?? opt.init(thetaP) };
     if (config.algo === 'proxy') return { step: proxyStep(net, data.train, opt, config.seed, config.batch, config.targetCorr, start) };
     return { step: sgdStep(net, data.train, opt, config.seed, config.batch, config.corrEvery, start) };
   }
-  const esState = init({
+  const fresh = init({
     populationSize: config.population, sigma: config.sigma, mirrored: config.mirrored, fitnessShaping: config.fitness,
     noiseTableSize: config.noiseTableSize, seed: config.seed, optimizer: optimizerConfig(config), l2: config.l2,
     bucketSize: config.limited ? config.bucketSize : 0, noMinibatch: config.noMinibatch, subsetSize: config.subsetSize,
   }, thetaP);
+  const esState = from ? { ...fresh, optState: from.optState, generation: from.generation ?? 0 } : fresh;
   if (config.noMinibatch && config.subsetSize > data.train.count) {
     throw new UsageError(`--subset-size ${config.subsetSize} is larger than the training set (${formatCount(data.train.count)} images)`);
   }
-  const { noiseTable, taskData, evaluator } = esResources(config, net, data);
+  const { noiseTable, taskData, evaluator } = esResources(config, net, data, { redisUrl: opts.redisUrl, ...(opts.log ? { log: opts.log } : {}) });
   const onOffspring = (done: number, total: number): void => reporters.forEach((r) => r.onPartial?.(done, total, 'offspring'));
   // ρ(g_ES, g_True) needs the common mini-batch on which g_True is computed.
   const corrEvery = config.noMinibatch ? 0 : config.corrEvery;
@@ -94,16 +113,20 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   let built: ReturnType<typeof buildStep> | undefined;
   const reporters: Reporter[] = [];
   try {
-    built = buildStep(config, net, data, reporters); // validates the algorithm's settings before anything is written
     const out = config.out ?? defaultRunDir(config);
+    const from: ResumePoint | undefined = opts.resume ? resumePoint(out, config) : undefined;
+    built = buildStep(config, net, data, reporters, opts, from?.state); // validates the algorithm's settings before anything is written
+    if (built.evaluator instanceof RedisEvaluator) await built.evaluator.connect(); // one clear line if Redis is unreachable
     mkdirSync(out, { recursive: true });
     writeJsonAtomic(join(out, 'config.json'), { ...config, out, datasetLabel: data.label, params: net.size });
     log(`${config.algo} on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}; results in ${out}`);
+    if (from) log(`resuming at iteration ${from.loop.iteration} of ${config.iters}`);
     if (config.algo === 'es' && config.noMinibatch && config.corrEvery > 0) {
       log('note: the gradient correlation is not defined without a common mini-batch (--no-minibatch): none is logged');
     }
-    reporters.push(fileReporter(out));
-    if (!opts.quiet) reporters.push(progressReporter(config.iters, config.algo));
+    reporters.push(fileReporter(out, from?.loop.iteration ?? 0));
+    if (!opts.quiet) reporters.push(progressReporter(config.iters, config.algo, from?.loop.iteration ?? 0));
+    const step = built.step;
     return await trainLoop({
       iters: config.iters,
       evalEvery: config.evalEvery,
@@ -111,6 +134,18 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       evaluateTest: (thetaP) => net.evaluate(thetaP, data.test.imagesNxHxW, data.test.labelsN),
       reporters,
       describe: { algo: config.algo, model: config.model, params: net.size, dataset: data.label, seed: config.seed },
+      ...(from ? { resume: from } : {}),
+      checkpointEvery: config.checkpointEvery,
+      checkpoint: (loop) => {
+        for (const r of reporters) r.sync?.(); // metrics.jsonl holds every record before the checkpoint
+        writeCheckpoint(out, {
+          config: { ...config, out }, loop, state: step.snapshot!(),
+          rng: { seed: config.seed, streams: 'every stream is a pure function of (seed, iteration)' },
+          sampler: { seed: config.seed, batchSize: config.batch, nextBatch: loop.iteration },
+          savedAt: new Date().toISOString(),
+        });
+      },
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
   } finally {
     for (const r of reporters) r.close?.();

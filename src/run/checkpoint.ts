@@ -1,0 +1,154 @@
+// Checkpoints of a training run: θ, optimizer state, iteration, RNG and sampler positions and the
+// loop's bookkeeping in one binary file, written atomically and read back bit for bit.
+//
+// File (<run dir>/checkpoint.bin): "ESGRADCK", u32 format, u32 header bytes, the header as JSON,
+// zero padding to a multiple of 8, then the typed arrays' bytes (each 8-byte aligned). In the
+// header a typed array is {"$a": "f32"|"f64", "o": byte offset in the data, "n": length}; a
+// number that JSON cannot carry exactly (-0, NaN, ±Infinity) is {"$n": "-0"|"NaN"|...}; the data's
+// sha256 is checked on reading. Every random stream of esgrad is a pure function of (seed,
+// iteration) — mini-batches, noise offsets, buckets, subsets, the proxy's noise — so the RNG and
+// sampler "states" are the seed and the iteration, recorded for the reader's benefit.
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { PlainState } from '../optim/index.ts';
+import { UsageError, type Metrics } from '../types.ts';
+
+export const CHECKPOINT_FILE = 'checkpoint.bin';
+const MAGIC = 'ESGRADCK';
+const FORMAT = 1;
+
+/** The loop's bookkeeping after `iteration` completed iterations. */
+export interface LoopState {
+  readonly iteration: number;
+  readonly best: number;
+  readonly last: { readonly loss: number; readonly accuracy: number } | null;
+  /** Seconds the run had taken when the checkpoint was written (the resumed clock continues from it). */
+  readonly seconds: number;
+}
+
+/** What a Step needs to continue: θ, the optimizer's state, and (ES) the generation. */
+export interface StepState {
+  readonly thetaP: Float32Array;
+  readonly optState: PlainState;
+  readonly generation?: number;
+}
+
+export interface Checkpoint {
+  /** The run's validated config (TrainConfig), so a resumed run is the same run. */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly loop: LoopState;
+  readonly state: StepState;
+  readonly rng: { readonly seed: number; readonly streams: string };
+  readonly sampler: { readonly seed: number; readonly batchSize: number; readonly nextBatch: number };
+  readonly savedAt: string;
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Tree = PlainState | boolean | string | null | readonly Tree[] | { readonly [k: string]: Tree } | undefined;
+
+function encode(v: Tree, blobs: { bytes: Uint8Array; at: number }[], used: { n: number }): Json {
+  if (v instanceof Float32Array || v instanceof Float64Array) {
+    const at = used.n;
+    blobs.push({ bytes: new Uint8Array(v.buffer, v.byteOffset, v.byteLength), at });
+    used.n += Math.ceil(v.byteLength / 8) * 8;
+    return { $a: v instanceof Float32Array ? 'f32' : 'f64', o: at, n: v.length };
+  }
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0) ? v : { $n: Object.is(v, -0) ? '-0' : String(v) };
+  if (v === null || v === undefined || typeof v === 'boolean' || typeof v === 'string') return v ?? null;
+  if (Array.isArray(v)) return v.map((x: Tree) => encode(x, blobs, used));
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, encode(x as Tree, blobs, used)]));
+}
+
+function decode(j: Json, data: Buffer): Tree {
+  if (Array.isArray(j)) return j.map((x) => decode(x, data));
+  if (j === null || typeof j !== 'object') return j;
+  if (typeof j.$a === 'string' && typeof j.o === 'number' && typeof j.n === 'number') {
+    const Ctor = j.$a === 'f32' ? Float32Array : Float64Array;
+    const out = new Ctor(j.n);
+    const bytes = data.subarray(j.o, j.o + out.byteLength);
+    if (bytes.length !== out.byteLength) throw new Error('checkpoint: an array runs past the end of the file');
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
+  }
+  if (typeof j.$n === 'string' && Object.keys(j).length === 1) return j.$n === '-0' ? -0 : Number(j.$n);
+  return Object.fromEntries(Object.entries(j).map(([k, x]) => [k, decode(x, data)]));
+}
+
+/** The checkpoint's bytes. */
+export function serializeCheckpoint(c: Checkpoint): Buffer {
+  const blobs: { bytes: Uint8Array; at: number }[] = [];
+  const used = { n: 0 };
+  const body = encode(c as unknown as Tree, blobs, used);
+  const data = Buffer.alloc(used.n);
+  for (const b of blobs) data.set(b.bytes, b.at);
+  const header = Buffer.from(JSON.stringify({ sha256: createHash('sha256').update(data).digest('hex'), body }));
+  const pad = (8 - ((MAGIC.length + 8 + header.length) % 8)) % 8;
+  const head = Buffer.alloc(MAGIC.length + 8);
+  head.write(MAGIC, 0, 'latin1');
+  head.writeUInt32LE(FORMAT, 8);
+  head.writeUInt32LE(header.length, 12);
+  return Buffer.concat([head, header, Buffer.alloc(pad), data]);
+}
+
+export function deserializeCheckpoint(buf: Buffer, where = 'checkpoint'): Checkpoint {
+  if (buf.length < 16 || buf.toString('latin1', 0, 8) !== MAGIC) throw new UsageError(`${where}: not an esgrad checkpoint`);
+  if (buf.readUInt32LE(8) !== FORMAT) throw new UsageError(`${where}: checkpoint format ${buf.readUInt32LE(8)}, this esgrad reads ${FORMAT}`);
+  const headerEnd = 16 + buf.readUInt32LE(12);
+  const dataStart = headerEnd + ((8 - (headerEnd % 8)) % 8);
+  let header: { sha256: string; body: Json };
+  try {
+    header = JSON.parse(buf.toString('utf8', 16, headerEnd)) as typeof header;
+  } catch {
+    throw new UsageError(`${where}: the checkpoint header is damaged`);
+  }
+  const data = buf.subarray(dataStart);
+  if (createHash('sha256').update(data).digest('hex') !== header.sha256) throw new UsageError(`${where}: the checkpoint data is damaged (checksum mismatch)`);
+  return decode(header.body, data) as unknown as Checkpoint;
+}
+
+/** Writes `bytes` to `path` atomically and durably: temp file, fsync, rename, fsync of the directory. */
+export function writeFileDurable(path: string, bytes: Uint8Array | string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeFileSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dir = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
+
+export function writeCheckpoint(dir: string, c: Checkpoint): void {
+  writeFileDurable(join(dir, CHECKPOINT_FILE), serializeCheckpoint(c));
+}
+
+export function readCheckpoint(dir: string): Checkpoint {
+  const path = join(dir, CHECKPOINT_FILE);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch {
+    throw new UsageError(`--resume ${dir}: no checkpoint there (${CHECKPOINT_FILE}); runs write one with --checkpoint-every k or on Ctrl-C`);
+  }
+  return deserializeCheckpoint(buf, `--resume ${dir}`);
+}
+
+/** The first `count` records of a run's metrics.jsonl (the history a resumed loop continues). */
+export function readMetricsHistory(dir: string, count: number): Metrics[] {
+  let lines: string[] = [];
+  try {
+    lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  } catch {
+    // reported below
+  }
+  if (lines.length < count) throw new UsageError(`--resume ${dir}: metrics.jsonl has ${lines.length} records, the checkpoint is at iteration ${count}`);
+  return lines.slice(0, count).map((l) => JSON.parse(l) as Metrics);
+}

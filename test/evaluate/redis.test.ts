@@ -1,0 +1,184 @@
+// The Redis evaluator against a real redis-server (127.0.0.1, random port, password): a master and
+// worker processes give the local evaluator's rewards bit for bit, also when a worker dies
+// mid-iteration, stale / malformed / foreign results arrive, or Redis restarts; bad setups are refused.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { Network } from '../../src/backend/network.ts';
+import { loadDataset } from '../../src/data/index.ts';
+import { ask, init, type EsState } from '../../src/es/index.ts';
+import type { TaskData } from '../../src/evaluate/evaluator.ts';
+import { LocalEvaluator } from '../../src/evaluate/local.ts';
+import { redisTarget } from '../../src/evaluate/redis-connect.ts';
+import { GROUP, KEYS, RESULT_FIELD } from '../../src/evaluate/redis-protocol.ts';
+import { VERSION } from '../../src/evaluate/redis-run.ts';
+import { RedisEvaluator } from '../../src/evaluate/redis.ts';
+import { initParams } from '../../src/model/init.ts';
+import { createNoiseTable } from '../../src/rng/noise-table.ts';
+import { MNIST_DIR } from '../helpers/data-dir.ts';
+import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.ts';
+
+const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
+const ENV = { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface WorkerProc { child: ChildProcess; stderr: () => string; exited: Promise<number | null> }
+
+function startWorker(url: string, name: string): WorkerProc {
+  const child = spawn(process.execPath, [BIN, 'worker', '--redis', url, '--name', name], { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, stderr: () => err, exited };
+}
+
+async function stopWorker(w: WorkerProc): Promise<void> {
+  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
+  w.child.kill('SIGTERM');
+  const t = setTimeout(() => w.child.kill('SIGKILL'), 5000);
+  await w.exited;
+  clearTimeout(t);
+}
+
+describe('RedisEvaluator with worker processes', () => {
+  const size = 200_000, sigma = 0.01;
+  let redis: TestRedis, spy: Redis, net: Network, taskData: TaskData, state: EsState, expected: Float64Array, expected2: Float64Array;
+  const workers: WorkerProc[] = [];
+  const evaluators: RedisEvaluator[] = [];
+  const logs: string[] = [];
+  const master = (over: Partial<ConstructorParameters<typeof RedisEvaluator>[3]> = {}) => {
+    const ev = new RedisEvaluator(net.size, createNoiseTable(9, size), taskData, {
+      target: redisTarget(redis.url), model: 'cnn-29k', dataset: 'mnist', copiesPerRun: 4, tasksPerChunk: 8, leaseMs: 1000,
+      log: (m) => logs.push(m), ...over,
+    });
+    evaluators.push(ev);
+    return ev;
+  };
+
+  before(async () => {
+    redis = await startRedis();
+    spy = new Redis(redis.url);
+    spy.on('error', () => {}); // the restart test takes Redis away for a moment
+    const data = await loadDataset('mnist', { dataDir: MNIST_DIR });
+    net = Network.byName('cnn-29k', { threads: 2 });
+    taskData = { train: data.train, seed: 9, batchSize: 16, subsetSize: 16, bucketSize: 0 };
+    state = init({ populationSize: 40, sigma, noiseTableSize: size, seed: 9 }, initParams(net.layout, 9));
+    const local = new LocalEvaluator(net, createNoiseTable(9, size), taskData, 4);
+    expected = await local.evaluate(state.thetaP, sigma, ask(state));
+    expected2 = await local.evaluate(state.thetaP, sigma, ask({ ...state, generation: 1 }));
+  });
+  after(async () => {
+    for (const ev of evaluators) await ev.close();
+    await Promise.all(workers.map(stopWorker));
+    spy?.disconnect();
+    await net?.close();
+    await redis?.stop();
+  });
+
+  it('master + 2 workers give rewards bit-identical to the local evaluator, θ sent once per round', async () => {
+    workers.push(startWorker(redis.url, 'w1'), startWorker(redis.url, 'w2'));
+    const ev = master();
+    const progress: number[] = [];
+    assert.deepEqual(await ev.evaluate(state.thetaP, sigma, ask(state), (d) => progress.push(d)), expected);
+    assert.deepEqual(await ev.evaluate(state.thetaP, sigma, ask({ ...state, generation: 1 })), expected2);
+    assert.equal(progress.at(-1), 40);
+    // per round: θ (16 + 4P bytes) once plus 5 chunk messages of a few hundred bytes each
+    const perRound = ev.stats.bytesOut / 2;
+    assert.ok(perRound > 4 * net.size && perRound < 4 * net.size + 5 * 1000, `bytes out per round ${perRound}`);
+    assert.equal(ev.stats.stale + ev.stats.malformed + ev.stats.refused, 0);
+    const served = await spy.hkeys(KEYS.workers);
+    assert.deepEqual(served.sort(), ['w1', 'w2']);
+    await ev.close();
+  });
+
+  it('drops and counts stale, malformed and foreign results, and still gives the local rewards', async () => {
+    const ev = master();
+    await ev.connect();
+    const good = { run: ev.runId, v: VERSION, worker: 'evil', round: 1, chunk: 0, generation: 0, ids: [0, 1, 2, 3, 4, 5, 6, 7], rewards: [1, 2, 3, 4, 5, 6, 7, 8] };
+    const inject = (msg: unknown) => spy.xadd(KEYS.results, '*', RESULT_FIELD, typeof msg === 'string' ? msg : JSON.stringify(msg));
+    await inject({ ...good, round: 0 }); // stale: an earlier round
+    await inject({ ...good, run: '0123456789abcdef' }); // stale: another run
+    await inject('not json {');
+    await inject({ ...good, rewards: [1, 2, 3] }); // wrong length
+    await inject({ ...good, rewards: [1, 2, 3, 'x', 5, 6, 7, 8] }); // not a reward
+    await inject('{"run":"' + ev.runId + '","v":"' + VERSION + '","worker":"evil","round":1,"chunk":0,"generation":0,"ids":[0,1,2,3,4,5,6,7],"rewards":[1e999,2,3,4,5,6,7,8]}'); // overflows to Infinity
+    await inject({ ...good, ids: [7, 6, 5, 4, 3, 2, 1, 0] }); // not the chunk's tasks
+    await inject({ ...good, generation: 5 });
+    await inject({ ...good, chunk: 99 });
+    await inject({ ...good, v: '0.0.0-old' }); // another esgrad version
+    assert.deepEqual(await ev.evaluate(state.thetaP, sigma, ask(state)), expected);
+    assert.deepEqual(ev.stats, { ...ev.stats, stale: 2, malformed: 7, refused: 1 });
+    assert.ok(logs.some((l) => /round 1: skipped 10 of \d+ results .*2 stale, 7 malformed, 1 refused/.test(l)), logs.join('\n'));
+    assert.ok(logs.some((l) => /refused results of worker evil: worker runs esgrad 0\.0\.0-old/.test(l)));
+    await ev.close();
+  });
+
+  it('a worker killed mid-iteration and a consumer that never answers cost time, not results', async () => {
+    await Promise.all(workers.splice(0).map(stopWorker));
+    const victim = startWorker(redis.url, 'victim');
+    workers.push(victim);
+    const ev = master();
+    await ev.connect();
+    // A consumer that leases one chunk and never answers (a worker that died right after taking it).
+    const thief = new Redis(redis.url);
+    thief.on('error', () => {});
+    const pending = ev.evaluate(state.thetaP, sigma, ask(state));
+    let stolen: unknown = null;
+    while (!stolen) stolen = await thief.xreadgroup('GROUP', GROUP, 'thief', 'COUNT', 1, 'BLOCK', 100, 'STREAMS', KEYS.tasks, '>');
+    // Kill the victim while it holds a leased chunk.
+    for (;;) {
+      const summary = (await spy.xpending(KEYS.tasks, GROUP)) as [number, string, string, [string, string][] | null];
+      if (summary[3]?.some(([who]) => who === 'victim')) break;
+      await sleep(2);
+    }
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    workers.push(startWorker(redis.url, 'survivor'));
+    assert.deepEqual(await pending, expected);
+    thief.disconnect();
+    await ev.close();
+  });
+
+  it('survives a Redis restart mid-iteration (re-issues θ and the unanswered chunks)', async () => {
+    const ev = master({ outageMs: 20_000 });
+    await ev.connect();
+    const pending = ev.evaluate(state.thetaP, sigma, ask({ ...state, generation: 1 }));
+    await sleep(100);
+    await redis.restart(500);
+    assert.deepEqual(await pending, expected2);
+    assert.ok(logs.some((l) => /reconnected/.test(l)), logs.join('\n'));
+    await ev.close();
+  });
+
+  it('a worker refuses a master of another esgrad version or with other training data', async () => {
+    await Promise.all(workers.splice(0).map(stopWorker));
+    const ev = master();
+    await ev.connect();
+    await ev.close(); // leaves no run behind; publish doctored copies of its run info
+    for (const [over, pattern] of [
+      [{ version: '9.9.9' }, /worker refused: the master runs esgrad 9\.9\.9 \(protocol 1\), this worker esgrad .* install the same esgrad version/],
+      [{ dataHash: 'f'.repeat(64) }, /worker refused: the mnist training images differ from the master's/],
+    ] as const) {
+      await spy.set(KEYS.run, JSON.stringify({ ...ev.info, ...over }));
+      const w = startWorker(redis.url, 'other');
+      assert.equal(await w.exited, 2, w.stderr());
+      assert.match(w.stderr(), pattern);
+      assert.ok(!w.stderr().includes(redis.password), 'the password is never printed');
+    }
+    await spy.del(KEYS.run);
+  });
+
+  it('the master refuses an unreachable Redis or a wrong password with one line, no secret in it', async () => {
+    const port = await freePort();
+    const run = (url: string) => spawnSync(process.execPath, [BIN, 'train', '--algo', 'es', '--model', 'mlp', '--iters', '1', '--population', '4', '--noise-table-size', '100000', '--redis', url, '--quiet'], { encoding: 'utf8', env: ENV });
+    const down = run(`redis://127.0.0.1:${port}/0`);
+    assert.equal(down.status, 2, down.stderr);
+    assert.match(down.stderr.trim().split('\n').at(-1)!, new RegExp(`^esgrad: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}/0: connection refused$`));
+    const wrong = run(`redis://:not-the-password@127.0.0.1:${redis.port}/0`);
+    assert.equal(wrong.status, 2, wrong.stderr);
+    assert.match(wrong.stderr, /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/0: the user name or password was refused/);
+    assert.ok(!wrong.stderr.includes('not-the-password'));
+  });
+});
