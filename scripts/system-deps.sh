@@ -6,6 +6,8 @@ set -u
 need=()
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
 command -v redis-server >/dev/null || need+=(redis-server)
+# DejaVu Sans: the text of the experiment reports' PNG figures (resvg reads the font file).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
   echo "esgrad tests: please install the Debian packages: ${need[*]} (apt-get install -y ${need[*]})" >&2

@@ -3,7 +3,9 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../types.ts';
 import { corrCommand } from './corr.ts';
+import { experimentCommand } from './experiment.ts';
 import { infoCommand } from './info.ts';
+import { reportCommand } from './report.ts';
 import { trainCommand } from './train.ts';
 import { workerCommand } from './worker.ts';
 import { parseNumber } from './options.ts';
@@ -24,6 +26,8 @@ function program(): Command {
     .addCommand(trainCommand())
     .addCommand(workerCommand())
     .addCommand(corrCommand())
+    .addCommand(experimentCommand())
+    .addCommand(reportCommand())
     .addCommand(infoCommand())
     .addCommand(bench);
   const strict = (cmd: Command): void => {

@@ -1,0 +1,85 @@
+// The experiment runner and report end to end at smoke scale: a run killed midway continues with the
+// same command without redoing finished seeds; report.md carries figures, tables, tests and the data label.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { writeReport } from '../../src/experiments/report.ts';
+import { runExperiment } from '../../src/experiments/runner.ts';
+import { MNIST_DIR } from '../helpers/data-dir.ts';
+
+const BIN = resolve(import.meta.dirname, '../../bin/esgrad.js');
+const tmp = mkdtempSync(join(tmpdir(), 'esgrad-exp-'));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Starts the CLI on fig2 (smoke, 2 seeds) and kills it as soon as the first run's summary exists. */
+async function interruptedFig2(out: string): Promise<void> {
+  const child = spawn(process.execPath, [BIN, 'experiment', 'fig2', '--scale', 'smoke', '--seeds', '2', '--out', out, '--quiet', '--no-report', '--data-dir', MNIST_DIR], { stdio: 'ignore' });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const first = join(out, 'runs', 'es-s0', 'summary.json');
+  for (let i = 0; i < 1200 && !existsSync(first); i++) await sleep(25);
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe('experiment runner (fig2, smoke)', () => {
+  const out = join(tmp, 'fig2');
+
+  it('an interrupted experiment continues where it stopped when rerun', async () => {
+    await interruptedFig2(out);
+    const first = join(out, 'runs', 'es-s0', 'summary.json');
+    assert.ok(existsSync(first), 'the first run finished before the kill');
+    assert.ok(!existsSync(join(out, 'runs', 'proxy-s1', 'summary.json')), 'the experiment was interrupted');
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.experiment, 'fig2');
+    assert.equal(manifest.scale, 'smoke');
+    assert.equal(manifest.dataset, 'MNIST (22,699 train)');
+    assert.match(manifest.gitCommit, /^([0-9a-f]{40}(\+dirty)?|unknown)$/);
+    assert.ok(manifest.machine.cpus >= 1 && manifest.packageVersion);
+    const before = statSync(first).mtimeMs;
+    const r = await runExperiment('fig2', { scale: 'smoke', seeds: 2, out, dataDir: MNIST_DIR });
+    assert.ok(r.skipped.includes('es-s0'), `finished seeds are skipped: ${r.skipped}`);
+    assert.ok(r.ran.length >= 1 && r.ran.every((id) => !r.skipped.includes(id)));
+    assert.deepEqual([...r.ran, ...r.skipped].sort(), ['es-s0', 'es-s1', 'proxy-s0', 'proxy-s1']);
+    assert.equal(statSync(first).mtimeMs, before, 'a finished run is not redone');
+    for (const id of ['es-s0', 'es-s1', 'proxy-s0', 'proxy-s1']) assert.ok(existsSync(join(out, 'runs', id, 'summary.json')), id);
+    // The proxy targets the ES run's measured mean correlation (same seed).
+    const es = JSON.parse(readFileSync(join(out, 'runs', 'es-s1', 'summary.json'), 'utf8'));
+    const proxy = JSON.parse(readFileSync(join(out, 'runs', 'proxy-s1', 'config.json'), 'utf8'));
+    assert.equal(proxy.targetCorr, es.meanCorr);
+  });
+
+  it('a run without summary (killed mid-run) is run again; the others are not', async () => {
+    const victim = join(out, 'runs', 'proxy-s0', 'summary.json');
+    const expected = readFileSync(join(out, 'runs', 'proxy-s0', 'metrics.jsonl'), 'utf8').split('\n').map((l) => l.replace(/"seconds":[^,}]*/, ''));
+    rmSync(victim);
+    const r = await runExperiment('fig2', { scale: 'smoke', seeds: 2, out, dataDir: MNIST_DIR });
+    assert.deepEqual(r.ran, ['proxy-s0']);
+    const again = readFileSync(join(out, 'runs', 'proxy-s0', 'metrics.jsonl'), 'utf8').split('\n').map((l) => l.replace(/"seconds":[^,}]*/, ''));
+    assert.deepEqual(again, expected, 'the rerun gives the same metrics');
+  });
+
+  it('refuses to mix a different preset or scale into the directory', async () => {
+    await assert.rejects(runExperiment('fig1', { scale: 'smoke', seeds: 1, out, dataDir: MNIST_DIR }), /holds the fig2 experiment/);
+    await assert.rejects(runExperiment('fig2', { scale: 'small', seeds: 1, out, dataDir: MNIST_DIR }), /at scale smoke/);
+  });
+
+  it('report: figure 2 as SVG and PNG, the tables beside the paper, the paired Wilcoxon test', async () => {
+    const w = await writeReport(out);
+    const md = readFileSync(w.path, 'utf8');
+    assert.match(md, /MNIST \(22,699 train\)/);
+    assert.match(md, /!\[.*\]\(figures\/fig2\.png\)/);
+    assert.match(md, /\| ES \| 2 \| 200 \| \d+\.\d\d% ± \d+\.\d\d% \|/);
+    assert.match(md, /96\.99%/);
+    assert.match(md, /Wilcoxon signed-rank \(paired, two-sided\), exact/);
+    const png = readFileSync(join(out, 'figures', 'fig2.png'));
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.ok(png.length > 20_000, `a real picture, ${png.length} bytes`);
+    const svg = readFileSync(join(out, 'figures', 'fig2.svg'), 'utf8');
+    assert.match(svg, /^<svg/);
+    assert.match(svg, /inset A/);
+    assert.match(svg, /ES proxy/);
+  });
+});
