@@ -142,14 +142,44 @@ describe('RedisEvaluator with worker processes', () => {
   });
 
   it('survives a Redis restart mid-iteration (re-issues θ and the unanswered chunks)', async () => {
+    await Promise.all(workers.splice(0).map(stopWorker));
     const ev = master({ outageMs: 20_000 });
     await ev.connect();
     const pending = ev.evaluate(state.thetaP, sigma, ask({ ...state, generation: 1 }));
-    await sleep(100);
-    await redis.restart(500);
+    await sleep(200); // θ and the chunks are on Redis, no worker yet
+    await redis.restart(500); // Redis comes back empty
+    workers.push(startWorker(redis.url, 'after-outage'));
     assert.deepEqual(await pending, expected2);
-    assert.ok(logs.some((l) => /reconnected/.test(l)), logs.join('\n'));
+    assert.ok(logs.some((l) => /reconnected to redis:\/\/127\.0\.0\.1:\d+\/0 after/.test(l)), logs.join('\n'));
+    assert.ok(logs.some((l) => /re-issued θ and 5 unanswered chunks of round 1/.test(l)), logs.join('\n'));
     await ev.close();
+  });
+
+  it('an ES run over Redis killed with SIGKILL and resumed matches an uninterrupted local run', async () => {
+    const { mkdtempSync, readFileSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const tmp = mkdtempSync(join(tmpdir(), 'esgrad-redis-run-'));
+    const lines = (dir: string) => (existsSync(join(dir, 'metrics.jsonl')) ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean) : []);
+    const withoutTime = (dir: string) => lines(dir).map((l) => {
+      const { seconds: _s, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return rest;
+    });
+    const args = ['train', '--algo', 'es', '--model', 'mlp', '--iters', '40', '--population', '20', '--noise-table-size', '1000000', '--batch', '32', '--eval-every', '10', '--seed', '6', '--quiet'];
+    const local = join(tmp, 'local'), remote = join(tmp, 'remote');
+    assert.equal(spawnSync(process.execPath, [BIN, ...args, '--evaluator', 'local', '--out', local], { env: ENV }).status, 0);
+    workers.push(startWorker(redis.url, 'w3'));
+    const killAt = 5 + Math.floor(Math.random() * 25);
+    const master1 = spawn(process.execPath, [BIN, ...args, '--redis', redis.url, '--checkpoint-every', '2', '--out', remote], { env: ENV, stdio: 'ignore' });
+    const gone = new Promise<string | null>((r) => master1.once('exit', (_c, signal) => r(signal)));
+    while (lines(remote).length < killAt && master1.exitCode === null) await sleep(5);
+    master1.kill('SIGKILL');
+    assert.equal(await gone, 'SIGKILL');
+    const resumed = spawnSync(process.execPath, [BIN, 'train', '--resume', remote, '--redis', redis.url, '--quiet'], { env: ENV, encoding: 'utf8' });
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.ok(!resumed.stderr.includes(redis.password), 'the password is never printed');
+    assert.match(resumed.stderr, /redis: run [0-9a-f]{16} on redis:\/\/127\.0\.0\.1:\d+\/0; start workers/);
+    assert.deepEqual(withoutTime(remote), withoutTime(local), `killed after ${killAt} records`);
+    assert.ok(!readFileSync(join(remote, 'config.json'), 'utf8').includes(redis.password), 'no credentials in the run directory');
   });
 
   it('a worker refuses a master of another esgrad version or with other training data', async () => {
