@@ -61,6 +61,16 @@ describe('experiment runner (fig2, smoke)', () => {
     assert.deepEqual(again, expected, 'the rerun gives the same metrics');
   });
 
+  it('--jobs 2: runs side by side, the proxy waiting for the ES run it takes its target from', async () => {
+    const dir = join(tmp, 'fig2-jobs');
+    const r = await runExperiment('fig2', { scale: 'smoke', seeds: 1, out: dir, dataDir: MNIST_DIR, jobs: 2 });
+    assert.deepEqual([...r.ran].sort(), ['es-s0', 'proxy-s0']);
+    const same = (id: string, file: string): string => readFileSync(join(dir, 'runs', id, file), 'utf8').replace(/"seconds":[^,}\n]*/g, '');
+    assert.equal(same('es-s0', 'metrics.jsonl'), readFileSync(join(out, 'runs', 'es-s0', 'metrics.jsonl'), 'utf8').replace(/"seconds":[^,}\n]*/g, ''), 'same seed, same metrics, whatever the threads');
+    const json = (id: string, file: string): Record<string, unknown> => JSON.parse(readFileSync(join(dir, 'runs', id, file), 'utf8'));
+    assert.equal(json('proxy-s0', 'config.json').targetCorr, json('es-s0', 'summary.json').meanCorr);
+  });
+
   it('refuses to mix a different preset or scale into the directory', async () => {
     await assert.rejects(runExperiment('fig1', { scale: 'smoke', seeds: 1, out, dataDir: MNIST_DIR }), /holds the fig2 experiment/);
     await assert.rejects(runExperiment('fig2', { scale: 'small', seeds: 1, out, dataDir: MNIST_DIR }), /at scale smoke/);
