@@ -23,7 +23,7 @@ const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b
 
 function layers(c: BandChart, xDomain?: readonly [number, number], yDomain?: readonly [number, number]): Record<string, unknown>[] {
   const groups = [...new Set(c.rows.map((r) => r.group))];
-  const color = { field: 'group', type: 'nominal', title: null, scale: { domain: groups, range: PALETTE.slice(0, groups.length) }, legend: { orient: 'bottom-right' } };
+  const color = { field: 'group', type: 'nominal', title: null, scale: { domain: groups, range: PALETTE.slice(0, groups.length) }, legend: { orient: 'bottom-right', labelLimit: 360, fillColor: 'white' } };
   const x = { field: 'x', type: 'quantitative', title: c.xTitle, scale: { ...(xDomain ? { domain: xDomain } : {}), ...(c.xLog ? { type: 'log' } : {}), nice: false } };
   const yScale = { zero: false, ...(yDomain ? { domain: yDomain } : {}) };
   const out: Record<string, unknown>[] = [
@@ -72,17 +72,17 @@ export function bandChart(c: BandChart): Record<string, unknown> {
   return { ...base, title: c.title, vconcat: [main, { hconcat: insets }] };
 }
 
-/** A plain bar chart: label → value (e.g. aggregation seconds), log scale optional. */
-export function barChart(title: string, bars: ReadonlyArray<{ label: string; value: number; series: string }>, yTitle: string, log = false): Record<string, unknown> {
+/** Values by label and series on a log axis (points with their values written beside them), e.g. seconds. */
+export function logDotChart(title: string, dots: ReadonlyArray<{ label: string; value: number; series: string }>, yTitle: string): Record<string, unknown> {
+  const x = { field: 'label', type: 'nominal', title: null, axis: { labelAngle: 0, labelLimit: 260 } };
+  const y = { field: 'value', type: 'quantitative', title: yTitle, scale: { type: 'log' } };
+  const color = { field: 'series', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 360, columns: 1 } };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width: 420, height: 260, config: { font: 'DejaVu Sans' },
-    data: { values: bars },
-    mark: 'bar',
-    encoding: {
-      x: { field: 'label', type: 'nominal', title: null, axis: { labelAngle: 0, labelLimit: 200 } },
-      xOffset: { field: 'series' },
-      y: { field: 'value', type: 'quantitative', title: yTitle, ...(log ? { scale: { type: 'log' } } : {}) },
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top' } },
-    },
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width: 460, height: 280, config: { font: 'DejaVu Sans' },
+    data: { values: dots },
+    layer: [
+      { mark: { type: 'point', filled: true, size: 140 }, encoding: { x, y, color, xOffset: { field: 'series' } } },
+      { transform: [{ calculate: "format(datum.value, '.3~g') + ' s'", as: 'text' }], mark: { type: 'text', dx: 10, align: 'left', fontSize: 11 }, encoding: { x, y, xOffset: { field: 'series' }, text: { field: 'text' } } },
+    ],
   };
 }

@@ -2,7 +2,7 @@
 // correlation, the correlation-vs-population search, and the master's aggregation timing (full vs limited).
 import { accuracyFigure, accuracyTable, compareFinals, corrFigure, meanCorrText, testsTable } from './report-parts.ts';
 import { MODEL, PARAMS, base, seedList, theoryCorr, theoryOffspring } from './scales.ts';
-import { bandChart, barChart } from './plots.ts';
+import { bandChart, logDotChart } from './plots.ts';
 import { band, finals, groupRuns, meanStd } from './series.ts';
 import type { LoadedExperiment, Preset, RunSpec } from './types.ts';
 
@@ -132,7 +132,7 @@ export const timing: Preset = {
       ...l.map((v) => ({ label: `limited ${size(spec1)}`, value: v, series: 'esgrad (fastest exact method)' })),
     ];
     return {
-      figures: [{ name: 'timing', caption: 'Seconds for one gradient aggregation at the master (log scale).', spec: barChart('Gradient aggregation time', bars, 'seconds', true) }],
+      figures: [{ name: 'timing', caption: 'Seconds for one gradient aggregation at the master (median of the timed repeats; log scale).', spec: logDotChart('Gradient aggregation time at the master', bars, 'seconds (log scale)') }],
       tables: [{ title: 'One aggregation at the master', header: ['case', 'ours', 'paper (Xeon 2.2 GHz)'], rows: [
         [`full, ${size(spec0)}, direct sum (estimated from 64 offspring)`, s(d), '≈ 90 s'],
         [`full, ${size(spec0)}, esgrad (${String(full[0]?.summary?.method ?? '')})`, s(f), ''],
