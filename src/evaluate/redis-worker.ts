@@ -58,7 +58,7 @@ async function build(info: RunInfo, o: WorkerOptions): Promise<Build> {
     await net.close();
     throw new UsageError(`worker refused: ${why}`);
   }
-  o.log(`worker: serving run ${info.runId}: ${info.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}, seed ${info.seed}`);
+  o.log(`worker: run ${info.runId}: ${info.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}, seed ${info.seed}`);
   return {
     info, net, noiseTable,
     data: { train: data.train, seed: info.seed, batchSize: info.batchSize, subsetSize: info.subsetSize, bucketSize: info.bucketSize },
@@ -100,6 +100,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         b = undefined;
         b = await build(info, o);
       }
+      if (b.info.runId !== info.runId) o.log(`worker ${name}: serving run ${info.runId}`);
       b.info = info;
       let entry: Entry | undefined;
       try {

@@ -2,10 +2,10 @@
 // Redis stream for workers anywhere, and collects their validated rewards (protocol: redis-protocol.ts).
 import type { Redis } from 'ioredis';
 import type { EsTask } from '../es/task.ts';
-import type { Vec } from '../types.ts';
+import { UsageError, type Vec } from '../types.ts';
 import type { Evaluator, TaskData } from './evaluator.ts';
 import { defaultCopiesPerRun } from './local.ts';
-import { closeRedis, connectRedis, type RedisTarget } from './redis-connect.ts';
+import { closeRedis, connectRedis, redactUrl, type RedisTarget } from './redis-connect.ts';
 import {
   CHUNK_FIELD, encodeTheta, GROUP, judgeResult, KEYS, PROTOCOL, RESULT_FIELD, toTuple, type ChunkMessage, type IssuedChunk, type RunInfo,
 } from './redis-protocol.ts';
@@ -120,6 +120,15 @@ export class RedisEvaluator implements Evaluator {
   }
 
   async evaluate(thetaP: Vec, sigma: number, tasks: readonly EsTask[], onProgress?: (done: number) => void): Promise<Float64Array> {
+    try {
+      return await this.evaluateRound(thetaP, sigma, tasks, onProgress);
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new Error(`redis evaluator (${this.o.target.label}): ${redactUrl(String((e as Error)?.message ?? e))}`);
+    }
+  }
+
+  private async evaluateRound(thetaP: Vec, sigma: number, tasks: readonly EsTask[], onProgress?: (done: number) => void): Promise<Float64Array> {
     if (thetaP.length !== this.info.params) throw new Error(`θ has ${thetaP.length} values, the model needs ${this.info.params}`);
     await this.connect();
     const round = ++this.stats.rounds;
