@@ -23,7 +23,7 @@ const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b
 
 function layers(c: BandChart, xDomain?: readonly [number, number], yDomain?: readonly [number, number]): Record<string, unknown>[] {
   const groups = [...new Set(c.rows.map((r) => r.group))];
-  const color = { field: 'group', type: 'nominal', title: null, scale: { domain: groups, range: PALETTE.slice(0, groups.length) }, legend: { orient: 'bottom-right', labelLimit: 360, fillColor: 'white' } };
+  const color = { field: 'group', type: 'nominal', title: null, scale: { domain: groups, range: PALETTE.slice(0, groups.length) }, legend: { orient: 'bottom-right', labelLimit: 360, fillColor: 'white', symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 } };
   const x = { field: 'x', type: 'quantitative', title: c.xTitle, scale: { ...(xDomain ? { domain: xDomain } : {}), ...(c.xLog ? { type: 'log' } : {}), nice: false } };
   const yScale = { zero: false, ...(yDomain ? { domain: yDomain } : {}) };
   const out: Record<string, unknown>[] = [
