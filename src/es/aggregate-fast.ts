@@ -1,17 +1,39 @@
 // Fast exact aggregation of the ES gradient, sum_i w_i * table[o_i, o_i + P), and of the limited-
 // perturbation (bucket) variant; picks FFT correlation or a cache-blocked direct sum, multi-threaded.
 //
-// Methods (measured numbers: bench/aggregate.ts on the 2-core development machine, see METHOD_NOTES):
+// Methods:
 // - 'fft': g = cross-correlation of the table T with the spike train S (S[o_i] += w_i):
 //   g[j] = sum_m S[m] T[m+j]. With Lf = next power of two >= table length, circular correlation of
 //   length Lf has no wrap-around for j < P because every o_i + P <= table length. The spectrum of T
 //   is computed once per table (cached, keyed by the table object); per aggregation only the sparse
-//   spike transform, one forward and one inverse four-step FFT in float64 (aggregate-spectral.ts).
-//   Cost ~Lf log Lf, independent of N and nearly of P; exact to float32 rounding of the result.
-// - 'blocked': the direct sum with output blocks in L1 and 8 offspring per pass, float64 accumulators
-//   (aggregate-blocked.ts). Cost N*P. Buckets (limited perturbation) always use it.
+//   spike transform, one forward and one inverse four-step FFT in float64 (aggregate-spectral.ts,
+//   WASM f64x2 butterflies in aggregate-wasm-fft.ts). Cost ~Lf log Lf + K*M1, nearly independent
+//   of N and P. Memory: 24 bytes per table float (768 MiB for 2^25) while the spectrum is cached.
+// - 'blocked': the direct sum, float64 accumulators for a block of outputs in L1 and 8 windows per
+//   pass (WASM SIMD kernels, aggregate-wasm.ts; plain JS fallback). Cost N*P. Buckets always use it.
 // - 'direct': aggregateDirect (aggregate.ts), the reference, single-threaded float32.
-// 'auto' estimates both costs (setup of an uncached spectrum included) and takes the cheaper.
+// 'auto' estimates both costs (COSTS; setup of an uncached spectrum included) and takes the cheaper:
+// FFT from ~800 distinct offsets at P = 3,274,634 (table 2^25), never for P = 28,938.
+//
+// Measured (bench/aggregate.ts; 2-core Xeon, AVX-512, Node 20; table 2^25; 2 threads; median):
+//   case                                 method   time     1 thread  aggregateDirect
+//   10k x 3,274,634, mirrored (5k offs.)  fft      0.363 s           ~65-80 s
+//   10k x 3,274,634, 10k offsets          fft      0.384 s  0.727 s
+//   1k x 3,274,634                        fft      0.346 s           (blocked 0.435 s)
+//   10k x 28,938, mirrored                blocked  0.024 s           0.6 s
+//   10k x 28,938, 10k offsets             blocked  0.047 s  0.079 s  0.7 s   (fft would be 0.357 s)
+//   limited 50k x 5,000 (P 3,274,634)     buckets  0.044 s  0.080 s  (0.034 s when the table is in cache)
+//   One-time: the table's spectrum 0.87 s at 2^25 (0.39 s 2^24, 0.17 s 2^23, 0.14 s 2^22); the WASM
+//   copy of the table and worker start ~0.1 s.
+//   FFT time vs table length, 10k x 3,274,634 (5k / 10k offsets): 2^22 0.05 / 0.09 s, 2^23
+//   0.10 / 0.10 s, 2^24 0.18 / 0.19 s, 2^25 0.36 / 0.38 s: every size meets 1 s, even on one thread.
+//   A smaller table costs only repeated directions: K offsets uniform in [0, L - P] give
+//   K(K-1)/2 / (L-P+1) expected equal pairs per generation: 5k / 10k offsets, P = 3,274,634:
+//   2^25 0.41 / 1.65, 2^24 0.93 / 3.7, 2^23 2.4 / 9.8, 2^22 13.6 / 54 (0.3% / 0.5% of the offsets).
+//   Precision, 300 sampled parameters per case: max error 0.50 float32 ulp of the exact sum (the
+//   result is the exact sum rounded once to float32), i.e. <= 1.8e-9 (FFT, blocked) and 1.5e-8
+//   (buckets) of sum_i |w_i eps_ij|; aggregateDirect's float32 accumulation is only bounded by
+//   N * 2^-24 * sum_i |w_i eps_ij|.
 
 import { freemem, totalmem } from 'node:os';
 import type { Vec } from '../types.ts';
@@ -35,13 +57,17 @@ export interface AggregateOptions {
 }
 
 /**
- * Cost model, fitted on the development machine (2 cores, Node 20; bench/aggregate.ts):
- * blocked: K*P / (rate * threads), rate = 3.2e9 multiply-adds/s per thread with the WASM SIMD
- * kernels (measured 3.0-3.5e9 for P from 28,938 to 3,274,634), 1.4e9 in plain JS;
- * fft: (Lf * 38 ns + K * M1 * 10 ns) / threads (measured 35-41 ns per point per thread at
- * Lf = 2^23..2^25; 10 ns per offset and spectrum row); a new table's spectrum Lf * 60 ns / threads.
+ * Cost model, fitted on the development machine (2 cores, Node 20; bench/aggregate.ts), seconds:
+ * blocked: K*P / (rate * threads), rate = 3.2e9 multiply-adds/s per thread with the WASM SIMD kernels
+ *   (measured 3.0-3.5e9 for P from 28,938 to 3,274,634), 1.4e9 in plain JS;
+ * fft: (Lf * perPoint + K * M1 * spike) / threads, perPoint = 22 ns with the WASM FFT stages
+ *   (measured 20-23 ns per table point per thread for Lf = 2^23..2^25), 38 ns in plain JS;
+ *   spike = 7.5 ns per distinct offset and spectrum row (M1 rows);
+ * setup of a table's spectrum: Lf * 60 ns / threads (measured 42-78 ns per point on one thread).
  */
-export const COSTS = { BLOCKED_RATE_WASM: 3.2e9, BLOCKED_RATE_JS: 1.4e9, FFT_NS_PER_POINT: 38, SPIKE_NS: 10, SETUP_NS_PER_POINT: 60 };
+export const COSTS = {
+  BLOCKED_RATE_WASM: 3.2e9, BLOCKED_RATE_JS: 1.4e9, FFT_NS_PER_POINT_WASM: 22, FFT_NS_PER_POINT_JS: 38, SPIKE_NS: 7.5, SETUP_NS_PER_POINT: 60,
+};
 
 interface SpectralPlan {
   readonly layout: SpectralLayout;
@@ -94,11 +120,11 @@ function validate(what: string, L: number, offsetsN: ArrayLike<number>, weightsN
 
 /** Estimated seconds of each method for K distinct offsets (the spectrum's setup counted when not cached). */
 export function estimateAggregateSeconds(table: Float32Array, K: number, P: number, threads = defaultThreads()): Record<'fft' | 'blocked', number> {
-  const l = spectralLayout(table.length);
-  const fft = (l.Lf * COSTS.FFT_NS_PER_POINT + K * l.M1 * COSTS.SPIKE_NS) * 1e-9 / threads;
+  const l = spectralLayout(table.length), wasm = wasmSimdAvailable();
+  const fft = (l.Lf * (wasm ? COSTS.FFT_NS_PER_POINT_WASM : COSTS.FFT_NS_PER_POINT_JS) + K * l.M1 * COSTS.SPIKE_NS) * 1e-9 / threads;
   const setup = plans.has(table) ? 0 : (l.Lf * COSTS.SETUP_NS_PER_POINT * 1e-9) / threads;
   const fits = plans.has(table) || fftBytes(table.length) < Math.min(totalmem() / 4, freemem() / 2);
-  const rate = wasmSimdAvailable() ? COSTS.BLOCKED_RATE_WASM : COSTS.BLOCKED_RATE_JS;
+  const rate = wasm ? COSTS.BLOCKED_RATE_WASM : COSTS.BLOCKED_RATE_JS;
   return { fft: fits ? fft + setup : Infinity, blocked: (K * P) / (rate * threads) };
 }
 

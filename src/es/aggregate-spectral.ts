@@ -25,12 +25,12 @@ export interface SpectralLayout {
 }
 
 /** Rows of <= 2^14 complex doubles (256 KiB; a row pair + scratch fits the 2 MiB L2). */
-export function spectralLayout(tableLength: number, maxLog2M2 = 14): SpectralLayout {
+export function spectralLayout(tableLength: number, maxLog2M2 = 14, maxCB = 16): SpectralLayout {
   const log2Lf = Math.max(4, Math.ceil(Math.log2(tableLength)));
   const log2M = log2Lf - 1;
   const log2M2 = Math.min(maxLog2M2, log2M - 1);
   const M = 2 ** log2M, M2 = 2 ** log2M2, M1 = M / M2;
-  return { Lf: 2 * M, M, M1, M2, CB: Math.min(16, M2) };
+  return { Lf: 2 * M, M, M1, M2, CB: Math.min(maxCB, M2) };
 }
 
 /** Units of the row phases: unit 0 = rows 0 and M1/2 (each its own partner), unit u = rows u, M1-u. */
