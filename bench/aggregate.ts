@@ -77,7 +77,7 @@ export async function benchAggregate(opts: AggregateBenchOptions): Promise<Aggre
   const run = (): Float32Array => (opts.limited
     ? aggregateBuckets(T, offsetsN, weightsN, bucketsN, starts, sizes, P, { threads, method: m === 'direct' ? 'direct' : 'blocked' })
     : aggregate(T, offsetsN, weightsN, P, { threads, method: m }));
-  const method = opts.limited ? (m === 'direct' ? 'direct' : 'blocked (buckets)') : m === 'auto' ? chooseAggregateMethod(T, distinct, P, threads) : m;
+  const method = opts.limited ? (m === 'direct' ? 'direct' : 'blocked (buckets)') : m === 'auto' ? chooseAggregateMethod(L, distinct, P) : m;
   let t0 = now();
   if (method === 'fft') spectralPlan(T, threads);
   let g = run();

@@ -5,7 +5,8 @@
 export const BLOCK = 4096;
 
 /**
- * acc[j] += sum_{i in [i0, i1)} w[i] * table[off[i] + j0 + j] for j < len, 8 offspring per pass.
+ * acc[j] += sum_{i in [i0, i1)} w[i] * table[off[i] + j0 + j] for j < len: 8 offspring per pass, then
+ * 4, then 1 (the grouping and association of the WASM kernels, so both give the same bits).
  * Products are exact in float64 (float32 x float32); sums round in float64.
  */
 export function accumulateBlock(
@@ -18,15 +19,16 @@ export function accumulateBlock(
     const b0 = off[i]! + j0, b1 = off[i + 1]! + j0, b2 = off[i + 2]! + j0, b3 = off[i + 3]! + j0;
     const b4 = off[i + 4]! + j0, b5 = off[i + 5]! + j0, b6 = off[i + 6]! + j0, b7 = off[i + 7]! + j0;
     for (let j = 0; j < len; j++) {
-      acc[j] = acc[j]! + (w0 * t[b0 + j]! + w1 * t[b1 + j]! + w2 * t[b2 + j]! + w3 * t[b3 + j]!) +
-        (w4 * t[b4 + j]! + w5 * t[b5 + j]! + w6 * t[b6 + j]! + w7 * t[b7 + j]!);
+      acc[j] = acc[j]! + ((((w0 * t[b0 + j]! + w1 * t[b1 + j]!) + (w2 * t[b2 + j]! + w3 * t[b3 + j]!)) +
+        (w4 * t[b4 + j]! + w5 * t[b5 + j]!)) + (w6 * t[b6 + j]! + w7 * t[b7 + j]!));
     }
   }
-  for (; i + 2 <= i1; i += 2) {
-    const w0 = w[i]!, w1 = w[i + 1]!, b0 = off[i]! + j0, b1 = off[i + 1]! + j0;
-    for (let j = 0; j < len; j++) acc[j] = acc[j]! + (w0 * t[b0 + j]! + w1 * t[b1 + j]!);
+  for (; i + 4 <= i1; i += 4) {
+    const w0 = w[i]!, w1 = w[i + 1]!, w2 = w[i + 2]!, w3 = w[i + 3]!;
+    const b0 = off[i]! + j0, b1 = off[i + 1]! + j0, b2 = off[i + 2]! + j0, b3 = off[i + 3]! + j0;
+    for (let j = 0; j < len; j++) acc[j] = acc[j]! + ((w0 * t[b0 + j]! + w1 * t[b1 + j]!) + (w2 * t[b2 + j]! + w3 * t[b3 + j]!));
   }
-  if (i < i1) {
+  for (; i < i1; i++) {
     const w0 = w[i]!, b0 = off[i]! + j0;
     for (let j = 0; j < len; j++) acc[j] = acc[j]! + w0 * t[b0 + j]!;
   }

@@ -12,7 +12,7 @@
 // - 'blocked': the direct sum, float64 accumulators for a block of outputs in L1 and 8 windows per
 //   pass (WASM SIMD kernels, aggregate-wasm.ts; plain JS fallback). Cost N*P. Buckets always use it.
 // - 'direct': aggregateDirect (aggregate.ts), the reference, single-threaded float32.
-// 'auto' estimates both costs (COSTS; setup of an uncached spectrum included) and takes the cheaper:
+// 'auto' estimates both costs per call (COSTS) and takes the cheaper:
 // FFT from ~800 distinct offsets at P = 3,274,634 (table 2^25), never for P = 28,938.
 //
 // Measured (bench/aggregate.ts; 2-core Xeon, AVX-512, Node 20; table 2^25; 2 threads; median):
@@ -35,7 +35,7 @@
 //   (buckets) of sum_i |w_i eps_ij|; aggregateDirect's float32 accumulation is only bounded by
 //   N * 2^-24 * sum_i |w_i eps_ij|.
 
-import { freemem, totalmem } from 'node:os';
+import { totalmem } from 'node:os';
 import type { Vec } from '../types.ts';
 import { aggregateDirect } from './aggregate.ts';
 import { makeSpikes, spectralLayout, type SpectralLayout } from './aggregate-spectral.ts';
@@ -118,19 +118,23 @@ function validate(what: string, L: number, offsetsN: ArrayLike<number>, weightsN
   }
 }
 
-/** Estimated seconds of each method for K distinct offsets (the spectrum's setup counted when not cached). */
-export function estimateAggregateSeconds(table: Float32Array, K: number, P: number, threads = defaultThreads()): Record<'fft' | 'blocked', number> {
-  const l = spectralLayout(table.length), wasm = wasmSimdAvailable();
+/**
+ * Estimated seconds per call of each method for K distinct offsets. The choice depends only on
+ * (table length, K, P) and the machine's total memory, never on what is cached or how many threads
+ * run (every term scales as 1/threads), so a rerun makes the same choices and the same bits.
+ * The spectrum's one-time setup is reported separately ('setup'), not counted in 'fft'.
+ */
+export function estimateAggregateSeconds(tableLength: number, K: number, P: number, threads = defaultThreads()): Record<'fft' | 'blocked' | 'setup', number> {
+  const l = spectralLayout(tableLength), wasm = wasmSimdAvailable();
+  const fits = fftBytes(tableLength) <= totalmem() / 4;
   const fft = (l.Lf * (wasm ? COSTS.FFT_NS_PER_POINT_WASM : COSTS.FFT_NS_PER_POINT_JS) + K * l.M1 * COSTS.SPIKE_NS) * 1e-9 / threads;
-  const setup = plans.has(table) ? 0 : (l.Lf * COSTS.SETUP_NS_PER_POINT * 1e-9) / threads;
-  const fits = plans.has(table) || fftBytes(table.length) < Math.min(totalmem() / 4, freemem() / 2);
   const rate = wasm ? COSTS.BLOCKED_RATE_WASM : COSTS.BLOCKED_RATE_JS;
-  return { fft: fits ? fft + setup : Infinity, blocked: (K * P) / (rate * threads) };
+  return { fft: fits ? fft : Infinity, blocked: (K * P) / (rate * threads), setup: (l.Lf * COSTS.SETUP_NS_PER_POINT * 1e-9) / threads };
 }
 
 /** The method `aggregate` uses for K distinct offsets (K <= N; mirrored pairs share one offset). */
-export function chooseAggregateMethod(table: Float32Array, K: number, P: number, threads = defaultThreads()): 'fft' | 'blocked' {
-  const e = estimateAggregateSeconds(table, K, P, threads);
+export function chooseAggregateMethod(tableLength: number, K: number, P: number): 'fft' | 'blocked' {
+  const e = estimateAggregateSeconds(tableLength, K, P, 1);
   return e.fft < e.blocked ? 'fft' : 'blocked';
 }
 
@@ -161,7 +165,7 @@ export function aggregate(table: Float32Array, offsetsN: ArrayLike<number>, weig
   const threads = Math.max(1, opts.threads ?? defaultThreads());
   if (opts.method === 'direct') return aggregateDirect(table, offsetsN, weightsN, P, opts.outP);
   const { off, w } = mergeOffsets(offsetsN, weightsN);
-  const method = opts.method === undefined || opts.method === 'auto' ? chooseAggregateMethod(table, off.length, P, threads) : opts.method;
+  const method = opts.method === undefined || opts.method === 'auto' ? chooseAggregateMethod(table.length, off.length, P) : opts.method;
   const outS = outputScratch(P);
   if (off.length > 0 && method === 'fft') {
     const plan = spectralPlan(table, threads);

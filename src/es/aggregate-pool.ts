@@ -27,13 +27,20 @@ function ensureWorkers(threads: number): number {
   const want = Math.min(SLOTS - 1, Math.max(0, threads - 1));
   if (workers.length >= want || (started && workers.length === 0)) return Math.min(workers.length, want);
   const ready = new Int32Array(new SharedArrayBuffer(4));
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./aggregate-worker.ts', import.meta.url).href;
   const fresh: Worker[] = [];
-  for (let i = workers.length; i < want; i++) {
-    const w = new Worker(ENTRY, { eval: true, workerData: { tsx, entry, ready: ready.buffer, slot: i + 1 } });
-    w.unref();
-    fresh.push(w);
+  try {
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const entry = new URL('./aggregate-worker.ts', import.meta.url).href;
+    for (let i = workers.length; i < want; i++) {
+      const w = new Worker(ENTRY, { eval: true, workerData: { tsx, entry, ready: ready.buffer, slot: i + 1 } });
+      w.unref();
+      fresh.push(w);
+    }
+  } catch {
+    // no worker threads here (or tsx not resolvable): run on the calling thread alone
+    for (const w of fresh) void w.terminate();
+    started = true;
+    return Math.min(workers.length, want);
   }
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Atomics.load(ready, 0) < fresh.length && Date.now() < deadline) {

@@ -3,7 +3,8 @@
 //
 // axpy(acc, t, w, len):            acc[j] += w * t[j]                                (j < len)
 // axpy4(acc, t0..t3, w0..w3, len): acc[j] += (w0 t0[j] + w1 t1[j]) + (w2 t2[j] + w3 t3[j])
-// axpy8(acc, t0..t7, w0..w7, len): the same with 8 windows (pairwise sums)
+// axpy8(acc, t0..t7, w0..w7, len): acc[j] += ((p01 + p23) + p45) + p67, p01 = w0 t0[j] + w1 t1[j], ...
+// (the plain-JS accumulateBlock in aggregate-blocked.ts uses the same grouping: bit-identical results)
 // acc: float64 (byte address), t*: float32 (byte addresses), w*: f64. Products of float32 values
 // and float32-rounded weights are exact in float64, so only the additions round (in float64).
 
@@ -68,11 +69,12 @@ function kernel(k: number): number[] {
     ...get(ACC), ...i32(accStep), op.i32add, ...set(ACC),
     ...Array.from({ length: k }, (_, i) => [...get(T(i)), ...i32(tStep), op.i32add, ...set(T(i))]).flat(),
   ];
+  // the same association as the vector path: pairs (t0 + t1), (t2 + t3), ... summed left to right
   const scalarSum = (): number[] => {
     const t = (i: number): number[] => [...get(T(i)), op.f32load, ...mem(0), op.f64promote, ...get(W(i)), op.f64mul];
-    let code = t(0);
-    for (let i = 1; i < k; i++) code = [...code, ...t(i), op.f64add];
-    return code;
+    const pairs: number[][] = [];
+    for (let i = 0; i < k; i += 2) pairs.push(i + 1 < k ? [...t(i), ...t(i + 1), op.f64add] : t(i));
+    return pairs.reduce((a, b) => [...a, ...b, op.f64add]);
   };
   const body = [
     ...Array.from({ length: k }, (_, i) => [...get(W(i)), ...v(simd.f64splat), ...set(WV(i))]).flat(),
