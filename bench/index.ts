@@ -7,6 +7,8 @@ import { benchForward } from './forward.ts';
 import { benchMatMul } from './matmul.ts';
 import { benchPopulation } from './population.ts';
 import { benchSgd } from './sgd.ts';
+import { benchAggregationRows } from './aggregation-rows.ts';
+import { benchEs } from './es.ts';
 import { formatTable, type BenchReport } from './table.ts';
 
 export interface BenchOptions {
@@ -19,12 +21,14 @@ export interface BenchOptions {
 /**
  * FLOP conventions: a GEMM is 2·M·K·N; a forward pass 2 × forwardMacsPerExample(arch) × batch
  * (convolutions and dense layers only); an offspring the same at batch 50, whatever extra work the
- * population graph does; an SGD step 3 forward passes. "% peak" is relative to the fastest GEMM.
+ * population graph does; an SGD step 3 forward passes; an ES iteration N offspring (tell included in
+ * its time); an aggregation 2·N·P (or 2·N·bucket) as the direct sum would do. "% peak" is relative to the fastest GEMM.
  */
 export async function measure(opts: BenchOptions = {}): Promise<BenchReport> {
   const repeats = opts.quick ? 3 : 15;
   const matmul = await benchMatMul(repeats);
-  const rows = [...matmul, ...(await benchForward(repeats)), ...(await benchPopulation(repeats)), ...(await benchSgd(repeats))];
+  const rows = [...matmul, ...(await benchForward(repeats)), ...(await benchPopulation(repeats)), ...(await benchSgd(repeats)),
+    ...(await benchEs(Boolean(opts.quick))), ...(await benchAggregationRows(Boolean(opts.quick)))];
   const cpu = cpus();
   const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores; onnxruntime-node ${env.versions.node ?? '?'}, NCHWc block ${await nchwcBlockSize()}; node ${process.version}`;
   return { machine, peakGflops: Math.max(...matmul.map((r) => r.gflops)), repeats, rows };

@@ -1,7 +1,7 @@
 // The benchmark's result rows and their rendering: one aligned plain-text table in which every
 // rate stands beside its fraction of the measured MatMul peak, or the same rows as JSON.
 
-export type Section = 'matmul' | 'forward' | 'population' | 'sgd step';
+export type Section = 'matmul' | 'forward' | 'population' | 'sgd step' | 'es iteration' | 'aggregate';
 
 export interface BenchRow {
   readonly section: Section;

@@ -8,11 +8,11 @@ import { taskBatches, type Evaluator, type TaskData } from './evaluator.ts';
 
 /**
  * Offspring per session.run: amortises the ~40 µs cost of a run without huge graphs. Large networks
- * use 2 (one mirrored pair): a run is long anyway, and each distinct noise window a worker copies
+ * use 4 (two mirrored pairs; bench/FINDINGS.md: +4-8% over 2): a run is long anyway, and each distinct noise window a worker copies
  * costs it P floats of memory.
  */
 export function defaultCopiesPerRun(params: number): number {
-  return params > 1_000_000 ? 2 : 10;
+  return params > 1_000_000 ? 4 : 10;
 }
 
 /**
