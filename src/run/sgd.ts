@@ -16,23 +16,38 @@ export interface SgdRunState {
 /** Seed offset of the second, independent mini-batch sequence used for SGD-vs-SGD correlation. */
 const OTHER_BATCH_STREAM = 0x5ec0;
 
-/**
- * A Step closure over the run's state: each call advances it by one mini-batch. Every `corrEvery`
- * iterations (0: never) it also logs `corr`, the Pearson correlation between this batch's gradient
- * and that of an independent random mini-batch at the same θ (the paper's SGD-vs-SGD reference).
- */
+/** Turns iteration t's backprop gradient into the one the optimizer follows (the ES proxy adds noise). */
+export type GradientHook = (t: number, trueGradP: Vec) => { gradP: Vec; metrics: Metrics };
+
+export interface SgdStepOptions {
+  /**
+   * Every `corrEvery` iterations (0: never) log `corr`, the Pearson correlation between this batch's
+   * gradient and that of an independent random mini-batch at the same θ (the SGD-vs-SGD reference).
+   */
+  readonly corrEvery?: number;
+  readonly hook?: GradientHook;
+}
+
+/** A Step closure over the run's state: each call advances it by one mini-batch. */
 export function sgdStep(
   net: Network, train: Split, opt: GradientTransformation<PlainState>, seed: number, batchSize: number,
-  corrEvery: number, initial: SgdRunState,
+  initial: SgdRunState, opts: SgdStepOptions = {},
 ): Step {
   let state = initial;
+  const corrEvery = opts.corrEvery ?? 0;
   return withSnapshot(async (t: number) => {
     const batch = gatherBatch(train, batchIndices(seed, t, batchSize, train.count));
-    const { loss, correct, gradP } = await net.lossAndGrad(state.thetaP, batch);
-    const metrics: Metrics = { loss, trainAccuracy: correct / batch.count };
+    const { loss, correct, gradP: trueGradP } = await net.lossAndGrad(state.thetaP, batch);
+    let metrics: Metrics = { loss, trainAccuracy: correct / batch.count };
     if (corrEvery > 0 && t % corrEvery === 0) {
       const other = gatherBatch(train, batchIndices(hashSeed(seed, OTHER_BATCH_STREAM), t, batchSize, train.count));
-      metrics.corr = pearson(gradP, (await net.lossAndGrad(state.thetaP, other)).gradP);
+      metrics.corr = pearson(trueGradP, (await net.lossAndGrad(state.thetaP, other)).gradP);
+    }
+    let gradP = trueGradP;
+    if (opts.hook) {
+      const hooked = opts.hook(t, trueGradP);
+      gradP = hooked.gradP;
+      metrics = { ...metrics, ...hooked.metrics };
     }
     const { updatesP, state: optState } = opt.update(gradP, state.optState, state.thetaP);
     state = { thetaP: applyUpdates(state.thetaP, updatesP), optState };

@@ -20,7 +20,7 @@ import { trainLoop, type Step } from './loop.ts';
 import { writeCheckpoint, type StepState } from './checkpoint.ts';
 import { resumePoint, type ResumePoint } from './resume.ts';
 import { fileReporter, progressReporter, writeJsonAtomic, type Reporter } from './reporters.ts';
-import { proxyStep } from './proxy.ts';
+import { proxyHook } from './proxy.ts';
 import { sgdStep } from './sgd.ts';
 
 export interface TrainOptions {
@@ -77,8 +77,8 @@ function buildStep(
   if (config.algo !== 'es') {
     const opt = createOptimizer(optimizerConfig(config), config.l2);
     const start = { thetaP, optState: from?.optState ?? opt.init(thetaP) };
-    if (config.algo === 'proxy') return { step: proxyStep(net, data.train, opt, config.seed, config.batch, config.targetCorr, start) };
-    return { step: sgdStep(net, data.train, opt, config.seed, config.batch, config.corrEvery, start) };
+    const stepOpts = config.algo === 'proxy' ? { hook: proxyHook(config.seed, config.targetCorr) } : { corrEvery: config.corrEvery };
+    return { step: sgdStep(net, data.train, opt, config.seed, config.batch, start, stepOpts) };
   }
   const fresh = init({
     populationSize: config.population, sigma: config.sigma, mirrored: config.mirrored, fitnessShaping: config.fitness,
