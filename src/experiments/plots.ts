@@ -21,7 +21,7 @@ export interface BandChart {
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
-function layers(c: BandChart, xDomain?: readonly [number, number], yDomain?: readonly [number, number]): Record<string, unknown>[] {
+function layers(c: BandChart, xDomain?: readonly [number, number], yDomain?: readonly [number, number], width = 560): Record<string, unknown>[] {
   const groups = [...new Set(c.rows.map((r) => r.group))];
   const color = { field: 'group', type: 'nominal', title: null, scale: { domain: groups, range: PALETTE.slice(0, groups.length) }, legend: { orient: 'bottom-right', labelLimit: 360, fillColor: 'white', symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 } };
   const x = { field: 'x', type: 'quantitative', title: c.xTitle, scale: { ...(xDomain ? { domain: xDomain } : {}), ...(c.xLog ? { type: 'log' } : {}), nice: false } };
@@ -39,7 +39,7 @@ function layers(c: BandChart, xDomain?: readonly [number, number], yDomain?: rea
   }
   for (const r of c.rules ?? []) {
     out.push({ data: { values: [r] }, mark: { type: 'rule', strokeDash: [2, 3], color: '#444' }, encoding: { y: { field: 'y', type: 'quantitative' } } });
-    out.push({ data: { values: [r] }, mark: { type: 'text', align: 'left', dx: 4, dy: -6, fontSize: 10, color: '#444' }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } } });
+    out.push({ data: { values: [r] }, mark: { type: 'text', align: 'right', dx: -4, dy: -6, fontSize: 11, color: '#222', fontWeight: 'bold' }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: width }, text: { field: 'label' } } });
   }
   return out;
 }
@@ -55,7 +55,7 @@ function yRange(rows: readonly BandRow[], x0: number, x1: number): [number, numb
 /** A Vega-Lite spec: the main plot, then (with insets) the close-ups side by side under it. */
 export function bandChart(c: BandChart): Record<string, unknown> {
   const width = c.width ?? 560, height = c.height ?? 300;
-  const main: Record<string, unknown> = { width, height, layer: layers(c, undefined, c.yDomain) };
+  const main: Record<string, unknown> = { width, height, layer: layers(c, undefined, c.yDomain, width) };
   const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', data: { values: c.rows }, config: { font: 'DejaVu Sans', view: { stroke: '#888' } } };
   if (!c.insets?.length) return { ...base, title: c.title, ...main };
   const marks = c.insets.map(([x0, x1], i) => ({ x0, x1, label: String.fromCharCode(65 + i) }));

@@ -16,7 +16,9 @@ export function accuracyFigure(exp: LoadedExperiment, name: string, title: strin
 /** Median gradient correlation ρ in % over iterations. */
 export function corrFigure(exp: LoadedExperiment, name: string, title: string, caption: string, groups: readonly string[], extra: Partial<BandChart> = {}): Figure {
   const rows = groups.flatMap((g) => band(g, groupRuns(exp, g), 'corr', 100));
-  return { name, caption, spec: bandChart({ title, rows, xTitle: 'iteration', yTitle: 'gradient correlation ρ (%)', ...extra }) };
+  // From zero, as the paper plots it: the level and its stability read at a glance.
+  const top = Math.max(1, ...rows.map((r) => r.q75), ...(extra.rules ?? []).map((r) => r.y));
+  return { name, caption, spec: bandChart({ title, rows, xTitle: 'iteration', yTitle: 'gradient correlation ρ (%)', yDomain: [0, Math.ceil(top * 1.25)], ...extra }) };
 }
 
 /** Final validation accuracy per group (mean ± std over seeds) beside the paper's value. */
