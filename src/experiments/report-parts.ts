@@ -1,7 +1,7 @@
 // Building blocks of the presets' reports: accuracy and correlation figures over seeds, final-accuracy
 // tables with the paper's numbers beside ours, and Wilcoxon comparisons between two groups of runs.
 import { bandChart, type BandChart } from './plots.ts';
-import { band, finals, groupRuns, meanStd, runMeans } from './series.ts';
+import { band, finals, groupRuns, meanStd, runMeans, smooth } from './series.ts';
 import { formatTest, rankSum, signedRank, type TestResult } from './stats.ts';
 import type { LoadedExperiment, ReportSection, Table } from './types.ts';
 
@@ -14,11 +14,12 @@ export function accuracyFigure(exp: LoadedExperiment, name: string, title: strin
 }
 
 /** Median gradient correlation ρ in % over iterations. */
-export function corrFigure(exp: LoadedExperiment, name: string, title: string, caption: string, groups: readonly string[], extra: Partial<BandChart> = {}): Figure {
-  const rows = groups.flatMap((g) => band(g, groupRuns(exp, g), 'corr', 100));
+export function corrFigure(exp: LoadedExperiment, name: string, title: string, caption: string, groups: readonly string[], extra: Partial<BandChart> = {}, smoothOver = 1): Figure {
+  const rows = smooth(groups.flatMap((g) => band(g, groupRuns(exp, g), 'corr', 100)), smoothOver);
   // From zero, as the paper plots it: the level and its stability read at a glance.
   const top = Math.max(1, ...rows.map((r) => r.q75), ...(extra.rules ?? []).map((r) => r.y));
-  return { name, caption, spec: bandChart({ title, rows, xTitle: 'iteration', yTitle: 'gradient correlation ρ (%)', yDomain: [0, Math.ceil(top * 1.25)], ...extra }) };
+  const bottom = Math.min(0, ...rows.map((r) => r.q25));
+  return { name, caption, spec: bandChart({ title, rows, xTitle: 'iteration', yTitle: 'gradient correlation ρ (%)', yDomain: [Math.floor(bottom), Math.ceil(top * 1.25)], ...extra }) };
 }
 
 /** Final validation accuracy per group (mean ± std over seeds) beside the paper's value. */

@@ -69,3 +69,17 @@ export const pct = (x: number, digits = 2): string => (Number.isFinite(x) ? `${(
 export function diffs(pts: ReadonlyArray<readonly [number, number]>): number[] {
   return pts.slice(1).map(([, v], i) => v - pts[i]![1]);
 }
+
+/** Trailing moving average over k points of each band row's median and quartiles, per group (noisy per-iteration metrics). */
+export function smooth(rows: readonly BandRow[], k: number): BandRow[] {
+  if (k <= 1) return [...rows];
+  const out: BandRow[] = [];
+  for (const g of new Set(rows.map((r) => r.group))) {
+    const rs = rows.filter((r) => r.group === g);
+    rs.forEach((r, i) => {
+      const w = rs.slice(Math.max(0, i - k + 1), i + 1), avg = (f: (x: BandRow) => number): number => w.reduce((a, x) => a + f(x), 0) / w.length;
+      out.push({ ...r, median: avg((x) => x.median), q25: avg((x) => x.q25), q75: avg((x) => x.q75) });
+    });
+  }
+  return out;
+}
