@@ -6,9 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { datasetLabel, getDatasetSpec, listDatasets, loadDataset } from '../../src/data/datasets.ts';
-import { DataError } from '../../src/data/idx.ts';
 import { UsageError } from '../../src/types.ts';
-import { FILE_NAMES, fixturePixel, labelsIdx, makeFixture, makeTempDir, writeFixture } from './fixtures.ts';
+import { FILE_NAMES, fixturePixel, labelsIdx, makeFixture, makeTempDir, rejectsData, writeFixture } from './fixtures.ts';
 
 const tmp = makeTempDir();
 after(tmp.cleanup);
@@ -22,14 +21,6 @@ function freshDir(): string {
 /** No real environment leaks in: resolution sees only what each test passes. */
 const NO_ENV = {};
 
-async function rejectsData(p: Promise<unknown>, ...fragments: string[]): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof DataError, `expected DataError, got ${String(err)}`);
-    assert.ok(!err.message.includes('\n'));
-    for (const f of fragments) assert.ok(err.message.includes(f), `"${err.message}" lacks "${f}"`);
-    return true;
-  });
-}
 
 describe('registry', () => {
   it('lists mnist and fashion-mnist with the standard files and official md5s', () => {

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadDataset } from '../../src/data/datasets.ts';
 import { downloadFile, fileUrl } from '../../src/data/download.ts';
-import { DataError } from '../../src/data/idx.ts';
 import type { FileRole } from '../../src/data/types.ts';
-import { FILE_NAMES, makeFixture, makeTempDir, writeFixture } from './fixtures.ts';
+import { FILE_NAMES, makeFixture, makeTempDir, rejectsData, writeFixture } from './fixtures.ts';
 
 const fx = makeFixture();
 const tmp = makeTempDir('esgrad-dl-');
@@ -54,14 +53,6 @@ function freshCache(): string {
   return join(tmp.dir, `cache${dirCount++}`);
 }
 
-async function rejectsData(p: Promise<unknown>, ...fragments: string[]): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof DataError, `expected DataError, got ${String(err)}`);
-    assert.ok(!err.message.includes('\n'));
-    for (const f of fragments) assert.ok(err.message.includes(f), `"${err.message}" lacks "${f}"`);
-    return true;
-  });
-}
 
 describe('downloading into the cache', () => {
   it('downloads all four files, verifies their md5 and loads them; a second load uses the cache', async () => {

@@ -1,11 +1,13 @@
 // Test helpers for the data layer: tiny IDX files built in memory, written to temp directories, and
 // registry entries (DatasetSpec) whose checksums are those of the fixtures.
 
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { DataError } from '../../src/data/idx.ts';
 import type { DatasetSpec, FileRole } from '../../src/data/types.ts';
 import { FILE_ROLES } from '../../src/data/types.ts';
 
@@ -104,4 +106,14 @@ export function writeFixture(fx: Fixture, dir: string, opts: { raw?: boolean; ro
     const name = opts.raw === true ? FILE_NAMES[role].replace(/\.gz$/, '') : FILE_NAMES[role];
     writeFileSync(join(dir, name), opts.raw === true ? fx.rawByRole[role] : fx.gzByRole[role]);
   }
+}
+
+/** Asserts that `p` rejects with a one-line DataError whose message holds every fragment. */
+export async function rejectsData(p: Promise<unknown>, ...fragments: string[]): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof DataError, `expected DataError, got ${String(err)}`);
+    assert.ok(!err.message.includes('\n'));
+    for (const f of fragments) assert.ok(err.message.includes(f), `"${err.message}" lacks "${f}"`);
+    return true;
+  });
 }
