@@ -14,10 +14,13 @@ export async function benchAggregationRows(quick: boolean): Promise<BenchRow[]> 
   for (const c of CASES) {
     const r = await benchAggregate({ ...c, repeats: quick ? 2 : 7 });
     const macs = c.population * ('limited' in c ? c.bucketSize : c.params);
-    const direct = r.directEstimateSeconds === undefined ? '' : `, direct ~${r.directEstimateSeconds.toFixed(1)} s`;
+    const direct =
+      r.directEstimateSeconds === undefined ? '' : `, direct ~${r.directEstimateSeconds.toFixed(1)} s`;
     rows.push({
-      section: 'aggregate', name: `${c.population / 1000}k x ${'limited' in c ? '5,000 (limited)' : c.params.toLocaleString('en-US')}`,
-      seconds: r.seconds, gflops: (2 * macs) / r.seconds / 1e9,
+      section: 'aggregate',
+      name: `${c.population / 1000}k x ${'limited' in c ? '5,000 (limited)' : c.params.toLocaleString('en-US')}`,
+      seconds: r.seconds,
+      gflops: (2 * macs) / r.seconds / 1e9,
       note: `${r.method}, ${r.threads} threads, setup once ${r.setupSeconds.toFixed(2)} s${direct}${c.paper ? `; ${c.paper}` : ''}; GFLOP/s = direct-sum equivalent`,
     });
   }

@@ -17,7 +17,13 @@ function syntheticData(count: number): TaskData {
   const images = new Float32Array(new SharedArrayBuffer(count * 784 * 4));
   for (let i = 0; i < images.length; i += 97) images[i] = (i % 255) / 255;
   const labels = new Int32Array(new SharedArrayBuffer(count * 4)).map((_, i) => i % 10);
-  return { train: { imagesNxHxW: images, labelsN: labels, count, rows: 28, cols: 28 }, seed: 1, batchSize: POPULATION_BATCH, subsetSize: POPULATION_BATCH, bucketSize: 0 };
+  return {
+    train: { imagesNxHxW: images, labelsN: labels, count, rows: 28, cols: 28 },
+    seed: 1,
+    batchSize: POPULATION_BATCH,
+    subsetSize: POPULATION_BATCH,
+    bucketSize: 0,
+  };
 }
 
 const rssMiB = (): number => process.memoryUsage().rss / 2 ** 20;
@@ -29,7 +35,16 @@ export async function benchEs(quick: boolean): Promise<BenchRow[]> {
   const tableSize = DEFAULT_NOISE_TABLE_SIZE;
   const table = createNoiseTable(1, tableSize, new SharedArrayBuffer(4 * tableSize));
   const data = syntheticData(5000);
-  const cases: [string, number][] = quick ? [['cnn-29k', 200], ['cnn-3m', 40]] : [['cnn-29k', 1000], ['cnn-29k', 10_000], ['cnn-3m', 200]];
+  const cases: [string, number][] = quick
+    ? [
+        ['cnn-29k', 200],
+        ['cnn-3m', 40],
+      ]
+    : [
+        ['cnn-29k', 1000],
+        ['cnn-29k', 10_000],
+        ['cnn-3m', 200],
+      ];
   for (const [model, N] of cases) {
     const net = Network.byName(model, { threads: 1 });
     const flop = 2 * forwardMacsPerExample(net.arch) * POPULATION_BATCH * N;
@@ -56,8 +71,14 @@ export async function benchEs(quick: boolean): Promise<BenchRow[]> {
       perWorkers.push(s);
       const scaling = perWorkers.length > 1 ? `, ${(perWorkers[0]! / s).toFixed(2)}x 1 worker` : '';
       rows.push({
-        section: 'es iteration', name: `${model} N=${N}`, batch: POPULATION_BATCH, seconds: s, rate: N / s, unit: 'offspring/s',
-        gflops: flop / s / 1e9, note: `${workers} worker(s)${scaling}; tell ${(1000 * tellSeconds).toFixed(0)} ms; RSS +${rss.toFixed(0)} MiB (${(rss / workers).toFixed(0)}/worker, table ${(tableSize * 4) / 2 ** 20} MiB shared)`,
+        section: 'es iteration',
+        name: `${model} N=${N}`,
+        batch: POPULATION_BATCH,
+        seconds: s,
+        rate: N / s,
+        unit: 'offspring/s',
+        gflops: flop / s / 1e9,
+        note: `${workers} worker(s)${scaling}; tell ${(1000 * tellSeconds).toFixed(0)} ms; RSS +${rss.toFixed(0)} MiB (${(rss / workers).toFixed(0)}/worker, table ${(tableSize * 4) / 2 ** 20} MiB shared)`,
       });
     }
     await net.close();

@@ -17,7 +17,15 @@ export async function benchForward(repeats: number): Promise<BenchRow[]> {
       const { imagesBxHxW } = randomBatch(batch);
       const t = await timeIt(() => net.logits(thetaP, imagesBxHxW, batch), repeats, 2);
       const images = batch / t.median;
-      rows.push({ section: 'forward', name: model, batch, seconds: t.median, rate: images, unit: 'images/s', gflops: (images * 2 * forwardMacsPerExample(net.arch)) / 1e9 });
+      rows.push({
+        section: 'forward',
+        name: model,
+        batch,
+        seconds: t.median,
+        rate: images,
+        unit: 'images/s',
+        gflops: (images * 2 * forwardMacsPerExample(net.arch)) / 1e9,
+      });
     }
     await net.close();
   }

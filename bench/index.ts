@@ -3,13 +3,13 @@
 import { cpus } from 'node:os';
 import { env } from 'onnxruntime-node';
 import { nchwcBlockSize } from '../src/backend/session.ts';
+import { benchAggregationRows } from './aggregation-rows.ts';
+import { benchEs } from './es.ts';
 import { benchForward } from './forward.ts';
 import { benchMatMul } from './matmul.ts';
 import { benchPopulation } from './population.ts';
 import { benchSgd } from './sgd.ts';
-import { benchAggregationRows } from './aggregation-rows.ts';
-import { benchEs } from './es.ts';
-import { formatTable, type BenchReport } from './table.ts';
+import { type BenchReport, formatTable } from './table.ts';
 
 export interface BenchOptions {
   /** Fewer repeats (a smoke run for tests). */
@@ -27,8 +27,14 @@ export interface BenchOptions {
 export async function measure(opts: BenchOptions = {}): Promise<BenchReport> {
   const repeats = opts.quick ? 3 : 15;
   const matmul = await benchMatMul(repeats);
-  const rows = [...matmul, ...(await benchForward(repeats)), ...(await benchPopulation(repeats)), ...(await benchSgd(repeats)),
-    ...(await benchEs(Boolean(opts.quick))), ...(await benchAggregationRows(Boolean(opts.quick)))];
+  const rows = [
+    ...matmul,
+    ...(await benchForward(repeats)),
+    ...(await benchPopulation(repeats)),
+    ...(await benchSgd(repeats)),
+    ...(await benchEs(Boolean(opts.quick))),
+    ...(await benchAggregationRows(Boolean(opts.quick))),
+  ];
   const cpu = cpus();
   const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores; onnxruntime-node ${env.versions.node ?? '?'}, NCHWc block ${await nchwcBlockSize()}; node ${process.version}`;
   return { machine, peakGflops: Math.max(...matmul.map((r) => r.gflops)), repeats, rows };

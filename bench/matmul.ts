@@ -26,11 +26,20 @@ export async function benchMatMul(repeats: number): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const [m, k, n] of GEMM_SHAPES) {
     const session = await benchSession(gemmGraph(m, k, n), { threads: 0, spin: true });
-    const feeds = { a: new ort.Tensor('float32', randomF32(m * k, 1), [m, k]), b: new ort.Tensor('float32', randomF32(k * n, 2), [k, n]) };
+    const feeds = {
+      a: new ort.Tensor('float32', randomF32(m * k, 1), [m, k]),
+      b: new ort.Tensor('float32', randomF32(k * n, 2), [k, n]),
+    };
     const t = await timeIt(() => session.run(feeds), repeats, 2);
     await session.release();
     const note = m === 2048 ? 'square' : k === 400 ? 'cnn-29k conv2 as GEMM' : 'cnn-3m conv2 as GEMM';
-    rows.push({ section: 'matmul', name: `${m}x${k}x${n}`, seconds: t.median, gflops: (2 * m * k * n) / t.median / 1e9, note });
+    rows.push({
+      section: 'matmul',
+      name: `${m}x${k}x${n}`,
+      seconds: t.median,
+      gflops: (2 * m * k * n) / t.median / 1e9,
+      note,
+    });
   }
   return rows;
 }

@@ -1,9 +1,9 @@
 // Population evaluation through Network.populationLosses, as the ES evaluators run it: K offspring
 // (mirrored pairs) per session.run on a shared mini-batch of 50, and on K batches of their own.
 import { Network } from '../src/backend/network.ts';
+import { defaultCopiesPerRun } from '../src/evaluate/local.ts';
 import { forwardMacsPerExample } from '../src/model/architecture.ts';
 import { initParams } from '../src/model/init.ts';
-import { defaultCopiesPerRun } from '../src/evaluate/local.ts';
 import { BENCH_MODELS } from './forward.ts';
 import type { BenchRow } from './table.ts';
 import { randomBatch, randomF32, timeIt } from './timing.ts';
@@ -22,17 +22,32 @@ export async function benchPopulation(repeats: number): Promise<BenchRow[]> {
     const flopPerOffspring = 2 * forwardMacsPerExample(net.arch) * POPULATION_BATCH;
     const shared = randomBatch(POPULATION_BATCH);
     const defaultK = defaultCopiesPerRun(net.size);
-    const runs: [number, string][] = [[defaultK, 'shared batch'], [defaultK, 'own batches']];
+    const runs: [number, string][] = [
+      [defaultK, 'shared batch'],
+      [defaultK, 'own batches'],
+    ];
     if (defaultK !== ALSO_K) runs.push([ALSO_K, 'shared batch']);
     for (const [K, label] of runs) {
       // Mirrored pairs at scattered offsets, sigma = 0.002 (the paper's).
-      const copies = Array.from({ length: K }, (_, k) => ({ offset: 7919 * (k >> 1), coef: k % 2 ? -0.002 : 0.002 }));
-      const batches = label === 'shared batch' ? copies.map(() => shared) : copies.map((_, k) => randomBatch(POPULATION_BATCH, 100 + k));
+      const copies = Array.from({ length: K }, (_, k) => ({
+        offset: 7919 * (k >> 1),
+        coef: k % 2 ? -0.002 : 0.002,
+      }));
+      const batches =
+        label === 'shared batch'
+          ? copies.map(() => shared)
+          : copies.map((_, k) => randomBatch(POPULATION_BATCH, 100 + k));
       const t = await timeIt(() => net.populationLosses(thetaP, noise, copies, batches), repeats, 2);
       const offspring = K / t.median;
       rows.push({
-        section: 'population', name: model, batch: POPULATION_BATCH, seconds: t.median, rate: offspring, unit: 'offspring/s',
-        gflops: (offspring * flopPerOffspring) / 1e9, note: `K=${K} per run${K === defaultK ? ' (evaluator default)' : ''}, ${label}`,
+        section: 'population',
+        name: model,
+        batch: POPULATION_BATCH,
+        seconds: t.median,
+        rate: offspring,
+        unit: 'offspring/s',
+        gflops: (offspring * flopPerOffspring) / 1e9,
+        note: `K=${K} per run${K === defaultK ? ' (evaluator default)' : ''}, ${label}`,
       });
     }
     await net.close();

@@ -19,14 +19,23 @@ export async function benchSgd(repeats: number): Promise<BenchRow[]> {
     let state = opt.init(thetaP);
     let gradP: Vec = new Float32Array(net.size);
     const grad = await timeIt(async () => ({ gradP } = await net.lossAndGrad(thetaP, batch)), repeats, 2);
-    const update = await timeIt(() => {
-      const r = opt.update(gradP, state, thetaP);
-      state = r.state;
-      thetaP = applyUpdates(thetaP, r.updatesP);
-    }, repeats, 2);
+    const update = await timeIt(
+      () => {
+        const r = opt.update(gradP, state, thetaP);
+        state = r.state;
+        thetaP = applyUpdates(thetaP, r.updatesP);
+      },
+      repeats,
+      2,
+    );
     const seconds = grad.median + update.median;
     rows.push({
-      section: 'sgd step', name: model, batch: 50, seconds, rate: 1 / seconds, unit: 'steps/s',
+      section: 'sgd step',
+      name: model,
+      batch: 50,
+      seconds,
+      rate: 1 / seconds,
+      unit: 'steps/s',
       gflops: (3 * 2 * forwardMacsPerExample(net.arch) * 50) / seconds / 1e9,
       note: `lossAndGrad ${(grad.median * 1e3).toFixed(2)} ms + Adam ${(update.median * 1e3).toFixed(2)} ms; FLOPs = 3x forward`,
     });

@@ -26,7 +26,8 @@ export interface BenchReport {
   readonly rows: readonly BenchRow[];
 }
 
-const num = (v: number, digits: number): string => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const num = (v: number, digits: number): string =>
+  v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function cells(r: BenchRow, peak: number): string[] {
   const ms = r.seconds * 1e3;
@@ -48,7 +49,11 @@ export function formatTable(report: BenchReport): string {
   const rows = report.rows.map((r) => cells(r, report.peakGflops));
   const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const right = new Set([2, 3, 4, 5, 6]);
-  const line = (r: string[]): string => r.map((v, c) => (right.has(c) ? v.padStart(width[c]!) : v.padEnd(width[c]!))).join('  ').trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((v, c) => (right.has(c) ? v.padStart(width[c]!) : v.padEnd(width[c]!)))
+      .join('  ')
+      .trimEnd();
   const rule = width.map((w) => '-'.repeat(w)).join('  ');
   const out = [
     report.machine,

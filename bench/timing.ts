@@ -17,7 +17,11 @@ export function median(xs: readonly number[]): number {
 }
 
 /** Runs fn `warmup` times, then `repeats` timed times; returns seconds per call. */
-export async function timeIt(fn: () => Promise<unknown> | unknown, repeats: number, warmup = 2): Promise<Timing> {
+export async function timeIt(
+  fn: () => Promise<unknown> | unknown,
+  repeats: number,
+  warmup = 2,
+): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
   for (let i = 0; i < repeats; i++) {
@@ -51,7 +55,9 @@ export function randomF32(n: number, seed = 1): Float32Array {
   const a = new Float32Array(n);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
     a[i] = ((s >>> 0) / 4294967296 - 0.5) * 2;
   }
   return a;
@@ -61,7 +67,11 @@ export function randomF32(n: number, seed = 1): Float32Array {
  * Interleaved timing of several variants (round-robin, so slow drifts of a shared machine hit all
  * alike): returns the median seconds per call of each variant, in order.
  */
-export async function interleaved(fns: readonly (() => Promise<unknown> | unknown)[], rounds: number, warmup = 2): Promise<number[]> {
+export async function interleaved(
+  fns: readonly (() => Promise<unknown> | unknown)[],
+  rounds: number,
+  warmup = 2,
+): Promise<number[]> {
   for (const fn of fns) for (let i = 0; i < warmup; i++) await fn();
   const samples = fns.map((): number[] => []);
   for (let r = 0; r < rounds; r++) {
@@ -75,6 +85,13 @@ export async function interleaved(fns: readonly (() => Promise<unknown> | unknow
 }
 
 /** A batch of `count` random images in [0, 1) with labels 0..9 (content does not change the speed). */
-export function randomBatch(count: number, seed = 5): { imagesBxHxW: Float32Array; labelsB: Int32Array; count: number } {
-  return { imagesBxHxW: randomF32(count * 784, seed).map((v) => Math.abs(v)), labelsB: Int32Array.from({ length: count }, (_, i) => i % 10), count };
+export function randomBatch(
+  count: number,
+  seed = 5,
+): { imagesBxHxW: Float32Array; labelsB: Int32Array; count: number } {
+  return {
+    imagesBxHxW: randomF32(count * 784, seed).map((v) => Math.abs(v)),
+    labelsB: Int32Array.from({ length: count }, (_, i) => i % 10),
+    count,
+  };
 }

@@ -1,6 +1,6 @@
 // Lab baseline: the population graph as it was before bench/ work (commit 97e22c2): K independent
 // per-copy subgraphs, each perturbing every parameter tensor with Mul + Add, standard ONNX ops.
-import { numClasses, paramLayout, type Architecture } from '../../src/model/architecture.ts';
+import { type Architecture, numClasses, paramLayout } from '../../src/model/architecture.ts';
 import { emitCrossEntropy, emitForward, paramInputNames } from '../../src/model/forward.ts';
 import { IO } from '../../src/model/graphs.ts';
 import { GraphBuilder } from '../../src/model/onnx-builder.ts';

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../../src/model/onnx-builder.ts';
 import { randomF32 } from '../timing.ts';
 import { compareVariants, type Variant } from './variants.ts';
+
 const K = 10;
 const table = randomF32(2 ** 25, 1);
 for (const P of [3_274_634, 28_938]) {
@@ -18,12 +19,16 @@ for (const P of [3_274_634, 28_938]) {
   perCopy.input('theta', 'float32', [P]);
   const outs: string[] = [];
   for (let k = 0; k < K; k++) {
-    perCopy.input(`e${k}`, 'float32', [P]); perCopy.input(`c${k}`, 'float32', []);
+    perCopy.input(`e${k}`, 'float32', [P]);
+    perCopy.input(`c${k}`, 'float32', []);
     const w = perCopy.op1('Add', ['theta', perCopy.op1('Mul', [`e${k}`, `c${k}`])]);
     outs.push(perCopy.op1('Slice', [w, perCopy.constant([0]), perCopy.constant([1])]));
   }
-  perCopy.op1('Concat', outs, { axis: 0 }, 'y'); perCopy.output('y', 'float32', [K]);
+  perCopy.op1('Concat', outs, { axis: 0 }, 'y');
+  perCopy.output('y', 'float32', [K]);
   const bytesMoved = K * P * 4 * 5; // Mul: read ε, write; Add: read θ, read, write
-  const vs: Variant[] = [{ label: `P=${P}: K=${K} x (Mul + Add), GB/s of 5 passes`, graph: perCopy, feeds, work: bytesMoved }];
+  const vs: Variant[] = [
+    { label: `P=${P}: K=${K} x (Mul + Add), GB/s of 5 passes`, graph: perCopy, feeds, work: bytesMoved },
+  ];
   await compareVariants(vs, 15, 'GB/s');
 }

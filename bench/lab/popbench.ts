@@ -2,14 +2,17 @@
 // unless labelled (own batches: one per copy).
 import { forwardMacsPerExample, getArchitecture } from '../../src/model/architecture.ts';
 import { populationGraph } from '../../src/model/graphs.ts';
-import { benchSession, type BenchSessionOptions } from '../timing.ts';
-import { popData, popFeeds } from './popfeeds.ts';
+import { type BenchSessionOptions, benchSession } from '../timing.ts';
 import { oldPopulationGraph } from './oldgraph.ts';
-import { popGraph, type PopOptions } from './popgraph.ts';
+import { popData, popFeeds } from './popfeeds.ts';
+import { type PopOptions, popGraph } from './popgraph.ts';
 import { compareVariants, type Variant } from './variants.ts';
+
 // usage: popbench.ts model K threads rounds [level] [regex of lab variants to include]
-const [model = 'cnn-29k', ks = '10', threads = '0', rounds = '9', level = 'all', filter = ''] = process.argv.slice(2);
-const arch = getArchitecture(model); const K = Number(ks);
+const [model = 'cnn-29k', ks = '10', threads = '0', rounds = '9', level = 'all', filter = ''] =
+  process.argv.slice(2);
+const arch = getArchitecture(model);
+const K = Number(ks);
 const opts: BenchSessionOptions = { threads: Number(threads), level: level as 'all' };
 const d = popData(arch, 50);
 const work = K * 2 * forwardMacsPerExample(arch) * 50;
@@ -34,10 +37,17 @@ const variants: [string, PopOptions][] = [
   ['nchwc, pairs, linear dense KB', { ...N16, pairs: true, dense: 'linear', layout: 'KB' }],
   ['nchwc, pairs, linear dense BK', { ...N16, pairs: true, dense: 'linear', layout: 'BK' }],
   ['nchwc, pairs, mirrored materialised dense BK', { ...N16, pairs: true, dense: 'mirrored', layout: 'BK' }],
-  ['nchwc, unshared batch, percopy dense BK', { ...N16, shared: false, pairs: false, dense: 'percopy', layout: 'BK' }],
-  ['nchwc, unshared batch, linear dense BK', { ...N16, shared: false, pairs: false, dense: 'linear', layout: 'BK' }],
+  [
+    'nchwc, unshared batch, percopy dense BK',
+    { ...N16, shared: false, pairs: false, dense: 'percopy', layout: 'BK' },
+  ],
+  [
+    'nchwc, unshared batch, linear dense BK',
+    { ...N16, shared: false, pairs: false, dense: 'linear', layout: 'BK' },
+  ],
 ];
-for (const [l, o] of variants) if (!filter || new RegExp(filter).test(l)) graphs.push([l, popGraph(arch, K, o)]);
+for (const [l, o] of variants)
+  if (!filter || new RegExp(filter).test(l)) graphs.push([l, popGraph(arch, K, o)]);
 const vs: Variant[] = [];
 for (const [label, bytes] of graphs) {
   const s = await benchSession(bytes, opts); // only to learn input names

@@ -3,13 +3,17 @@
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../../src/model/onnx-builder.ts';
 import { benchSession } from '../timing.ts';
+
 const g = new GraphBuilder('sum');
 g.input('x', 'float32', ['N']);
 g.op1('ReduceSum', ['x'], { keepdims: 0 }, 'y');
 g.output('y', 'float32', []);
 const s = await benchSession(g.toBytes(), { threads: 1 });
 const sab = new Float32Array(new SharedArrayBuffer(4 * 1000)).fill(1);
-for (const [label, view] of [['whole SAB', sab], ['subarray of SAB', sab.subarray(10, 110)]] as const) {
+for (const [label, view] of [
+  ['whole SAB', sab],
+  ['subarray of SAB', sab.subarray(10, 110)],
+] as const) {
   try {
     const t = new ort.Tensor('float32', view, [view.length]);
     const y = (await s.run({ x: t })).y!.data as Float32Array;
@@ -32,4 +36,6 @@ for (let i = 0; i < 41; i++) {
   times.push(Number(process.hrtime.bigint() - t0) / 1e6);
 }
 times.sort((a, b) => a - b);
-console.log(`copying a ${P}-float noise window out of a SharedArrayBuffer (TypedArray.set): median ${times[20]!.toFixed(2)} ms`);
+console.log(
+  `copying a ${P}-float noise window out of a SharedArrayBuffer (TypedArray.set): median ${times[20]!.toFixed(2)} ms`,
+);

@@ -18,15 +18,20 @@ function checkSameLength(aP: NumVec, bP: NumVec, what: string): void {
 export function pearson(aP: NumVec, bP: NumVec): number {
   checkSameLength(aP, bP, 'pearson');
   const n = aP.length;
-  let sumA = 0, sumB = 0;
+  let sumA = 0,
+    sumB = 0;
   for (let i = 0; i < n; i++) {
     sumA += aP[i]!;
     sumB += bP[i]!;
   }
-  const meanA = sumA / n, meanB = sumB / n;
-  let sab = 0, saa = 0, sbb = 0;
+  const meanA = sumA / n,
+    meanB = sumB / n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
-    const da = aP[i]! - meanA, db = bP[i]! - meanB;
+    const da = aP[i]! - meanA,
+      db = bP[i]! - meanB;
     sab += da * db;
     saa += da * da;
     sbb += db * db;
@@ -37,9 +42,12 @@ export function pearson(aP: NumVec, bP: NumVec): number {
 /** Cosine similarity a.b / (|a| |b|) (Pearson without centring). NaN when either norm is 0. */
 export function cosine(aP: NumVec, bP: NumVec): number {
   checkSameLength(aP, bP, 'cosine');
-  let sab = 0, saa = 0, sbb = 0;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < aP.length; i++) {
-    const a = aP[i]!, b = bP[i]!;
+    const a = aP[i]!,
+      b = bP[i]!;
     sab += a * b;
     saa += a * a;
     sbb += b * b;

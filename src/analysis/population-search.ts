@@ -2,10 +2,10 @@
 // evaluating mirrored offspring in chunks, re-estimate the ES gradient after each chunk, and track
 // ρ(g_ES, g_True) until it reaches a target or the offspring cap.
 import type { Network } from '../backend/network.ts';
+import { batchIndices, gatherBatch } from '../data/index.ts';
 import { aggregate } from '../es/aggregate-fast.ts';
 import { sampleOffsets } from '../es/openai-es.ts';
 import type { EsTask } from '../es/task.ts';
-import { batchIndices, gatherBatch } from '../data/index.ts';
 import type { Evaluator, TaskData } from '../evaluate/evaluator.ts';
 import { hashSeed } from '../rng/prng.ts';
 import type { Vec } from '../types.ts';
@@ -41,11 +41,17 @@ const SEARCH_STREAM = 0x5ea3c4;
  * 1/(nσ), does not change a correlation). Returns every point and the offspring count at which ρ
  * reached the target (null if the cap came first).
  */
-export async function populationSearch(o: SearchOptions): Promise<{ points: SearchPoint[]; reached: number | null }> {
-  if (o.chunk < 2 || o.chunk % 2 !== 0) throw new RangeError(`chunk must be an even number >= 2, got ${o.chunk}`);
+export async function populationSearch(
+  o: SearchOptions,
+): Promise<{ points: SearchPoint[]; reached: number | null }> {
+  if (o.chunk < 2 || o.chunk % 2 !== 0)
+    throw new RangeError(`chunk must be an even number >= 2, got ${o.chunk}`);
   const P = o.net.size;
   const generation = o.generation ?? 0;
-  const batch = gatherBatch(o.data.train, batchIndices(o.data.seed, generation, o.data.batchSize, o.data.train.count));
+  const batch = gatherBatch(
+    o.data.train,
+    batchIndices(o.data.seed, generation, o.data.batchSize, o.data.train.count),
+  );
   const { gradP: trueGradP } = await o.net.lossAndGrad(o.thetaP, batch);
   const sumP = new Float64Array(P);
   const points: SearchPoint[] = [];
@@ -53,9 +59,16 @@ export async function populationSearch(o: SearchOptions): Promise<{ points: Sear
     const pairs = Math.min(o.chunk, o.cap - offspring) >> 1;
     if (pairs === 0) break;
     const offsets = sampleOffsets(hashSeed(o.data.seed, SEARCH_STREAM), c, pairs, o.noiseTable.length, P);
-    const tasks = offsets.flatMap((noiseOffset, k): EsTask[] => [1, -1].map((sign) => ({
-      id: 2 * k + (sign > 0 ? 0 : 1), generation, noiseOffset, sign: sign as 1 | -1, bucket: -1, dataSeed: -1,
-    })));
+    const tasks = offsets.flatMap((noiseOffset, k): EsTask[] =>
+      [1, -1].map((sign) => ({
+        id: 2 * k + (sign > 0 ? 0 : 1),
+        generation,
+        noiseOffset,
+        sign: sign as 1 | -1,
+        bucket: -1,
+        dataSeed: -1,
+      })),
+    );
     const rewards = await o.evaluator.evaluate(o.thetaP, o.sigma, tasks);
     const weights = offsets.map((_, k) => rewards[2 * k + 1]! - rewards[2 * k]!); // −(f+ − f−): loss direction
     const chunkP = aggregate(o.noiseTable, offsets, weights, P);

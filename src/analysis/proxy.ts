@@ -3,7 +3,8 @@
 import type { NumVec } from './correlation.ts';
 
 function variance(aP: NumVec): number {
-  let sum = 0, sq = 0;
+  let sum = 0,
+    sq = 0;
   for (let i = 0; i < aP.length; i++) sum += aP[i]!;
   const mean = sum / aP.length;
   for (let i = 0; i < aP.length; i++) sq += (aP[i]! - mean) ** 2;
@@ -20,8 +21,13 @@ export function proxyMultiplier(trueGradP: NumVec, noiseP: NumVec, rho: number):
  * g_Proxy = g_True + m·g_Noise (float32). Its correlation with g_True is ρ up to the sampling
  * correlation between g_Noise and g_True, which is O(1/sqrt(P)) for independent noise.
  */
-export function proxyGradient(trueGradP: Float32Array, noiseP: NumVec, rho: number): { gradP: Float32Array; multiplier: number } {
-  if (noiseP.length !== trueGradP.length) throw new RangeError(`noise has ${noiseP.length} values, gradient ${trueGradP.length}`);
+export function proxyGradient(
+  trueGradP: Float32Array,
+  noiseP: NumVec,
+  rho: number,
+): { gradP: Float32Array; multiplier: number } {
+  if (noiseP.length !== trueGradP.length)
+    throw new RangeError(`noise has ${noiseP.length} values, gradient ${trueGradP.length}`);
   const m = proxyMultiplier(trueGradP, noiseP, rho);
   const gradP = new Float32Array(trueGradP.length);
   for (let i = 0; i < gradP.length; i++) gradP[i] = trueGradP[i]! + m * noiseP[i]!;

@@ -1,10 +1,23 @@
 // A network on ONNX Runtime: sessions for its loss, gradient, logits and population graphs, fed
 // with θ and the noise table as zero-copy views. The one resource every evaluator and loop uses.
 import type * as ort from 'onnxruntime-node';
-import { getArchitecture, numClasses, paramLayout, type Architecture, type ParamLayout } from '../model/architecture.ts';
+import {
+  type Architecture,
+  getArchitecture,
+  numClasses,
+  type ParamLayout,
+  paramLayout,
+} from '../model/architecture.ts';
 import { gradGraph, IO, logitsGraph, lossGraph, populationGraph } from '../model/graphs.ts';
 import type { Batch, Vec } from '../types.ts';
-import { createSession, f32, nchwcBlockSize, outputData, type Feeds, type SessionOptions } from './session.ts';
+import {
+  createSession,
+  type Feeds,
+  f32,
+  nchwcBlockSize,
+  outputData,
+  type SessionOptions,
+} from './session.ts';
 
 /** One perturbed copy: parameters θ + coef · noise[offset .. offset + P). */
 export interface Perturbation {
@@ -35,7 +48,10 @@ export class Network {
   readonly classes: number;
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
 
-  constructor(readonly arch: Architecture, private readonly opts: SessionOptions = {}) {
+  constructor(
+    readonly arch: Architecture,
+    private readonly opts: SessionOptions = {},
+  ) {
     this.layout = paramLayout(arch);
     this.classes = numClasses(arch);
   }
@@ -78,19 +94,28 @@ export class Network {
   }
 
   private checkTheta(thetaP: Vec): void {
-    if (thetaP.length !== this.size) throw new Error(`θ has ${thetaP.length} values, ${this.arch.name} needs ${this.size}`);
+    if (thetaP.length !== this.size)
+      throw new Error(`θ has ${thetaP.length} values, ${this.arch.name} needs ${this.size}`);
   }
 
   /** Mean cross-entropy and number of correct predictions on a batch. */
   async loss(thetaP: Vec, batch: Batch): Promise<LossResult> {
-    const out = await (await this.session('loss', () => lossGraph(this.arch))).run(this.thetaFeeds(thetaP, batch));
+    const out = await (await this.session('loss', () => lossGraph(this.arch))).run(
+      this.thetaFeeds(thetaP, batch),
+    );
     return { loss: outputData(out, IO.loss)[0]!, correct: outputData(out, IO.correct)[0]! };
   }
 
   /** Loss, correct count and dLoss/dθ [P] on a batch. */
   async lossAndGrad(thetaP: Vec, batch: Batch): Promise<GradResult> {
-    const out = await (await this.session('grad', () => gradGraph(this.arch))).run(this.thetaFeeds(thetaP, batch));
-    return { loss: outputData(out, IO.loss)[0]!, correct: outputData(out, IO.correct)[0]!, gradP: outputData(out, IO.grad) };
+    const out = await (await this.session('grad', () => gradGraph(this.arch))).run(
+      this.thetaFeeds(thetaP, batch),
+    );
+    return {
+      loss: outputData(out, IO.loss)[0]!,
+      correct: outputData(out, IO.correct)[0]!,
+      gradP: outputData(out, IO.grad),
+    };
   }
 
   /** Logits [B × classes] (row-major). */
@@ -104,13 +129,20 @@ export class Network {
   }
 
   /** Mean loss and accuracy over a whole split (e.g. the 10,000 test images), in chunks. */
-  async evaluate(thetaP: Vec, images: Float32Array, labels: Int32Array): Promise<{ loss: number; accuracy: number }> {
+  async evaluate(
+    thetaP: Vec,
+    images: Float32Array,
+    labels: Int32Array,
+  ): Promise<{ loss: number; accuracy: number }> {
     const pixels = this.arch.inputCHW.reduce((a, b) => a * b, 1);
-    let lossSum = 0, correct = 0;
+    let lossSum = 0,
+      correct = 0;
     for (let start = 0; start < labels.length; start += EVAL_CHUNK) {
       const end = Math.min(labels.length, start + EVAL_CHUNK);
       const batch: Batch = {
-        imagesBxHxW: images.subarray(start * pixels, end * pixels), labelsB: labels.subarray(start, end), count: end - start,
+        imagesBxHxW: images.subarray(start * pixels, end * pixels),
+        labelsB: labels.subarray(start, end),
+        count: end - start,
       };
       const r = await this.loss(thetaP, batch);
       lossSum += r.loss * batch.count;
@@ -125,7 +157,12 @@ export class Network {
    * graph then runs the first layer once for all copies; mirrored pairs (copies 2u and 2u+1 with one
    * offset) read their noise window once (see populationGraph).
    */
-  async populationLosses(thetaP: Vec, noise: Float32Array, copies: readonly Perturbation[], batches: readonly Batch[]): Promise<Float32Array> {
+  async populationLosses(
+    thetaP: Vec,
+    noise: Float32Array,
+    copies: readonly Perturbation[],
+    batches: readonly Batch[],
+  ): Promise<Float32Array> {
     this.checkTheta(thetaP);
     const K = copies.length;
     if (batches.length !== K) throw new Error(`populationLosses: ${K} copies but ${batches.length} batches`);
@@ -137,9 +174,12 @@ export class Network {
     this.paramFeeds(thetaP, 0, (n) => n, feeds);
     copies.forEach((c, k) => {
       if (c.offset < 0 || c.offset + this.size > noise.length) {
-        throw new Error(`noise offset ${c.offset} + P ${this.size} exceeds the noise table (${noise.length})`);
+        throw new Error(
+          `noise offset ${c.offset} + P ${this.size} exceeds the noise table (${noise.length})`,
+        );
       }
-      if (!pairs || k % 2 === 0) this.paramFeeds(noise, c.offset, (n) => IO.noise(pairs ? k / 2 : k, n), feeds);
+      if (!pairs || k % 2 === 0)
+        this.paramFeeds(noise, c.offset, (n) => IO.noise(pairs ? k / 2 : k, n), feeds);
       feeds[IO.coef(k)] = f32(Float32Array.of(c.coef), []);
     });
     if (sharedBatch) this.batchFeeds(batches[0]!, IO.x, IO.y, feeds);
@@ -158,7 +198,9 @@ export class Network {
     }
     const nchwcBlock = this.opts.nchwc === false ? 0 : await nchwcBlockSize();
     const key = `population-${K}-${sharedBatch ? 'shared' : 'own'}${pairs ? '-pairs' : ''}`;
-    const session = await this.session(key, () => populationGraph(this.arch, K, { sharedBatch, nchwcBlock, pairs }));
+    const session = await this.session(key, () =>
+      populationGraph(this.arch, K, { sharedBatch, nchwcBlock, pairs }),
+    );
     return outputData(await session.run(feeds), IO.losses);
   }
 

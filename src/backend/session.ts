@@ -1,7 +1,8 @@
 // Thin wrapper over onnxruntime-node: creating CPU sessions with esgrad's options and making
 // float32 tensors that are zero-copy views of existing arrays (θ, the noise table, a batch).
-import * as ort from 'onnxruntime-node';
+
 import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
 
 export interface SessionOptions {
   /** Intra-op threads of the session (0 lets ONNX Runtime use every core). */
@@ -12,7 +13,10 @@ export interface SessionOptions {
 
 export type Feeds = Record<string, ort.Tensor>;
 
-export async function createSession(modelBytes: Uint8Array, opts: SessionOptions = {}): Promise<ort.InferenceSession> {
+export async function createSession(
+  modelBytes: Uint8Array,
+  opts: SessionOptions = {},
+): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(modelBytes, {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
@@ -43,11 +47,22 @@ let nchwcBlock: Promise<number> | undefined;
 export function nchwcBlockSize(): Promise<number> {
   nchwcBlock ??= (async () => {
     const { onnx } = onnxProto;
-    const info = (name: string): onnxProto.onnx.IValueInfoProto => ({ name, type: { tensorType: { elemType: 1 } } });
+    const info = (name: string): onnxProto.onnx.IValueInfoProto => ({
+      name,
+      type: { tensorType: { elemType: 1 } },
+    });
     const bytes = onnx.ModelProto.encode({
       irVersion: 8,
-      opsetImport: [{ domain: '', version: 17 }, { domain: 'com.microsoft.nchwc', version: 1 }],
-      graph: { name: 'nchwc-probe', node: [{ opType: 'ReorderInput', domain: 'com.microsoft.nchwc', input: ['x'], output: ['y'] }], input: [info('x')], output: [info('y')] },
+      opsetImport: [
+        { domain: '', version: 17 },
+        { domain: 'com.microsoft.nchwc', version: 1 },
+      ],
+      graph: {
+        name: 'nchwc-probe',
+        node: [{ opType: 'ReorderInput', domain: 'com.microsoft.nchwc', input: ['x'], output: ['y'] }],
+        input: [info('x')],
+        output: [info('y')],
+      },
     }).finish();
     try {
       const s = await createSession(bytes, { threads: 1 });

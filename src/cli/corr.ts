@@ -1,7 +1,8 @@
 // `esgrad corr`: the paper's gradient-correlation analyses. `sgd-vs-sgd` correlates the gradients of
 // two random mini-batches along an SGD run; `population` tracks ρ(g_ES, g_True) against offspring count.
-import { Command } from 'commander';
+
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { expectedCorrelation, populationSearch } from '../analysis/population-search.ts';
 import { Network } from '../backend/network.ts';
 import { initParams } from '../model/init.ts';
@@ -16,7 +17,9 @@ const PAPER_SGD_VS_SGD = 0.3904;
 
 function sgdVsSgd(): Command {
   return new Command('sgd-vs-sgd')
-    .description('correlation between the gradients of two random mini-batches along an SGD run (paper: 39.04%)')
+    .description(
+      'correlation between the gradients of two random mini-batches along an SGD run (paper: 39.04%)',
+    )
     .option('--model <name>', 'cnn-3m | cnn-29k | mlp (default cnn-3m)')
     .option('--iters <n>', 'SGD iterations (default 2000)', parseNumber)
     .option('--every <n>', 'measure every n iterations (default 1)', parseNumber)
@@ -31,7 +34,9 @@ function sgdVsSgd(): Command {
       const config = parseTrainConfig({ ...rest, algo: 'sgd', corrEvery: every ?? 1 });
       const s = await train(config, { quiet: Boolean(quiet), log: (m) => console.error(m) });
       const mean = typeof s.meanCorr === 'number' ? `${(100 * s.meanCorr).toFixed(2)}%` : 'n/a';
-      console.log(`sgd-vs-sgd ${config.model}: mean gradient correlation ${mean} over ${config.iters} iterations on ${s.dataset} (paper: ${(100 * PAPER_SGD_VS_SGD).toFixed(2)}%)`);
+      console.log(
+        `sgd-vs-sgd ${config.model}: mean gradient correlation ${mean} over ${config.iters} iterations on ${s.dataset} (paper: ${(100 * PAPER_SGD_VS_SGD).toFixed(2)}%)`,
+      );
     });
 }
 
@@ -40,7 +45,9 @@ const PAPER_POPULATION_FOR_20 = 274_000;
 
 function population(): Command {
   return new Command('population')
-    .description('ρ(g_ES, g_True) against the number of offspring at a fixed θ and mini-batch (paper: 20% at about 274,000 on cnn-3m)')
+    .description(
+      'ρ(g_ES, g_True) against the number of offspring at a fixed θ and mini-batch (paper: 20% at about 274,000 on cnn-3m)',
+    )
     .option('--model <name>', 'cnn-3m | cnn-29k | mlp (default cnn-3m)')
     .option('--target <x>', 'stop when ρ reaches this (default 0.2)', parseNumber)
     .option('--chunk <n>', 're-estimate after every n offspring, even (default 1000)', parseNumber)
@@ -55,10 +62,24 @@ function population(): Command {
     .option('--data-dir <dir>', 'directory with the IDX files')
     .option('--quiet', 'no progress bar')
     .action(async (_o: unknown, cmd: Command) => {
-      const { target = 0.2, chunk = 1000, cap = 300_000, out, quiet, ...rest } = typedOptions(cmd) as Record<string, unknown> & { target?: number; chunk?: number; cap?: number; out?: string };
+      const {
+        target = 0.2,
+        chunk = 1000,
+        cap = 300_000,
+        out,
+        quiet,
+        ...rest
+      } = typedOptions(cmd) as Record<string, unknown> & {
+        target?: number;
+        chunk?: number;
+        cap?: number;
+        out?: string;
+      };
       if (!(target > 0 && target < 1)) throw new UsageError(`--target ${target}: must be in (0, 1)`);
-      if (!(Number.isInteger(chunk) && chunk >= 2 && chunk % 2 === 0)) throw new UsageError(`--chunk ${chunk}: must be an even integer >= 2 (mirrored pairs)`);
-      if (!(Number.isInteger(cap) && cap >= chunk)) throw new UsageError(`--cap ${cap}: must be an integer >= --chunk (${chunk})`);
+      if (!(Number.isInteger(chunk) && chunk >= 2 && chunk % 2 === 0))
+        throw new UsageError(`--chunk ${chunk}: must be an even integer >= 2 (mirrored pairs)`);
+      if (!(Number.isInteger(cap) && cap >= chunk))
+        throw new UsageError(`--cap ${cap}: must be an integer >= --chunk (${chunk})`);
       const config = parseTrainConfig({ ...rest, algo: 'es' });
       const log = (m: string): void => console.error(m);
       const data = await loadTrainingData(config, log);
@@ -67,19 +88,53 @@ function population(): Command {
       const dir = out ?? join('runs', `population-${config.model}-s${config.seed}`);
       const reporters: Reporter[] = [fileReporter(dir)];
       if (!quiet) reporters.push(progressReporter(Math.ceil(cap / chunk), 'chunks'));
-      log(`population search on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}: target ρ ${(100 * target).toFixed(1)}%, chunks of ${chunk}, cap ${cap}; results in ${dir}`);
+      log(
+        `population search on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}: target ρ ${(100 * target).toFixed(1)}%, chunks of ${chunk}, cap ${cap}; results in ${dir}`,
+      );
       try {
         const { points, reached } = await populationSearch({
-          net, evaluator, noiseTable, data: taskData, thetaP: initParams(net.layout, config.seed), sigma: config.sigma, target, chunk, cap,
-          onChunk: (p) => reporters.forEach((r) => r.onIteration({ iter: p.offspring / chunk, offspring: p.offspring, corr: p.corr, theory: expectedCorrelation(p.offspring, net.size) })),
+          net,
+          evaluator,
+          noiseTable,
+          data: taskData,
+          thetaP: initParams(net.layout, config.seed),
+          sigma: config.sigma,
+          target,
+          chunk,
+          cap,
+          onChunk: (p) =>
+            reporters.forEach((r) =>
+              r.onIteration({
+                iter: p.offspring / chunk,
+                offspring: p.offspring,
+                corr: p.corr,
+                theory: expectedCorrelation(p.offspring, net.size),
+              }),
+            ),
         });
         const last = points.at(-1)!;
-        const summary = { model: config.model, params: net.size, dataset: data.label, seed: config.seed, target, chunk, cap, reached, offspring: last.offspring, corr: last.corr };
+        const summary = {
+          model: config.model,
+          params: net.size,
+          dataset: data.label,
+          seed: config.seed,
+          target,
+          chunk,
+          cap,
+          reached,
+          offspring: last.offspring,
+          corr: last.corr,
+        };
         reporters.forEach((r) => r.onEnd?.(summary));
-        const paper = config.model === 'cnn-3m' ? ` (paper: about ${PAPER_POPULATION_FOR_20.toLocaleString('en-US')} for 20%)` : '';
-        console.log(reached === null
-          ? `population ${config.model}: cap reached, ρ ${(100 * last.corr).toFixed(2)}% after ${last.offspring.toLocaleString('en-US')} offspring (target ${(100 * target).toFixed(1)}%)${paper}`
-          : `population ${config.model}: ρ ${(100 * last.corr).toFixed(2)}% ≥ ${(100 * target).toFixed(1)}% at ${reached.toLocaleString('en-US')} offspring${paper}`);
+        const paper =
+          config.model === 'cnn-3m'
+            ? ` (paper: about ${PAPER_POPULATION_FOR_20.toLocaleString('en-US')} for 20%)`
+            : '';
+        console.log(
+          reached === null
+            ? `population ${config.model}: cap reached, ρ ${(100 * last.corr).toFixed(2)}% after ${last.offspring.toLocaleString('en-US')} offspring (target ${(100 * target).toFixed(1)}%)${paper}`
+            : `population ${config.model}: ρ ${(100 * last.corr).toFixed(2)}% ≥ ${(100 * target).toFixed(1)}% at ${reached.toLocaleString('en-US')} offspring${paper}`,
+        );
       } finally {
         reporters.forEach((r) => r.close?.());
         await evaluator.close();
@@ -89,5 +144,8 @@ function population(): Command {
 }
 
 export function corrCommand(): Command {
-  return new Command('corr').description('gradient-correlation analyses of the paper').addCommand(sgdVsSgd()).addCommand(population());
+  return new Command('corr')
+    .description('gradient-correlation analyses of the paper')
+    .addCommand(sgdVsSgd())
+    .addCommand(population());
 }

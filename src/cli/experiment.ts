@@ -1,7 +1,8 @@
 // `esgrad experiment NAME --scale smoke|small|paper --seeds K --out DIR`: one of the paper's experiments
 // over seeds (continuing an interrupted one), then its report; `--list` shows the presets and scales.
-import { Command } from 'commander';
+
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { describePresets, getPreset } from '../experiments/presets.ts';
 import { writeReport } from '../experiments/report.ts';
 import { runExperiment } from '../experiments/runner.ts';
@@ -10,19 +11,36 @@ import { UsageError } from '../types.ts';
 import { parseNumber } from './options.ts';
 
 interface ExperimentFlags {
-  list?: boolean; scale: string; seeds?: number; out?: string; dataDir?: string; jobs?: number;
-  evaluator?: string; workers?: number; report: boolean; quiet?: boolean;
+  list?: boolean;
+  scale: string;
+  seeds?: number;
+  out?: string;
+  dataDir?: string;
+  jobs?: number;
+  evaluator?: string;
+  workers?: number;
+  report: boolean;
+  quiet?: boolean;
 }
 
 export function experimentCommand(): Command {
   return new Command('experiment')
-    .description('run one of the paper\'s experiments (figures 1-5, table 1, population search, timing, sgd-vs-sgd) over seeds, then write its report')
+    .description(
+      "run one of the paper's experiments (figures 1-5, table 1, population search, timing, sgd-vs-sgd) over seeds, then write its report",
+    )
     .argument('[name]', 'the preset (see --list)')
     .option('--list', 'list the presets, what each scale shrinks and the default seeds')
-    .option('--scale <scale>', 'smoke (seconds) | small (under an hour on 2 cores) | paper (the paper\'s sizes)', 'small')
-    .option('--seeds <k>', 'seeds 0..k-1 (default: the preset\'s for the scale)', parseNumber)
+    .option(
+      '--scale <scale>',
+      "smoke (seconds) | small (under an hour on 2 cores) | paper (the paper's sizes)",
+      'small',
+    )
+    .option('--seeds <k>', "seeds 0..k-1 (default: the preset's for the scale)", parseNumber)
     .option('--out <dir>', 'experiment directory (default experiments/<name>-<scale>)')
-    .option('--data-dir <dir>', 'directory with the IDX files (else $ESGRAD_DATA_DIR, else the download cache)')
+    .option(
+      '--data-dir <dir>',
+      'directory with the IDX files (else $ESGRAD_DATA_DIR, else the download cache)',
+    )
     .option('--jobs <n>', 'runs at once, sharing the cores (default 1)', parseNumber)
     .option('--evaluator <name>', 'ES offspring evaluator for every run: threads | local')
     .option('--workers <n>', 'worker threads of the threads evaluator (default all cores)', parseNumber)
@@ -33,18 +51,31 @@ export function experimentCommand(): Command {
         console.log(describePresets());
         return;
       }
-      if (name === undefined) throw new UsageError('experiment: name a preset (esgrad experiment --list shows them)');
+      if (name === undefined)
+        throw new UsageError('experiment: name a preset (esgrad experiment --list shows them)');
       const preset = getPreset(name);
-      if (!(SCALES as readonly string[]).includes(f.scale)) throw new UsageError(`--scale ${f.scale}: allowed are ${SCALES.join(', ')}`);
+      if (!(SCALES as readonly string[]).includes(f.scale))
+        throw new UsageError(`--scale ${f.scale}: allowed are ${SCALES.join(', ')}`);
       const scale = f.scale as Scale;
       const out = f.out ?? join('experiments', `${preset.name}-${scale}`);
-      const overrides = { ...(f.evaluator === undefined ? {} : { evaluator: f.evaluator }), ...(f.workers === undefined ? {} : { workers: f.workers }) };
+      const overrides = {
+        ...(f.evaluator === undefined ? {} : { evaluator: f.evaluator }),
+        ...(f.workers === undefined ? {} : { workers: f.workers }),
+      };
       const log = (m: string): void => console.error(m);
       const r = await runExperiment(preset.name, {
-        scale, out, overrides, quiet: Boolean(f.quiet), log,
-        ...(f.seeds === undefined ? {} : { seeds: f.seeds }), ...(f.dataDir === undefined ? {} : { dataDir: f.dataDir }), ...(f.jobs === undefined ? {} : { jobs: f.jobs }),
+        scale,
+        out,
+        overrides,
+        quiet: Boolean(f.quiet),
+        log,
+        ...(f.seeds === undefined ? {} : { seeds: f.seeds }),
+        ...(f.dataDir === undefined ? {} : { dataDir: f.dataDir }),
+        ...(f.jobs === undefined ? {} : { jobs: f.jobs }),
       });
-      console.log(`${preset.name} (${scale}): ${r.ran.length} runs done, ${r.skipped.length} were already finished; results in ${out}`);
+      console.log(
+        `${preset.name} (${scale}): ${r.ran.length} runs done, ${r.skipped.length} were already finished; results in ${out}`,
+      );
       if (!f.report) return;
       const w = await writeReport(out);
       console.log(`report: ${w.path}`);

@@ -21,7 +21,9 @@ export function infoCommand(): Command {
       for (const info of infos) {
         console.log(`${info.model}: ${info.params.toLocaleString('en-US')} parameters`);
         for (const s of info.layout) {
-          console.log(`  ${s.name.padEnd(14)} ${JSON.stringify(s.shape).padEnd(18)} offset ${String(s.offset).padStart(9)}  size ${String(s.size).padStart(9)}`);
+          console.log(
+            `  ${s.name.padEnd(14)} ${JSON.stringify(s.shape).padEnd(18)} offset ${String(s.offset).padStart(9)}  size ${String(s.size).padStart(9)}`,
+          );
         }
       }
     });

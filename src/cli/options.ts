@@ -1,11 +1,12 @@
 // Shared pieces of the esgrad command line: number parsers that reject junk with one line, and the
 // collection of the options a user actually typed (so config files and zod defaults fill the rest).
-import { InvalidArgumentError, type Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 
 /** Parses a finite number; anything else is a one-line usage error naming the value. */
 export function parseNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`'${value}' is not a number.`);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError(`'${value}' is not a number.`);
   return n;
 }
 

@@ -1,8 +1,9 @@
 // `esgrad report DIR...`: report.md with figures (SVG, PNG), tables beside the paper's numbers and
 // Wilcoxon tests for experiment directories; a directory of experiments reports each one.
-import { Command } from 'commander';
+
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { writeReport } from '../experiments/report.ts';
 import { UsageError } from '../types.ts';
 
@@ -10,8 +11,13 @@ import { UsageError } from '../types.ts';
 function experimentDirs(dir: string): string[] {
   if (existsSync(join(dir, 'manifest.json'))) return [dir];
   if (!existsSync(dir)) throw new UsageError(`${dir}: no such directory`);
-  const subs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'manifest.json'))).map((d) => join(dir, d.name));
-  if (subs.length === 0) throw new UsageError(`${dir}: no manifest.json here or in its subdirectories (made by \`esgrad experiment\`)`);
+  const subs = readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'manifest.json')))
+    .map((d) => join(dir, d.name));
+  if (subs.length === 0)
+    throw new UsageError(
+      `${dir}: no manifest.json here or in its subdirectories (made by \`esgrad experiment\`)`,
+    );
   return subs.sort();
 }
 

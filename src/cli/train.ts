@@ -37,25 +37,68 @@ export function trainCommand(): Command {
     .option('--l2 <x>', 'L2 weight decay coefficient (default 0)', parseNumber)
     .option('--eval-every <n>', 'test-set evaluation every n iterations (default 100)', parseNumber)
     .option('--seed <n>', 'seed of init, mini-batches and noise (default 0)', parseNumber)
-    .option('--threads <n>', 'ONNX Runtime threads of the main thread, 0 = all cores (default 0)', parseNumber)
-    .option('--evaluator <name>', 'ES: threads (a worker pool) | local (in-process) | redis (esgrad workers, see --redis) (default threads)')
-    .option('--redis <url>', 'ES: be the master of esgrad workers through Redis, redis://[user:password@]host:port/db (or $ESGRAD_REDIS_URL; a password may come from $ESGRAD_REDIS_PASSWORD)')
-    .option('--workers <n>', 'ES: worker threads of the threads evaluator, 0 = all cores (default 0)', parseNumber)
-    .option('--population <n>', 'ES: evaluations per iteration, mirrored pairs count 2 (default 10000)', parseNumber)
+    .option(
+      '--threads <n>',
+      'ONNX Runtime threads of the main thread, 0 = all cores (default 0)',
+      parseNumber,
+    )
+    .option(
+      '--evaluator <name>',
+      'ES: threads (a worker pool) | local (in-process) | redis (esgrad workers, see --redis) (default threads)',
+    )
+    .option(
+      '--redis <url>',
+      'ES: be the master of esgrad workers through Redis, redis://[user:password@]host:port/db (or $ESGRAD_REDIS_URL; a password may come from $ESGRAD_REDIS_PASSWORD)',
+    )
+    .option(
+      '--workers <n>',
+      'ES: worker threads of the threads evaluator, 0 = all cores (default 0)',
+      parseNumber,
+    )
+    .option(
+      '--population <n>',
+      'ES: evaluations per iteration, mirrored pairs count 2 (default 10000)',
+      parseNumber,
+    )
     .option('--sigma <x>', 'ES: perturbation std (default 0.002)', parseNumber)
     .option('--no-mirrored', 'ES: plain instead of antithetic sampling')
     .option('--fitness <name>', 'ES: raw | centered-ranks (default raw)')
-    .option('--noise-table-size <n>', 'ES: floats in the shared noise table (default 33554432 = 128 MiB)', parseNumber)
+    .option(
+      '--noise-table-size <n>',
+      'ES: floats in the shared noise table (default 33554432 = 128 MiB)',
+      parseNumber,
+    )
     .option('--limited', 'ES: limited perturbation, each offspring perturbs one bucket of parameters')
     .option('--bucket-size <n>', 'ES --limited: parameters per bucket, at most (default 5000)', parseNumber)
-    .option('--no-minibatch', 'ES: each offspring (a mirrored pair shares one) evaluates on its own random subset')
+    .option(
+      '--no-minibatch',
+      'ES: each offspring (a mirrored pair shares one) evaluates on its own random subset',
+    )
     .option('--subset-size <n>', 'ES --no-minibatch: images per offspring subset (default 50)', parseNumber)
-    .option('--target-corr <x>', 'proxy: correlation of the noisy gradient with the true one (default 0.039)', parseNumber)
-    .option('--corr-every <n>', 'log the gradient correlation every n iterations: ES vs backprop, or SGD vs another mini-batch (default 0: never)', parseNumber)
+    .option(
+      '--target-corr <x>',
+      'proxy: correlation of the noisy gradient with the true one (default 0.039)',
+      parseNumber,
+    )
+    .option(
+      '--corr-every <n>',
+      'log the gradient correlation every n iterations: ES vs backprop, or SGD vs another mini-batch (default 0: never)',
+      parseNumber,
+    )
     .option('--out <dir>', 'run directory (default runs/<algo>-<model>-s<seed>-<time>)')
-    .option('--data-dir <dir>', 'directory with the IDX files (else $ESGRAD_DATA_DIR, else the download cache)')
-    .option('--checkpoint-every <n>', 'write <out>/checkpoint.bin every n iterations (default 0: only on Ctrl-C or a failure)', parseNumber)
-    .option('--resume <dir>', 'continue the run in <dir> from its checkpoint (may change --iters, --evaluator, --workers, --threads, --checkpoint-every, --data-dir, --redis)')
+    .option(
+      '--data-dir <dir>',
+      'directory with the IDX files (else $ESGRAD_DATA_DIR, else the download cache)',
+    )
+    .option(
+      '--checkpoint-every <n>',
+      'write <out>/checkpoint.bin every n iterations (default 0: only on Ctrl-C or a failure)',
+      parseNumber,
+    )
+    .option(
+      '--resume <dir>',
+      'continue the run in <dir> from its checkpoint (may change --iters, --evaluator, --workers, --threads, --checkpoint-every, --data-dir, --redis)',
+    )
     .option('--config <file>', 'JSON file with any of the above (camelCase keys); flags override it')
     .option('--quiet', 'no progress bar')
     .action(async (_opts: unknown, cmd: Command) => {
@@ -65,7 +108,10 @@ export function trainCommand(): Command {
       if (redisUrl !== undefined) typed.evaluator ??= 'redis';
       const resume = cmd.opts().resume as string | undefined;
       const file = cmd.opts().config ? readConfigFile(String(cmd.opts().config)) : {};
-      const parsed = resume === undefined ? parseTrainConfig({ ...file, ...typed }) : resumeConfig(resume, { ...file, ...typed });
+      const parsed =
+        resume === undefined
+          ? parseTrainConfig({ ...file, ...typed })
+          : resumeConfig(resume, { ...file, ...typed });
       const config = { ...parsed, out: parsed.out ?? defaultRunDir(parsed) };
       const log = (msg: string): void => console.error(msg);
       const stop = new AbortController();
@@ -78,18 +124,28 @@ export function trainCommand(): Command {
       let s;
       try {
         s = await train(config, {
-          quiet: Boolean(cmd.opts().quiet), log, signal: stop.signal, resume: resume !== undefined, ...(redisUrl === undefined ? {} : { redisUrl }),
+          quiet: Boolean(cmd.opts().quiet),
+          log,
+          signal: stop.signal,
+          resume: resume !== undefined,
+          ...(redisUrl === undefined ? {} : { redisUrl }),
         });
       } finally {
         process.off('SIGINT', onSigint);
       }
       if (s.interrupted === true) {
-        console.log(`stopped at iteration ${s.iterations} of ${config.iters}; checkpoint written; continue with: esgrad train --resume ${config.out}`);
+        console.log(
+          `stopped at iteration ${s.iterations} of ${config.iters}; checkpoint written; continue with: esgrad train --resume ${config.out}`,
+        );
         process.exitCode = 130;
         return;
       }
-      const acc = typeof s.finalTestAccuracy === 'number' ? `${(100 * s.finalTestAccuracy).toFixed(2)}%` : 'n/a';
-      const corr = typeof s.meanCorr === 'number' ? `, mean gradient correlation ${(100 * s.meanCorr).toFixed(2)}%` : '';
-      console.log(`${config.algo} ${config.model}: test accuracy ${acc} after ${s.iterations} iterations on ${s.dataset} (seed ${config.seed})${corr}, ${Number(s.seconds).toFixed(1)} s`);
+      const acc =
+        typeof s.finalTestAccuracy === 'number' ? `${(100 * s.finalTestAccuracy).toFixed(2)}%` : 'n/a';
+      const corr =
+        typeof s.meanCorr === 'number' ? `, mean gradient correlation ${(100 * s.meanCorr).toFixed(2)}%` : '';
+      console.log(
+        `${config.algo} ${config.model}: test accuracy ${acc} after ${s.iterations} iterations on ${s.dataset} (seed ${config.seed})${corr}, ${Number(s.seconds).toFixed(1)} s`,
+      );
     });
 }

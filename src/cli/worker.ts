@@ -8,11 +8,23 @@ import { parseNumber } from './options.ts';
 
 export function workerCommand(): Command {
   return new Command('worker')
-    .description('evaluate ES offspring for a master started with esgrad train --redis URL (any number, any machine)')
-    .option('--redis <url>', 'redis://[user:password@]host:port/db (else $ESGRAD_REDIS_URL; a password may come from $ESGRAD_REDIS_PASSWORD)')
-    .option('--data-dir <dir>', 'directory with the IDX files (else $ESGRAD_DATA_DIR, else the download cache)')
-    .option('--threads <n>', 'ONNX Runtime threads of this worker (default 1: start one worker per core)', parseNumber)
-    .option('--name <name>', 'worker name in the master\'s logs (default host-pid-random)')
+    .description(
+      'evaluate ES offspring for a master started with esgrad train --redis URL (any number, any machine)',
+    )
+    .option(
+      '--redis <url>',
+      'redis://[user:password@]host:port/db (else $ESGRAD_REDIS_URL; a password may come from $ESGRAD_REDIS_PASSWORD)',
+    )
+    .option(
+      '--data-dir <dir>',
+      'directory with the IDX files (else $ESGRAD_DATA_DIR, else the download cache)',
+    )
+    .option(
+      '--threads <n>',
+      'ONNX Runtime threads of this worker (default 1: start one worker per core)',
+      parseNumber,
+    )
+    .option('--name <name>', "worker name in the master's logs (default host-pid-random)")
     .action(async (opts: { redis?: string; dataDir?: string; threads?: number; name?: string }) => {
       if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 0)) {
         throw new UsageError(`--threads ${opts.threads}: must be an integer >= 0`);
@@ -29,12 +41,16 @@ export function workerCommand(): Command {
       process.on('SIGTERM', onSigint);
       try {
         const stats = await runWorker({
-          target, log, signal: stop.signal,
+          target,
+          log,
+          signal: stop.signal,
           ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
           ...(opts.threads === undefined ? {} : { threads: opts.threads }),
           ...(opts.name === undefined ? {} : { name: opts.name }),
         });
-        log(`worker: stopped after ${stats.chunks} chunks (${stats.stale} stale, ${stats.malformed} malformed dropped)`);
+        log(
+          `worker: stopped after ${stats.chunks} chunks (${stats.stale} stale, ${stats.malformed} malformed dropped)`,
+        );
       } finally {
         process.off('SIGINT', onSigint);
         process.off('SIGTERM', onSigint);

@@ -7,11 +7,17 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { downloadFile } from './download.ts';
 import {
-  DataError, checkSameCount, formatCount, parseImages, parseLabels, readIdxBytes, toUnitFloat,
+  checkSameCount,
+  DataError,
+  formatCount,
+  parseImages,
+  parseLabels,
+  readIdxBytes,
+  toUnitFloat,
 } from './idx.ts';
 import { getDatasetSpec, registeredSpecs } from './registry.ts';
-import { FILE_ROLES } from './types.ts';
 import type { DataSource, Dataset, DatasetSpec, FileRole, Split } from './types.ts';
+import { FILE_ROLES } from './types.ts';
 
 export { getDatasetSpec, listDatasets } from './registry.ts';
 
@@ -104,7 +110,10 @@ function nonEmpty(v: string | undefined): string | undefined {
 }
 
 /** Resolves where a dataset's files are (downloading into the cache if needed), without parsing them. */
-export async function locateDataset(spec: DatasetSpec, opts: LoadDatasetOptions = {}): Promise<LocatedDataset> {
+export async function locateDataset(
+  spec: DatasetSpec,
+  opts: LoadDatasetOptions = {},
+): Promise<LocatedDataset> {
   const env = opts.env ?? process.env;
   const progress = opts.onProgress ?? (() => {});
 
@@ -116,7 +125,9 @@ export async function locateDataset(spec: DatasetSpec, opts: LoadDatasetOptions 
     if (paths === undefined) throw missingError(dir, spec, found, 'data directory');
     const other = await identify(paths.testLabels);
     if (other !== undefined && other.name !== spec.name) {
-      throw new DataError(`data directory ${dir} holds ${other.title} (by its test labels), not ${spec.title}`);
+      throw new DataError(
+        `data directory ${dir} holds ${other.title} (by its test labels), not ${spec.title}`,
+      );
     }
     return { dir, source: 'data-dir', paths };
   }
@@ -131,7 +142,8 @@ export async function locateDataset(spec: DatasetSpec, opts: LoadDatasetOptions 
       const found = await findFiles(dir, spec);
       const paths = complete(found);
       if (paths === undefined) {
-        if (found.missing.length < FILE_ROLES.length) throw missingError(dir, spec, found, 'ESGRAD_DATA_DIR directory');
+        if (found.missing.length < FILE_ROLES.length)
+          throw missingError(dir, spec, found, 'ESGRAD_DATA_DIR directory');
         continue;
       }
       const other = await identify(paths.testLabels);
@@ -145,8 +157,10 @@ export async function locateDataset(spec: DatasetSpec, opts: LoadDatasetOptions 
     if (paths !== undefined) return { dir, source: 'system', paths };
   }
 
-  const cacheRoot = opts.cacheDir ?? nonEmpty(env['ESGRAD_CACHE_DIR'])
-    ?? join(nonEmpty(env['XDG_CACHE_HOME']) ?? join(homedir(), '.cache'), 'esgrad');
+  const cacheRoot =
+    opts.cacheDir ??
+    nonEmpty(env['ESGRAD_CACHE_DIR']) ??
+    join(nonEmpty(env['XDG_CACHE_HOME']) ?? join(homedir(), '.cache'), 'esgrad');
   const dir = resolve(cacheRoot, spec.name);
   const found = await findFiles(dir, spec);
   const paths = { ...found.paths };
@@ -198,7 +212,10 @@ export async function readDataset(spec: DatasetSpec, located: LocatedDataset): P
  * Loads a dataset by registry name (or an explicit spec, e.g. for tests): resolution order is
  * opts.dataDir, env ESGRAD_DATA_DIR, the spec's system dirs, then the cache (downloading what is missing).
  */
-export async function loadDataset(nameOrSpec: string | DatasetSpec, opts: LoadDatasetOptions = {}): Promise<Dataset> {
+export async function loadDataset(
+  nameOrSpec: string | DatasetSpec,
+  opts: LoadDatasetOptions = {},
+): Promise<Dataset> {
   const spec = typeof nameOrSpec === 'string' ? getDatasetSpec(nameOrSpec) : nameOrSpec;
   const located = await locateDataset(spec, opts);
   (opts.onProgress ?? (() => {}))(`${spec.name}: reading ${located.dir} (${located.source})`);

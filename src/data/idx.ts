@@ -14,7 +14,12 @@ export class DataError extends UsageError {
 }
 
 const DTYPE_NAMES: Readonly<Record<number, string>> = {
-  0x08: 'ubyte', 0x09: 'byte', 0x0b: 'short', 0x0c: 'int', 0x0d: 'float', 0x0e: 'double',
+  0x08: 'ubyte',
+  0x09: 'byte',
+  0x0b: 'short',
+  0x0c: 'int',
+  0x0d: 'float',
+  0x0e: 'double',
 };
 const UBYTE = 0x08;
 
@@ -74,23 +79,34 @@ export async function readIdxBytes(path: string): Promise<Uint8Array> {
 export function parseIdx(bytes: Uint8Array, source: string, expectedDims: number): IdxTensor {
   const what = `magic 00 00 08 ${hex2(expectedDims)} (ubyte, ${expectedDims} dims)`;
   if (bytes.length < 4) {
-    throw new DataError(`${source}: truncated IDX file: expected a 4-byte magic (${what}), found ${bytes.length} bytes`);
+    throw new DataError(
+      `${source}: truncated IDX file: expected a 4-byte magic (${what}), found ${bytes.length} bytes`,
+    );
   }
-  const b0 = bytes[0]!, b1 = bytes[1]!, dtype = bytes[2]!, ndims = bytes[3]!;
+  const b0 = bytes[0]!,
+    b1 = bytes[1]!,
+    dtype = bytes[2]!,
+    ndims = bytes[3]!;
   if (b0 !== 0 || b1 !== 0) {
     const found = [b0, b1, dtype, ndims].map(hex2).join(' ');
     throw new DataError(`${source}: not an IDX file: expected ${what}, found ${found}`);
   }
   if (dtype !== UBYTE) {
     const name = DTYPE_NAMES[dtype] ?? 'unknown';
-    throw new DataError(`${source}: unsupported IDX data type 0x${hex2(dtype)} (${name}): expected 0x08 (ubyte)`);
+    throw new DataError(
+      `${source}: unsupported IDX data type 0x${hex2(dtype)} (${name}): expected 0x08 (ubyte)`,
+    );
   }
   if (ndims !== expectedDims) {
-    throw new DataError(`${source}: IDX file has ${ndims} dimension${ndims === 1 ? '' : 's'}, expected ${expectedDims}`);
+    throw new DataError(
+      `${source}: IDX file has ${ndims} dimension${ndims === 1 ? '' : 's'}, expected ${expectedDims}`,
+    );
   }
   const headerBytes = 4 + 4 * ndims;
   if (bytes.length < headerBytes) {
-    throw new DataError(`${source}: truncated IDX file: header needs ${headerBytes} bytes, found ${bytes.length}`);
+    throw new DataError(
+      `${source}: truncated IDX file: header needs ${headerBytes} bytes, found ${bytes.length}`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
@@ -132,7 +148,12 @@ export function parseLabels(bytes: Uint8Array, source: string, numClasses = 10):
 }
 
 /** Images and labels files must describe the same number of examples. */
-export function checkSameCount(imagesCount: number, imagesPath: string, labelsCount: number, labelsPath: string): void {
+export function checkSameCount(
+  imagesCount: number,
+  imagesPath: string,
+  labelsCount: number,
+  labelsPath: string,
+): void {
   if (imagesCount !== labelsCount) {
     throw new DataError(
       `${imagesPath} holds ${formatCount(imagesCount)} images but ${labelsPath} holds ${formatCount(labelsCount)} labels`,

@@ -90,11 +90,18 @@ export function subsetIndices(subsetSeed: number, size: number, n: number): Int3
 }
 
 /** Copies the chosen examples into caller-provided buffers (hot paths reuse them). */
-export function gatherBatchInto(split: Split, indicesB: Int32Array, imagesBxHxW: Float32Array, labelsB: Int32Array): void {
+export function gatherBatchInto(
+  split: Split,
+  indicesB: Int32Array,
+  imagesBxHxW: Float32Array,
+  labelsB: Int32Array,
+): void {
   const hw = split.rows * split.cols;
   const count = indicesB.length;
   if (imagesBxHxW.length !== count * hw || labelsB.length !== count) {
-    throw new RangeError(`gatherBatchInto: buffers hold ${imagesBxHxW.length} pixels / ${labelsB.length} labels, need ${count * hw} / ${count}`);
+    throw new RangeError(
+      `gatherBatchInto: buffers hold ${imagesBxHxW.length} pixels / ${labelsB.length} labels, need ${count * hw} / ${count}`,
+    );
   }
   for (let b = 0; b < count; b++) {
     const i = indicesB[b]!;

@@ -10,26 +10,59 @@ export const BLOCK = 4096;
  * Products are exact in float64 (float32 x float32); sums round in float64.
  */
 export function accumulateBlock(
-  table: Float32Array, off: Int32Array, w: Float64Array, i0: number, i1: number, j0: number, len: number, acc: Float64Array,
+  table: Float32Array,
+  off: Int32Array,
+  w: Float64Array,
+  i0: number,
+  i1: number,
+  j0: number,
+  len: number,
+  acc: Float64Array,
 ): void {
   const t = table;
   let i = i0;
   for (; i + 8 <= i1; i += 8) {
-    const w0 = w[i]!, w1 = w[i + 1]!, w2 = w[i + 2]!, w3 = w[i + 3]!, w4 = w[i + 4]!, w5 = w[i + 5]!, w6 = w[i + 6]!, w7 = w[i + 7]!;
-    const b0 = off[i]! + j0, b1 = off[i + 1]! + j0, b2 = off[i + 2]! + j0, b3 = off[i + 3]! + j0;
-    const b4 = off[i + 4]! + j0, b5 = off[i + 5]! + j0, b6 = off[i + 6]! + j0, b7 = off[i + 7]! + j0;
+    const w0 = w[i]!,
+      w1 = w[i + 1]!,
+      w2 = w[i + 2]!,
+      w3 = w[i + 3]!,
+      w4 = w[i + 4]!,
+      w5 = w[i + 5]!,
+      w6 = w[i + 6]!,
+      w7 = w[i + 7]!;
+    const b0 = off[i]! + j0,
+      b1 = off[i + 1]! + j0,
+      b2 = off[i + 2]! + j0,
+      b3 = off[i + 3]! + j0;
+    const b4 = off[i + 4]! + j0,
+      b5 = off[i + 5]! + j0,
+      b6 = off[i + 6]! + j0,
+      b7 = off[i + 7]! + j0;
     for (let j = 0; j < len; j++) {
-      acc[j] = acc[j]! + ((((w0 * t[b0 + j]! + w1 * t[b1 + j]!) + (w2 * t[b2 + j]! + w3 * t[b3 + j]!)) +
-        (w4 * t[b4 + j]! + w5 * t[b5 + j]!)) + (w6 * t[b6 + j]! + w7 * t[b7 + j]!));
+      acc[j] =
+        acc[j]! +
+        (w0 * t[b0 + j]! +
+          w1 * t[b1 + j]! +
+          (w2 * t[b2 + j]! + w3 * t[b3 + j]!) +
+          (w4 * t[b4 + j]! + w5 * t[b5 + j]!) +
+          (w6 * t[b6 + j]! + w7 * t[b7 + j]!));
     }
   }
   for (; i + 4 <= i1; i += 4) {
-    const w0 = w[i]!, w1 = w[i + 1]!, w2 = w[i + 2]!, w3 = w[i + 3]!;
-    const b0 = off[i]! + j0, b1 = off[i + 1]! + j0, b2 = off[i + 2]! + j0, b3 = off[i + 3]! + j0;
-    for (let j = 0; j < len; j++) acc[j] = acc[j]! + ((w0 * t[b0 + j]! + w1 * t[b1 + j]!) + (w2 * t[b2 + j]! + w3 * t[b3 + j]!));
+    const w0 = w[i]!,
+      w1 = w[i + 1]!,
+      w2 = w[i + 2]!,
+      w3 = w[i + 3]!;
+    const b0 = off[i]! + j0,
+      b1 = off[i + 1]! + j0,
+      b2 = off[i + 2]! + j0,
+      b3 = off[i + 3]! + j0;
+    for (let j = 0; j < len; j++)
+      acc[j] = acc[j]! + (w0 * t[b0 + j]! + w1 * t[b1 + j]! + (w2 * t[b2 + j]! + w3 * t[b3 + j]!));
   }
   for (; i < i1; i++) {
-    const w0 = w[i]!, b0 = off[i]! + j0;
+    const w0 = w[i]!,
+      b0 = off[i]! + j0;
     for (let j = 0; j < len; j++) acc[j] = acc[j]! + w0 * t[b0 + j]!;
   }
 }
@@ -46,8 +79,17 @@ export function jsAccumulator(table: Float32Array, acc: Float64Array): Accumulat
 }
 
 /** Unit u of the full blocked sum: output block [u*BLOCK, ...) of out (offspring [0, n)). */
-export function blockedUnit(a: Accumulator, off: Int32Array, w: Float64Array, n: number, out: Float32Array, u: number): void {
-  const j0 = u * BLOCK, len = Math.min(BLOCK, out.length - j0), acc = a.acc;
+export function blockedUnit(
+  a: Accumulator,
+  off: Int32Array,
+  w: Float64Array,
+  n: number,
+  out: Float32Array,
+  u: number,
+): void {
+  const j0 = u * BLOCK,
+    len = Math.min(BLOCK, out.length - j0),
+    acc = a.acc;
   acc.fill(0, 0, len);
   a.add(off, w, 0, n, j0, len);
   for (let j = 0; j < len; j++) out[j0 + j] = acc[j]!;
@@ -58,9 +100,20 @@ export function blockedUnit(a: Accumulator, off: Int32Array, w: Float64Array, n:
  * out[start_b, start_b + size_b) with table[o_i, o_i + size_b); written in blocks of BLOCK.
  */
 export function bucketUnit(
-  a: Accumulator, off: Int32Array, w: Float64Array, ptr: Int32Array, starts: Int32Array, sizes: Int32Array, out: Float32Array, b: number,
+  a: Accumulator,
+  off: Int32Array,
+  w: Float64Array,
+  ptr: Int32Array,
+  starts: Int32Array,
+  sizes: Int32Array,
+  out: Float32Array,
+  b: number,
 ): void {
-  const i0 = ptr[b]!, i1 = ptr[b + 1]!, start = starts[b]!, size = sizes[b]!, acc = a.acc;
+  const i0 = ptr[b]!,
+    i1 = ptr[b + 1]!,
+    start = starts[b]!,
+    size = sizes[b]!,
+    acc = a.acc;
   for (let j0 = 0; j0 < size; j0 += BLOCK) {
     const len = Math.min(BLOCK, size - j0);
     acc.fill(0, 0, len);

@@ -38,8 +38,8 @@
 import { totalmem } from 'node:os';
 import type { Vec } from '../types.ts';
 import { aggregateDirect } from './aggregate.ts';
-import { makeSpikes, spectralLayout, type SpectralLayout } from './aggregate-spectral.ts';
 import { defaultThreads, forgetSharedTable, outputScratch, runTask, sharedTable } from './aggregate-pool.ts';
+import { makeSpikes, type SpectralLayout, spectralLayout } from './aggregate-spectral.ts';
 import type { SpectralTask } from './aggregate-tasks.ts';
 import { wasmSimdAvailable } from './aggregate-wasm.ts';
 
@@ -66,7 +66,12 @@ export interface AggregateOptions {
  * setup of a table's spectrum: Lf * 60 ns / threads (measured 42-78 ns per point on one thread).
  */
 export const COSTS = {
-  BLOCKED_RATE_WASM: 3.2e9, BLOCKED_RATE_JS: 1.4e9, FFT_NS_PER_POINT_WASM: 22, FFT_NS_PER_POINT_JS: 38, SPIKE_NS: 7.5, SETUP_NS_PER_POINT: 60,
+  BLOCKED_RATE_WASM: 3.2e9,
+  BLOCKED_RATE_JS: 1.4e9,
+  FFT_NS_PER_POINT_WASM: 22,
+  FFT_NS_PER_POINT_JS: 38,
+  SPIKE_NS: 7.5,
+  SETUP_NS_PER_POINT: 60,
 };
 
 interface SpectralPlan {
@@ -80,7 +85,7 @@ interface SpectralPlan {
 const plans = new WeakMap<Float32Array, SpectralPlan>();
 
 /** Bytes the FFT method keeps per table (coefficients 4 doubles and scratch 2 doubles per complex point). */
-export const fftBytes = (tableLength: number): number => 48 * (spectralLayout(tableLength).M);
+export const fftBytes = (tableLength: number): number => 48 * spectralLayout(tableLength).M;
 
 /** Builds (once per table) and returns its spectral plan; the setup time is recorded in the plan. */
 export function spectralPlan(table: Float32Array, threads = defaultThreads()): SpectralPlan {
@@ -90,9 +95,17 @@ export function spectralPlan(table: Float32Array, threads = defaultThreads()): S
   const layout = spectralLayout(table.length);
   const shared = sharedTable(table);
   const base = {
-    layout, coef: new SharedArrayBuffer(32 * layout.M), re: new SharedArrayBuffer(8 * layout.M), im: new SharedArrayBuffer(8 * layout.M),
+    layout,
+    coef: new SharedArrayBuffer(32 * layout.M),
+    re: new SharedArrayBuffer(8 * layout.M),
+    im: new SharedArrayBuffer(8 * layout.M),
   };
-  const task = (phase: SpectralTask['phase']): SpectralTask => ({ kind: 'spectral', phase, ...base, table: shared });
+  const task = (phase: SpectralTask['phase']): SpectralTask => ({
+    kind: 'spectral',
+    phase,
+    ...base,
+    table: shared,
+  });
   runTask(task(0), threads);
   runTask(task(1), threads);
   runTask(task(2), threads);
@@ -108,13 +121,24 @@ export function releaseAggregateCache(table: Float32Array): void {
 }
 
 /** Throws a RangeError unless every offset is an integer in [0, L - P] and lengths agree. */
-function validate(what: string, L: number, offsetsN: ArrayLike<number>, weightsN: ArrayLike<number>, P: number, outP?: Vec): void {
-  if (!Number.isInteger(P) || P < 1 || P > L) throw new RangeError(`${what}: P = ${P} outside [1, ${L}] (table ${L})`);
-  if (weightsN.length !== offsetsN.length) throw new RangeError(`${what}: ${offsetsN.length} offsets but ${weightsN.length} weights`);
-  if (outP !== undefined && outP.length !== P) throw new RangeError(`${what}: outP has length ${outP.length}, P = ${P}`);
+function validate(
+  what: string,
+  L: number,
+  offsetsN: ArrayLike<number>,
+  weightsN: ArrayLike<number>,
+  P: number,
+  outP?: Vec,
+): void {
+  if (!Number.isInteger(P) || P < 1 || P > L)
+    throw new RangeError(`${what}: P = ${P} outside [1, ${L}] (table ${L})`);
+  if (weightsN.length !== offsetsN.length)
+    throw new RangeError(`${what}: ${offsetsN.length} offsets but ${weightsN.length} weights`);
+  if (outP !== undefined && outP.length !== P)
+    throw new RangeError(`${what}: outP has length ${outP.length}, P = ${P}`);
   for (let i = 0; i < offsetsN.length; i++) {
     const o = offsetsN[i]!;
-    if (!Number.isInteger(o) || o < 0 || o + P > L) throw new RangeError(`${what}: offset ${o} outside [0, ${L - P}] (table ${L}, P ${P})`);
+    if (!Number.isInteger(o) || o < 0 || o + P > L)
+      throw new RangeError(`${what}: offset ${o} outside [0, ${L - P}] (table ${L}, P ${P})`);
   }
 }
 
@@ -124,12 +148,25 @@ function validate(what: string, L: number, offsetsN: ArrayLike<number>, weightsN
  * run (every term scales as 1/threads), so a rerun makes the same choices and the same bits.
  * The spectrum's one-time setup is reported separately ('setup'), not counted in 'fft'.
  */
-export function estimateAggregateSeconds(tableLength: number, K: number, P: number, threads = defaultThreads()): Record<'fft' | 'blocked' | 'setup', number> {
-  const l = spectralLayout(tableLength), wasm = wasmSimdAvailable();
+export function estimateAggregateSeconds(
+  tableLength: number,
+  K: number,
+  P: number,
+  threads = defaultThreads(),
+): Record<'fft' | 'blocked' | 'setup', number> {
+  const l = spectralLayout(tableLength),
+    wasm = wasmSimdAvailable();
   const fits = fftBytes(tableLength) <= totalmem() / 4;
-  const fft = (l.Lf * (wasm ? COSTS.FFT_NS_PER_POINT_WASM : COSTS.FFT_NS_PER_POINT_JS) + K * l.M1 * COSTS.SPIKE_NS) * 1e-9 / threads;
+  const fft =
+    ((l.Lf * (wasm ? COSTS.FFT_NS_PER_POINT_WASM : COSTS.FFT_NS_PER_POINT_JS) + K * l.M1 * COSTS.SPIKE_NS) *
+      1e-9) /
+    threads;
   const rate = wasm ? COSTS.BLOCKED_RATE_WASM : COSTS.BLOCKED_RATE_JS;
-  return { fft: fits ? fft : Infinity, blocked: (K * P) / (rate * threads), setup: (l.Lf * COSTS.SETUP_NS_PER_POINT * 1e-9) / threads };
+  return {
+    fft: fits ? fft : Infinity,
+    blocked: (K * P) / (rate * threads),
+    setup: (l.Lf * COSTS.SETUP_NS_PER_POINT * 1e-9) / threads,
+  };
 }
 
 /** The method `aggregate` uses for K distinct offsets (K <= N; mirrored pairs share one offset). */
@@ -139,7 +176,10 @@ export function chooseAggregateMethod(tableLength: number, K: number, P: number)
 }
 
 /** Distinct offsets and their summed float32-rounded weights (zero weights dropped). */
-function mergeOffsets(offsetsN: ArrayLike<number>, weightsN: ArrayLike<number>): { off: Int32Array; w: Float64Array } {
+function mergeOffsets(
+  offsetsN: ArrayLike<number>,
+  weightsN: ArrayLike<number>,
+): { off: Int32Array; w: Float64Array } {
   const sum = new Map<number, number>();
   for (let i = 0; i < offsetsN.length; i++) {
     const w = Math.fround(weightsN[i]!);
@@ -151,7 +191,7 @@ function mergeOffsets(offsetsN: ArrayLike<number>, weightsN: ArrayLike<number>):
 
 function sharedCopy<T extends Int32Array | Float64Array>(a: T): SharedArrayBuffer {
   const sab = new SharedArrayBuffer(Math.max(8, a.byteLength));
-  new (a.constructor as { new(b: SharedArrayBuffer): T })(sab).set(a);
+  new (a.constructor as { new (b: SharedArrayBuffer): T })(sab).set(a);
   return sab;
 }
 
@@ -160,26 +200,58 @@ function sharedCopy<T extends Int32Array | Float64Array>(a: T): SharedArrayBuffe
  * float32 rounding (each weight is rounded to float32 first, as there; the sum itself is formed in
  * float64, so the result is usually closer to the exact sum than aggregateDirect's).
  */
-export function aggregate(table: Float32Array, offsetsN: ArrayLike<number>, weightsN: ArrayLike<number>, P: number, opts: AggregateOptions = {}): Vec {
+export function aggregate(
+  table: Float32Array,
+  offsetsN: ArrayLike<number>,
+  weightsN: ArrayLike<number>,
+  P: number,
+  opts: AggregateOptions = {},
+): Vec {
   validate('aggregate', table.length, offsetsN, weightsN, P, opts.outP);
   const threads = Math.max(1, opts.threads ?? defaultThreads());
   if (opts.method === 'direct') return aggregateDirect(table, offsetsN, weightsN, P, opts.outP);
   const { off, w } = mergeOffsets(offsetsN, weightsN);
-  const method = opts.method === undefined || opts.method === 'auto' ? chooseAggregateMethod(table.length, off.length, P) : opts.method;
+  const method =
+    opts.method === undefined || opts.method === 'auto'
+      ? chooseAggregateMethod(table.length, off.length, P)
+      : opts.method;
   const outS = outputScratch(P);
   if (off.length > 0 && method === 'fft') {
     const plan = spectralPlan(table, threads);
     const sp = makeSpikes(off, w);
-    const spikes = { n: sharedCopy(sp.n.subarray(0, sp.count)), zr: sharedCopy(sp.zr.subarray(0, sp.count)), zi: sharedCopy(sp.zi.subarray(0, sp.count)), count: sp.count };
+    const spikes = {
+      n: sharedCopy(sp.n.subarray(0, sp.count)),
+      zr: sharedCopy(sp.zr.subarray(0, sp.count)),
+      zi: sharedCopy(sp.zi.subarray(0, sp.count)),
+      count: sp.count,
+    };
     const { layout, coef, re, im } = plan;
     runTask({ kind: 'spectral', phase: 3, layout, coef, re, im, spikes }, threads);
-    runTask({ kind: 'spectral', phase: 4, layout, coef, re, im, out: { sab: outS.buffer as SharedArrayBuffer, length: P } }, threads);
+    runTask(
+      {
+        kind: 'spectral',
+        phase: 4,
+        layout,
+        coef,
+        re,
+        im,
+        out: { sab: outS.buffer as SharedArrayBuffer, length: P },
+      },
+      threads,
+    );
   } else if (off.length > 0) {
     const shared = sharedTable(table);
-    runTask({
-      kind: 'blocked', table: shared,
-      off: sharedCopy(off), w: sharedCopy(w), n: off.length, out: { sab: outS.buffer as SharedArrayBuffer, length: P },
-    }, threads);
+    runTask(
+      {
+        kind: 'blocked',
+        table: shared,
+        off: sharedCopy(off),
+        w: sharedCopy(w),
+        n: off.length,
+        out: { sab: outS.buffer as SharedArrayBuffer, length: P },
+      },
+      threads,
+    );
   }
   const out = opts.outP ?? new Float32Array(P);
   if (off.length > 0) out.set(outS);

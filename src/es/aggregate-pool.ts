@@ -3,7 +3,16 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CTRL_DONE, CTRL_FAILED, drainUnits, taskRunner, taskUnits, UnitContext, type TableRef, type Task } from './aggregate-tasks.ts';
+import {
+  CTRL_DONE,
+  CTRL_FAILED,
+  drainUnits,
+  type TableRef,
+  type Task,
+  taskRunner,
+  taskUnits,
+  UnitContext,
+} from './aggregate-tasks.ts';
 import { SLOTS, wasmTableMemory } from './aggregate-wasm.ts';
 
 /** A worker that has not finished its share of a phase after this long is taken as lost. */
@@ -32,7 +41,10 @@ function ensureWorkers(threads: number): number {
     const tsx = import.meta.resolve('tsx/esm/api');
     const entry = new URL('./aggregate-worker.ts', import.meta.url).href;
     for (let i = workers.length; i < want; i++) {
-      const w = new Worker(ENTRY, { eval: true, workerData: { tsx, entry, ready: ready.buffer, slot: i + 1 } });
+      const w = new Worker(ENTRY, {
+        eval: true,
+        workerData: { tsx, entry, ready: ready.buffer, slot: i + 1 },
+      });
       w.unref();
       fresh.push(w);
     }
@@ -76,7 +88,10 @@ export function runTask(task: Task, threads = defaultThreads()): void {
   for (;;) {
     const done = Atomics.load(ctrl, CTRL_DONE);
     if (done >= helpers) break;
-    if (Date.now() > deadline) throw new Error(`aggregate: ${helpers - done} worker thread(s) did not finish a phase in ${PHASE_TIMEOUT_MS / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `aggregate: ${helpers - done} worker thread(s) did not finish a phase in ${PHASE_TIMEOUT_MS / 1000} s`,
+      );
     Atomics.wait(ctrl, CTRL_DONE, done, 1000);
   }
   if (Atomics.load(ctrl, CTRL_FAILED) > 0) throw new Error('aggregate: a worker thread failed (see stderr)');
@@ -93,8 +108,16 @@ export function sharedTable(table: Float32Array): TableRef {
   let s = sharedTables.get(table);
   if (!s) {
     const w = wasmTableMemory(table);
-    if (w) s = { id: ++tableIds, sab: w.memory.buffer as unknown as SharedArrayBuffer, byteOffset: w.view.byteOffset, length: table.length, memory: w.memory };
-    else if (table.buffer instanceof SharedArrayBuffer) s = { id: ++tableIds, sab: table.buffer, byteOffset: table.byteOffset, length: table.length };
+    if (w)
+      s = {
+        id: ++tableIds,
+        sab: w.memory.buffer as unknown as SharedArrayBuffer,
+        byteOffset: w.view.byteOffset,
+        length: table.length,
+        memory: w.memory,
+      };
+    else if (table.buffer instanceof SharedArrayBuffer)
+      s = { id: ++tableIds, sab: table.buffer, byteOffset: table.byteOffset, length: table.length };
     else {
       const copy = new Float32Array(new SharedArrayBuffer(table.byteLength));
       copy.set(table);
@@ -109,7 +132,8 @@ let scratchOut: Float32Array | undefined;
 
 /** A reused shared float32 array of length n for results (contents undefined; valid until the next call). */
 export function outputScratch(n: number): Float32Array {
-  if (!scratchOut || scratchOut.buffer.byteLength < 4 * n) scratchOut = new Float32Array(new SharedArrayBuffer(4 * Math.max(n, 1024)));
+  if (!scratchOut || scratchOut.buffer.byteLength < 4 * n)
+    scratchOut = new Float32Array(new SharedArrayBuffer(4 * Math.max(n, 1024)));
   return scratchOut.subarray(0, n);
 }
 

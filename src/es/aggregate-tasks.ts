@@ -1,10 +1,17 @@
 // The work of one aggregation phase as plain data over SharedArrayBuffers (so a worker thread can
 // receive it), and the function that runs one unit of it: the same code on the main thread and workers.
 
-import { BLOCK, blockedUnit, bucketUnit, jsAccumulator, type Accumulator } from './aggregate-blocked.ts';
+import { type Accumulator, BLOCK, blockedUnit, bucketUnit, jsAccumulator } from './aggregate-blocked.ts';
 import {
-  aggregateColumnUnit, aggregateRowUnit, setupCoefUnit, setupColumnUnit, setupRowUnit, SpectralScratch,
-  type SpectralBuffers, type SpectralLayout, type Spikes,
+  aggregateColumnUnit,
+  aggregateRowUnit,
+  type SpectralBuffers,
+  type SpectralLayout,
+  SpectralScratch,
+  type Spikes,
+  setupCoefUnit,
+  setupColumnUnit,
+  setupRowUnit,
 } from './aggregate-spectral.ts';
 import { wasmAccumulator, wasmKernels } from './aggregate-wasm.ts';
 
@@ -53,7 +60,8 @@ export type Task = SpectralTask | BlockedTask;
 
 /** Number of units a task splits into. */
 export function taskUnits(t: Task): number {
-  if (t.kind === 'spectral') return t.phase === 0 || t.phase === 4 ? t.layout.M2 / t.layout.CB : t.layout.M1 / 2;
+  if (t.kind === 'spectral')
+    return t.phase === 0 || t.phase === 4 ? t.layout.M2 / t.layout.CB : t.layout.M1 / 2;
   if (t.kind === 'blocked') return Math.ceil(t.out.length / BLOCK);
   return new Int32Array(t.ptr!).length - 1;
 }
@@ -70,7 +78,9 @@ export class UnitContext {
   accumulator(t: TableRef): Accumulator {
     if (this.accumulatorFor?.id === t.id) return this.accumulatorFor.a;
     const k = t.memory && wasmKernels(t.memory);
-    const a = k ? wasmAccumulator(k, t.sab, this.slot) : jsAccumulator(new Float32Array(t.sab, t.byteOffset, t.length), this.acc);
+    const a = k
+      ? wasmAccumulator(k, t.sab, this.slot)
+      : jsAccumulator(new Float32Array(t.sab, t.byteOffset, t.length), this.acc);
     this.accumulatorFor = { id: t.id, a };
     return a;
   }
@@ -86,18 +96,30 @@ export class UnitContext {
 /** Views of one task's arrays (made once per task and thread). */
 export function taskRunner(t: Task, ctx: UnitContext): (u: number) => void {
   if (t.kind === 'spectral') {
-    const b: SpectralBuffers = { layout: t.layout, coef: new Float64Array(t.coef), re: new Float64Array(t.re), im: new Float64Array(t.im) };
+    const b: SpectralBuffers = {
+      layout: t.layout,
+      coef: new Float64Array(t.coef),
+      re: new Float64Array(t.re),
+      im: new Float64Array(t.im),
+    };
     const sc = ctx.spectralScratch(t.layout);
     switch (t.phase) {
       case 0: {
         const table = new Float32Array(t.table!.sab, t.table!.byteOffset, t.table!.length);
         return (u) => setupColumnUnit(b, sc, table, u);
       }
-      case 1: return (u) => setupRowUnit(b, sc, u);
-      case 2: return (u) => setupCoefUnit(b, sc, u);
+      case 1:
+        return (u) => setupRowUnit(b, sc, u);
+      case 2:
+        return (u) => setupCoefUnit(b, sc, u);
       case 3: {
         const s = t.spikes!;
-        const sp: Spikes = { count: s.count, n: new Int32Array(s.n), zr: new Float64Array(s.zr), zi: new Float64Array(s.zi) };
+        const sp: Spikes = {
+          count: s.count,
+          n: new Int32Array(s.n),
+          zr: new Float64Array(s.zr),
+          zi: new Float64Array(s.zi),
+        };
         return (u) => aggregateRowUnit(b, sc, sp, u);
       }
       case 4: {
@@ -107,14 +129,20 @@ export function taskRunner(t: Task, ctx: UnitContext): (u: number) => void {
     }
   }
   const a = ctx.accumulator(t.table);
-  const off = new Int32Array(t.off), w = new Float64Array(t.w), out = new Float32Array(t.out.sab, 0, t.out.length);
+  const off = new Int32Array(t.off),
+    w = new Float64Array(t.w),
+    out = new Float32Array(t.out.sab, 0, t.out.length);
   if (t.kind === 'blocked') return (u) => blockedUnit(a, off, w, t.n, out, u);
-  const ptr = new Int32Array(t.ptr!), starts = new Int32Array(t.starts!), sizes = new Int32Array(t.sizes!);
+  const ptr = new Int32Array(t.ptr!),
+    starts = new Int32Array(t.starts!),
+    sizes = new Int32Array(t.sizes!);
   return (u) => bucketUnit(a, off, w, ptr, starts, sizes, out, u);
 }
 
 /** Control block of one phase: [next unit, threads done, failures] (Int32Array over a SAB). */
-export const CTRL_NEXT = 0, CTRL_DONE = 1, CTRL_FAILED = 2;
+export const CTRL_NEXT = 0,
+  CTRL_DONE = 1,
+  CTRL_FAILED = 2;
 
 /** Claims and runs units until none are left (dynamic scheduling: Atomics.add on the next-unit counter). */
 export function drainUnits(ctrl: Int32Array, units: number, run: (u: number) => void): void {

@@ -8,15 +8,39 @@
 // acc: float64 (byte address), t*: float32 (byte addresses), w*: f64. Products of float32 values
 // and float32-rounded weights are exact in float64, so only the additions round (in float64).
 
-export const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
+export const I32 = 0x7f,
+  F64 = 0x7c,
+  V128 = 0x7b;
 export const op = {
-  block: 0x02, loop: 0x03, end: 0x0b, br: 0x0c, brIf: 0x0d,
-  get: 0x20, set: 0x21, tee: 0x22,
-  f32load: 0x2a, f64load: 0x2b, f64store: 0x39,
-  i32const: 0x41, i32geu: 0x4f, i32add: 0x6a, i32shl: 0x74, i32and: 0x71,
-  f64add: 0xa0, f64mul: 0xa2, f64promote: 0xbb,
+  block: 0x02,
+  loop: 0x03,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  get: 0x20,
+  set: 0x21,
+  tee: 0x22,
+  f32load: 0x2a,
+  f64load: 0x2b,
+  f64store: 0x39,
+  i32const: 0x41,
+  i32geu: 0x4f,
+  i32add: 0x6a,
+  i32shl: 0x74,
+  i32and: 0x71,
+  f64add: 0xa0,
+  f64mul: 0xa2,
+  f64promote: 0xbb,
 };
-export const simd = { load: 0x00, store: 0x0b, f64splat: 0x14, load64zero: 0x5d, promoteLow: 0x5f, f64add: 0xf0, f64mul: 0xf2 };
+export const simd = {
+  load: 0x00,
+  store: 0x0b,
+  f64splat: 0x14,
+  load64zero: 0x5d,
+  promoteLow: 0x5f,
+  f64add: 0xf0,
+  f64mul: 0xf2,
+};
 
 export function uleb(n: number): number[] {
   const out: number[] = [];
@@ -33,7 +57,10 @@ export const sleb = (n: number): number[] => {
   for (;;) {
     const b = n & 0x7f;
     n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) { out.push(b); return out; }
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
     out.push(b | 0x80);
   }
 };
@@ -46,32 +73,61 @@ export const section = (id: number, body: number[]): number[] => [id, ...uleb(bo
 export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 
 /** f64x2 of w * t[off/4 .. off/4 + 1] (t float32 at local ti, w v128 local wi). */
-const term = (ti: number, wi: number, off: number): number[] => [...get(ti), ...v(simd.load64zero), ...mem(off), ...v(simd.promoteLow), ...get(wi), ...v(simd.f64mul)];
+const term = (ti: number, wi: number, off: number): number[] => [
+  ...get(ti),
+  ...v(simd.load64zero),
+  ...mem(off),
+  ...v(simd.promoteLow),
+  ...get(wi),
+  ...v(simd.f64mul),
+];
 
 /**
  * A kernel over k tables: params (acc, t0..t{k-1}, w0..w{k-1}, len); locals: k splatted weights, end.
  * The vector loop does 4 outputs per iteration, then a scalar tail.
  */
 function kernel(k: number): number[] {
-  const ACC = 0, T = (i: number): number => 1 + i, W = (i: number): number => 1 + k + i, LEN = 1 + 2 * k;
-  const WV = (i: number): number => 2 + 2 * k + i, END = 2 + 3 * k;
+  const ACC = 0,
+    T = (i: number): number => 1 + i,
+    W = (i: number): number => 1 + k + i,
+    LEN = 1 + 2 * k;
+  const WV = (i: number): number => 2 + 2 * k + i,
+    END = 2 + 3 * k;
   const sum = (off: number): number[] => {
     const terms = Array.from({ length: k }, (_, i) => term(T(i), WV(i), off));
     // pairwise: (t0 + t1) + (t2 + t3)
     const pairs: number[][] = [];
-    for (let i = 0; i < k; i += 2) pairs.push(i + 1 < k ? [...terms[i]!, ...terms[i + 1]!, ...v(simd.f64add)] : terms[i]!);
+    for (let i = 0; i < k; i += 2)
+      pairs.push(i + 1 < k ? [...terms[i]!, ...terms[i + 1]!, ...v(simd.f64add)] : terms[i]!);
     return pairs.reduce((a, b) => [...a, ...b, ...v(simd.f64add)]);
   };
   const half = (accOff: number, tOff: number): number[] => [
-    ...get(ACC), ...get(ACC), ...v(simd.load), ...mem(accOff), ...sum(tOff), ...v(simd.f64add), ...v(simd.store), ...mem(accOff),
+    ...get(ACC),
+    ...get(ACC),
+    ...v(simd.load),
+    ...mem(accOff),
+    ...sum(tOff),
+    ...v(simd.f64add),
+    ...v(simd.store),
+    ...mem(accOff),
   ];
   const advance = (accStep: number, tStep: number): number[] => [
-    ...get(ACC), ...i32(accStep), op.i32add, ...set(ACC),
+    ...get(ACC),
+    ...i32(accStep),
+    op.i32add,
+    ...set(ACC),
     ...Array.from({ length: k }, (_, i) => [...get(T(i)), ...i32(tStep), op.i32add, ...set(T(i))]).flat(),
   ];
   // the same association as the vector path: pairs (t0 + t1), (t2 + t3), ... summed left to right
   const scalarSum = (): number[] => {
-    const t = (i: number): number[] => [...get(T(i)), op.f32load, ...mem(0), op.f64promote, ...get(W(i)), op.f64mul];
+    const t = (i: number): number[] => [
+      ...get(T(i)),
+      op.f32load,
+      ...mem(0),
+      op.f64promote,
+      ...get(W(i)),
+      op.f64mul,
+    ];
     const pairs: number[][] = [];
     for (let i = 0; i < k; i += 2) pairs.push(i + 1 < k ? [...t(i), ...t(i + 1), op.f64add] : t(i));
     return pairs.reduce((a, b) => [...a, ...b, op.f64add]);
@@ -79,34 +135,119 @@ function kernel(k: number): number[] {
   const body = [
     ...Array.from({ length: k }, (_, i) => [...get(W(i)), ...v(simd.f64splat), ...set(WV(i))]).flat(),
     // end = acc + (len & ~3) * 8
-    ...get(ACC), ...get(LEN), ...i32(-4), op.i32and, ...i32(3), op.i32shl, op.i32add, ...set(END),
-    op.block, 0x40, op.loop, 0x40,
-    ...get(ACC), ...get(END), op.i32geu, op.brIf, 1,
-    ...half(0, 0), ...half(16, 8), ...advance(32, 16),
-    op.br, 0, op.end, op.end,
+    ...get(ACC),
+    ...get(LEN),
+    ...i32(-4),
+    op.i32and,
+    ...i32(3),
+    op.i32shl,
+    op.i32add,
+    ...set(END),
+    op.block,
+    0x40,
+    op.loop,
+    0x40,
+    ...get(ACC),
+    ...get(END),
+    op.i32geu,
+    op.brIf,
+    1,
+    ...half(0, 0),
+    ...half(16, 8),
+    ...advance(32, 16),
+    op.br,
+    0,
+    op.end,
+    op.end,
     // end = end + (len & 3) * 8
-    ...get(END), ...get(LEN), ...i32(3), op.i32and, ...i32(3), op.i32shl, op.i32add, ...set(END),
-    op.block, 0x40, op.loop, 0x40,
-    ...get(ACC), ...get(END), op.i32geu, op.brIf, 1,
-    ...get(ACC), ...get(ACC), op.f64load, ...mem(0), ...scalarSum(), op.f64add, op.f64store, ...mem(0),
+    ...get(END),
+    ...get(LEN),
+    ...i32(3),
+    op.i32and,
+    ...i32(3),
+    op.i32shl,
+    op.i32add,
+    ...set(END),
+    op.block,
+    0x40,
+    op.loop,
+    0x40,
+    ...get(ACC),
+    ...get(END),
+    op.i32geu,
+    op.brIf,
+    1,
+    ...get(ACC),
+    ...get(ACC),
+    op.f64load,
+    ...mem(0),
+    ...scalarSum(),
+    op.f64add,
+    op.f64store,
+    ...mem(0),
     ...advance(8, 4),
-    op.br, 0, op.end, op.end,
+    op.br,
+    0,
+    op.end,
+    op.end,
     op.end,
   ];
-  const locals = vec([[...uleb(k), V128], [1, I32]]);
+  const locals = vec([
+    [...uleb(k), V128],
+    [1, I32],
+  ]);
   const fn = [...locals, ...body];
   return [...uleb(fn.length), ...fn];
 }
 
 /** The module's bytes: imports env.mem (shared, `maxPages` max), exports axpy and axpy4. */
 function moduleBytes(maxPages: number): Uint8Array<ArrayBuffer> {
-  const sig = (k: number): number[] => [0x60, ...vec([[I32], ...Array(k).fill([I32]), ...Array(k).fill([F64]), [I32]]), 0];
+  const sig = (k: number): number[] => [
+    0x60,
+    ...vec([[I32], ...Array(k).fill([I32]), ...Array(k).fill([F64]), [I32]]),
+    0,
+  ];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([sig(1), sig(4), sig(8)])),
-    ...section(2, vec([[...uleb(3), 0x65, 0x6e, 0x76, ...uleb(3), 0x6d, 0x65, 0x6d, 0x02, 0x03, ...uleb(1), ...uleb(maxPages)]])),
+    ...section(
+      2,
+      vec([
+        [
+          ...uleb(3),
+          0x65,
+          0x6e,
+          0x76,
+          ...uleb(3),
+          0x6d,
+          0x65,
+          0x6d,
+          0x02,
+          0x03,
+          ...uleb(1),
+          ...uleb(maxPages),
+        ],
+      ]),
+    ),
     ...section(3, vec([uleb(0), uleb(1), uleb(2)])),
-    ...section(7, vec(['axpy', 'axpy4', 'axpy8'].map((name, i) => [...uleb(name.length), ...name.split('').map((c) => c.charCodeAt(0)), 0x00, i]))),
+    ...section(
+      7,
+      vec(
+        ['axpy', 'axpy4', 'axpy8'].map((name, i) => [
+          ...uleb(name.length),
+          ...name.split('').map((c) => c.charCodeAt(0)),
+          0x00,
+          i,
+        ]),
+      ),
+    ),
     ...section(10, vec([kernel(1), kernel(4), kernel(8)])),
   ];
   return Uint8Array.from(bytes);
@@ -117,7 +258,18 @@ export const MAX_PAGES = 65536;
 
 export interface WasmKernels {
   axpy(acc: number, t: number, w: number, len: number): void;
-  axpy4(acc: number, t0: number, t1: number, t2: number, t3: number, w0: number, w1: number, w2: number, w3: number, len: number): void;
+  axpy4(
+    acc: number,
+    t0: number,
+    t1: number,
+    t2: number,
+    t3: number,
+    w0: number,
+    w1: number,
+    w2: number,
+    w3: number,
+    len: number,
+  ): void;
   axpy8(acc: number, ...tThenWThenLen: number[]): void;
 }
 
@@ -149,11 +301,18 @@ export const SLOT_BYTES = 32 * 1024;
 export const SLOTS = 64;
 
 /** A copy of a noise table in a shared WebAssembly.Memory: [SLOTS accumulator slots | table]. */
-export function wasmTableMemory(table: Float32Array): { memory: WebAssembly.Memory; view: Float32Array } | undefined {
-  const byteOffset = SLOTS * SLOT_BYTES, bytes = byteOffset + 4 * table.length;
+export function wasmTableMemory(
+  table: Float32Array,
+): { memory: WebAssembly.Memory; view: Float32Array } | undefined {
+  const byteOffset = SLOTS * SLOT_BYTES,
+    bytes = byteOffset + 4 * table.length;
   if (bytes > MAX_PAGES * 65536) return undefined;
   try {
-    const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536), maximum: MAX_PAGES, shared: true });
+    const memory = new WebAssembly.Memory({
+      initial: Math.ceil(bytes / 65536),
+      maximum: MAX_PAGES,
+      shared: true,
+    });
     if (!wasmKernels(memory)) return undefined;
     const view = new Float32Array(memory.buffer, byteOffset, table.length);
     view.set(table);
@@ -164,9 +323,17 @@ export function wasmTableMemory(table: Float32Array): { memory: WebAssembly.Memo
 }
 
 /** The WASM accumulator of thread `slot` over a table memory (table at byte SLOTS * SLOT_BYTES). */
-export function wasmAccumulator(k: WasmKernels, buffer: SharedArrayBuffer, slot: number): { acc: Float64Array; add(off: Int32Array, w: Float64Array, i0: number, i1: number, j0: number, len: number): void } {
+export function wasmAccumulator(
+  k: WasmKernels,
+  buffer: SharedArrayBuffer,
+  slot: number,
+): {
+  acc: Float64Array;
+  add(off: Int32Array, w: Float64Array, i0: number, i1: number, j0: number, len: number): void;
+} {
   if (slot >= SLOTS) throw new RangeError(`aggregate: thread slot ${slot} >= ${SLOTS}`);
-  const accPtr = slot * SLOT_BYTES, tBase = SLOTS * SLOT_BYTES;
+  const accPtr = slot * SLOT_BYTES,
+    tBase = SLOTS * SLOT_BYTES;
   const acc = new Float64Array(buffer, accPtr, SLOT_BYTES / 8);
   return {
     acc,
@@ -174,12 +341,40 @@ export function wasmAccumulator(k: WasmKernels, buffer: SharedArrayBuffer, slot:
       const base = tBase + 4 * j0;
       let i = i0;
       for (; i + 8 <= i1; i += 8) {
-        k.axpy8(accPtr, base + 4 * off[i]!, base + 4 * off[i + 1]!, base + 4 * off[i + 2]!, base + 4 * off[i + 3]!,
-          base + 4 * off[i + 4]!, base + 4 * off[i + 5]!, base + 4 * off[i + 6]!, base + 4 * off[i + 7]!,
-          w[i]!, w[i + 1]!, w[i + 2]!, w[i + 3]!, w[i + 4]!, w[i + 5]!, w[i + 6]!, w[i + 7]!, len);
+        k.axpy8(
+          accPtr,
+          base + 4 * off[i]!,
+          base + 4 * off[i + 1]!,
+          base + 4 * off[i + 2]!,
+          base + 4 * off[i + 3]!,
+          base + 4 * off[i + 4]!,
+          base + 4 * off[i + 5]!,
+          base + 4 * off[i + 6]!,
+          base + 4 * off[i + 7]!,
+          w[i]!,
+          w[i + 1]!,
+          w[i + 2]!,
+          w[i + 3]!,
+          w[i + 4]!,
+          w[i + 5]!,
+          w[i + 6]!,
+          w[i + 7]!,
+          len,
+        );
       }
       for (; i + 4 <= i1; i += 4) {
-        k.axpy4(accPtr, base + 4 * off[i]!, base + 4 * off[i + 1]!, base + 4 * off[i + 2]!, base + 4 * off[i + 3]!, w[i]!, w[i + 1]!, w[i + 2]!, w[i + 3]!, len);
+        k.axpy4(
+          accPtr,
+          base + 4 * off[i]!,
+          base + 4 * off[i + 1]!,
+          base + 4 * off[i + 2]!,
+          base + 4 * off[i + 3]!,
+          w[i]!,
+          w[i + 1]!,
+          w[i + 2]!,
+          w[i + 3]!,
+          len,
+        );
       }
       for (; i < i1; i++) k.axpy(accPtr, base + 4 * off[i]!, w[i]!, len);
     },

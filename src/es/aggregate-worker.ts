@@ -2,7 +2,15 @@
 // block), claims and runs units until none are left, then counts itself done and wakes the caller.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { CTRL_DONE, CTRL_FAILED, drainUnits, taskRunner, taskUnits, UnitContext, type Task } from './aggregate-tasks.ts';
+import {
+  CTRL_DONE,
+  CTRL_FAILED,
+  drainUnits,
+  type Task,
+  taskRunner,
+  taskUnits,
+  UnitContext,
+} from './aggregate-tasks.ts';
 
 interface PhaseMessage {
   readonly ctrl: SharedArrayBuffer;
@@ -19,7 +27,9 @@ parentPort!.on('message', (m: PhaseMessage) => {
     drainUnits(ctrl, taskUnits(m.task), taskRunner(m.task, ctx));
   } catch (e) {
     Atomics.add(ctrl, CTRL_FAILED, 1);
-    process.stderr.write(`esgrad aggregate worker: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(
+      `esgrad aggregate worker: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
   }
   Atomics.add(ctrl, CTRL_DONE, 1);
   Atomics.notify(ctrl, CTRL_DONE);

@@ -22,13 +22,17 @@ export function aggregateDirect(
   outP?: Vec,
 ): Vec {
   const n = offsetsN.length;
-  if (weightsN.length !== n) throw new RangeError(`aggregateDirect: ${n} offsets but ${weightsN.length} weights`);
-  if (outP !== undefined && outP.length !== P) throw new RangeError(`aggregateDirect: outP has length ${outP.length}, P = ${P}`);
+  if (weightsN.length !== n)
+    throw new RangeError(`aggregateDirect: ${n} offsets but ${weightsN.length} weights`);
+  if (outP !== undefined && outP.length !== P)
+    throw new RangeError(`aggregateDirect: outP has length ${outP.length}, P = ${P}`);
   const w32N = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const o = offsetsN[i]!;
     if (!Number.isInteger(o) || o < 0 || o + P > noiseTable.length) {
-      throw new RangeError(`aggregateDirect: offset ${o} outside [0, ${noiseTable.length - P}] (table ${noiseTable.length}, P ${P})`);
+      throw new RangeError(
+        `aggregateDirect: offset ${o} outside [0, ${noiseTable.length - P}] (table ${noiseTable.length}, P ${P})`,
+      );
     }
     w32N[i] = weightsN[i]!;
   }

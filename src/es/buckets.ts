@@ -10,9 +10,11 @@ export interface Buckets {
 
 /** B = ceil(P / S) balanced contiguous buckets: bucket b = [floor(bP/B), floor((b+1)P/B)). */
 export function bucketLayout(P: number, bucketSize: number): Buckets {
-  if (!(Number.isInteger(bucketSize) && bucketSize > 0)) throw new RangeError(`bucket size must be a positive integer, got ${bucketSize}`);
+  if (!(Number.isInteger(bucketSize) && bucketSize > 0))
+    throw new RangeError(`bucket size must be a positive integer, got ${bucketSize}`);
   const B = Math.ceil(P / bucketSize);
-  const startsB = new Int32Array(B), sizesB = new Int32Array(B);
+  const startsB = new Int32Array(B),
+    sizesB = new Int32Array(B);
   for (let b = 0; b < B; b++) {
     startsB[b] = Math.floor((b * P) / B);
     sizesB[b] = Math.floor(((b + 1) * P) / B) - startsB[b]!;
@@ -24,4 +26,3 @@ export function bucketLayout(P: number, bucketSize: number): Buckets {
 export function windowLength(buckets: Buckets | undefined, bucket: number, P: number): number {
   return bucket < 0 || buckets === undefined ? P : buckets.sizesB[bucket]!;
 }
-

@@ -19,7 +19,12 @@ export const esConfigSchema = z
     // floats in the shared noise table (2**25 = 128 MiB, see rng/noise-table.ts); must be >= P
     noiseTableSize: z.number().int().positive().default(DEFAULT_NOISE_TABLE_SIZE),
     // seeds the noise table and every generation's offsets
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(0),
     // optimizer applied to the ES gradient: Adam lr 0.001 (the paper), or { name: 'sgd', lr }
     optimizer: optimizerConfigSchema.default(DEFAULT_OPTIMIZER),
     // L2 coefficient: adds l2 * theta to the loss gradient (0.5 * l2 * |theta|^2); paper sec. 4.3: 0.0002

@@ -6,8 +6,8 @@ import { checkNoiseTableSize } from '../rng/noise-table.ts';
 import { createRng, hashSeed, nextInt } from '../rng/prng.ts';
 import { UsageError, type Vec } from '../types.ts';
 import { aggregate, aggregateBuckets } from './aggregate-fast.ts';
-import { bucketLayout, type Buckets } from './buckets.ts';
-import { parseEsConfig, type EsConfig, type EsConfigInput } from './config.ts';
+import { type Buckets, bucketLayout } from './buckets.ts';
+import { type EsConfig, type EsConfigInput, parseEsConfig } from './config.ts';
 import { shapeFitness } from './fitness.ts';
 import type { EsTask } from './task.ts';
 
@@ -46,14 +46,25 @@ export function init(config: EsConfigInput | EsConfig, theta0P: Vec): EsState {
   if (theta0P.length < 1) throw new UsageError('es: the parameter vector is empty (P = 0)');
   checkNoiseTableSize(parsed.noiseTableSize, theta0P.length);
   const thetaP = theta0P.slice();
-  return { config: parsed, thetaP, optState: createOptimizer(parsed.optimizer, parsed.l2).init(thetaP), generation: 0 };
+  return {
+    config: parsed,
+    thetaP,
+    optState: createOptimizer(parsed.optimizer, parsed.l2).init(thetaP),
+    generation: 0,
+  };
 }
 
 /**
  * `count` noise offsets drawn uniformly from [0, tableSize - P], a pure function of
  * (seed, generation): createRng(hashSeed(seed, 0x0FF5E7, generation)). No RNG state to save.
  */
-export function sampleOffsets(seed: number, generation: number, count: number, tableSize: number, P: number): number[] {
+export function sampleOffsets(
+  seed: number,
+  generation: number,
+  count: number,
+  tableSize: number,
+  P: number,
+): number[] {
   const rng = createRng(hashSeed(seed, OFFSET_STREAM, generation));
   const span = tableSize - P + 1;
   return Array.from({ length: count }, () => nextInt(rng, span));
@@ -91,7 +102,9 @@ export function ask(state: EsState): EsTask[] {
   const maxWindow = buckets ? Math.max(...buckets.sizesB) : P;
   const offsets = sampleOffsets(seed, generation, units, noiseTableSize, maxWindow);
   const bucketRng = createRng(hashSeed(seed, BUCKET_STREAM, generation));
-  const bucketOf = Array.from({ length: units }, () => (buckets ? nextInt(bucketRng, buckets.sizesB.length) : -1));
+  const bucketOf = Array.from({ length: units }, () =>
+    buckets ? nextInt(bucketRng, buckets.sizesB.length) : -1,
+  );
   return Array.from({ length: N }, (_, id): EsTask => {
     const unit = mirrored ? id >> 1 : id;
     return {
@@ -130,23 +143,33 @@ export function tell(
 ): { state: EsState; metrics: EsMetrics; gradP: Vec } {
   const { config, generation, thetaP } = state;
   const P = thetaP.length;
-  if (tasks.length !== rewardsN.length) throw new RangeError(`tell: ${tasks.length} tasks but ${rewardsN.length} rewards`);
+  if (tasks.length !== rewardsN.length)
+    throw new RangeError(`tell: ${tasks.length} tasks but ${rewardsN.length} rewards`);
   if (noiseTable.length !== config.noiseTableSize) {
-    throw new RangeError(`tell: noise table has ${noiseTable.length} floats, config says ${config.noiseTableSize}`);
+    throw new RangeError(
+      `tell: noise table has ${noiseTable.length} floats, config says ${config.noiseTableSize}`,
+    );
   }
   const buckets = stateBuckets(config, P);
   const bucketCount = buckets?.sizesB.length ?? 0;
   const indexOfId = new Map<number, number>();
   tasks.forEach((t, i) => {
-    if (t.generation !== generation) throw new Error(`tell: task ${t.id} is from generation ${t.generation}, state is at ${generation}`);
+    if (t.generation !== generation)
+      throw new Error(`tell: task ${t.id} is from generation ${t.generation}, state is at ${generation}`);
     if (buckets ? !(t.bucket >= 0 && t.bucket < bucketCount) : t.bucket !== -1) {
-      throw new Error(`tell: task ${t.id} perturbs bucket ${t.bucket}; allowed: ${buckets ? `0..${bucketCount - 1}` : '-1 (all parameters)'}`);
+      throw new Error(
+        `tell: task ${t.id} perturbs bucket ${t.bucket}; allowed: ${buckets ? `0..${bucketCount - 1}` : '-1 (all parameters)'}`,
+      );
     }
     if (indexOfId.has(t.id)) throw new Error(`tell: task id ${t.id} appears twice`);
     indexOfId.set(t.id, i);
   });
 
-  let bad = 0, sum = 0, max = -Infinity, min = Infinity, finite = 0;
+  let bad = 0,
+    sum = 0,
+    max = -Infinity,
+    min = Infinity,
+    finite = 0;
   const used: number[] = [];
   tasks.forEach((t, i) => {
     const r = rewardsN[i]!;
@@ -172,7 +195,10 @@ export function tell(
     );
   }
 
-  const fitnessU = shapeFitness(Float64Array.from(used, (i) => rewardsN[i]!), config.fitnessShaping);
+  const fitnessU = shapeFitness(
+    Float64Array.from(used, (i) => rewardsN[i]!),
+    config.fitnessShaping,
+  );
   // Evaluations per bucket (limited) or in all (full): the N of each estimate.
   const usedPerBucket = new Float64Array(Math.max(1, bucketCount));
   for (const i of used) usedPerBucket[Math.max(0, tasks[i]!.bucket)]!++;
@@ -187,13 +213,30 @@ export function tell(
   });
   const list = [...terms.values()];
   // minus: the LOSS gradient
-  const weightsK = Float64Array.from(list, (t) => -t.weight / (usedPerBucket[Math.max(0, t.bucket)]! * config.sigma));
+  const weightsK = Float64Array.from(
+    list,
+    (t) => -t.weight / (usedPerBucket[Math.max(0, t.bucket)]! * config.sigma),
+  );
   const offsetsK = list.map((t) => t.offset);
   const gradP = buckets
-    ? aggregateBuckets(noiseTable, offsetsK, weightsK, Int32Array.from(list, (t) => t.bucket), buckets.startsB, buckets.sizesB, P)
-    : aggregate(noiseTable, offsetsK, weightsK, P, { method: aggregationMethod(offsetsK.length, P, noiseTable.length) });
+    ? aggregateBuckets(
+        noiseTable,
+        offsetsK,
+        weightsK,
+        Int32Array.from(list, (t) => t.bucket),
+        buckets.startsB,
+        buckets.sizesB,
+        P,
+      )
+    : aggregate(noiseTable, offsetsK, weightsK, P, {
+        method: aggregationMethod(offsetsK.length, P, noiseTable.length),
+      });
 
-  const { updatesP, state: optState } = createOptimizer(config.optimizer, config.l2).update(gradP, state.optState, thetaP);
+  const { updatesP, state: optState } = createOptimizer(config.optimizer, config.l2).update(
+    gradP,
+    state.optState,
+    thetaP,
+  );
   let sq = 0;
   for (let j = 0; j < P; j++) sq += gradP[j]! * gradP[j]!;
   const metrics: EsMetrics = {
@@ -205,5 +248,9 @@ export function tell(
     badRewards: bad,
     evaluationsUsed: used.length,
   };
-  return { state: { config, thetaP: applyUpdates(thetaP, updatesP), optState, generation: generation + 1 }, metrics, gradP };
+  return {
+    state: { config, thetaP: applyUpdates(thetaP, updatesP), optState, generation: generation + 1 },
+    metrics,
+    gradP,
+  };
 }

@@ -1,15 +1,21 @@
 // The one seam between the ES algorithm and its transport: Evaluator.evaluate(θ, σ, tasks) -> rewards.
 // Local, threaded and Redis evaluators implement it and must give bit-identical rewards.
-import type { Batch, Vec } from '../types.ts';
+
+import { batchIndices, gatherBatch, type Split, subsetIndices } from '../data/index.ts';
 import type { EsTask } from '../es/task.ts';
-import { batchIndices, gatherBatch, subsetIndices, type Split } from '../data/index.ts';
+import type { Batch, Vec } from '../types.ts';
 
 export interface Evaluator {
   /**
    * Rewards (−mean cross-entropy, maximised) of the tasks at θ: rewardsN[i] belongs to tasks[i].
    * `onProgress` (optional) hears how many tasks are done, for progress displays.
    */
-  evaluate(thetaP: Vec, sigma: number, tasks: readonly EsTask[], onProgress?: (done: number) => void): Promise<Float64Array>;
+  evaluate(
+    thetaP: Vec,
+    sigma: number,
+    tasks: readonly EsTask[],
+    onProgress?: (done: number) => void,
+  ): Promise<Float64Array>;
   close(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@ import type { Network } from '../backend/network.ts';
 import { bucketLayout, windowLength } from '../es/buckets.ts';
 import type { EsTask } from '../es/task.ts';
 import type { Vec } from '../types.ts';
-import { taskBatches, type Evaluator, type TaskData } from './evaluator.ts';
+import { type Evaluator, type TaskData, taskBatches } from './evaluator.ts';
 
 /**
  * Offspring per session.run: amortises the ~40 µs cost of a run without huge graphs. Large networks
@@ -22,8 +22,14 @@ export function defaultCopiesPerRun(params: number): number {
  * per copy slot; only the bucket's window is written and cleared again).
  */
 export async function evaluateTasks(
-  net: Network, noise: Float32Array, data: TaskData, thetaP: Vec, sigma: number, tasks: readonly EsTask[],
-  copiesPerRun: number, onProgress?: (done: number) => void,
+  net: Network,
+  noise: Float32Array,
+  data: TaskData,
+  thetaP: Vec,
+  sigma: number,
+  tasks: readonly EsTask[],
+  copiesPerRun: number,
+  onProgress?: (done: number) => void,
 ): Promise<Float64Array> {
   const P = net.size;
   const rewardsN = new Float64Array(tasks.length);
@@ -32,18 +38,36 @@ export async function evaluateTasks(
   const scratch = buckets ? new Float32Array(copiesPerRun * P) : undefined;
   for (let start = 0; start < tasks.length; start += copiesPerRun) {
     const chunk = tasks.slice(start, start + copiesPerRun);
-    const copies = chunk.map((t, k) => ({ offset: t.noiseOffset, coef: t.sign * sigma, k, bucket: t.bucket }));
+    const copies = chunk.map((t, k) => ({
+      offset: t.noiseOffset,
+      coef: t.sign * sigma,
+      k,
+      bucket: t.bucket,
+    }));
     if (scratch && buckets) {
       for (const c of copies) {
-        const b = c.bucket, size = windowLength(buckets, b, P);
-        if (b < 0) throw new Error(`task ${chunk[c.k]!.id}: a full perturbation in a limited-perturbation run`);
+        const b = c.bucket,
+          size = windowLength(buckets, b, P);
+        if (b < 0)
+          throw new Error(`task ${chunk[c.k]!.id}: a full perturbation in a limited-perturbation run`);
         scratch.set(noise.subarray(c.offset, c.offset + size), c.k * P + buckets.startsB[b]!);
         c.offset = c.k * P;
       }
     }
-    const losses = await net.populationLosses(thetaP, scratch ?? noise, copies, batches.slice(start, start + chunk.length));
+    const losses = await net.populationLosses(
+      thetaP,
+      scratch ?? noise,
+      copies,
+      batches.slice(start, start + chunk.length),
+    );
     losses.forEach((l, k) => (rewardsN[start + k] = -l));
-    if (scratch && buckets) for (const c of copies) scratch.fill(0, c.k * P + buckets.startsB[c.bucket]!, c.k * P + buckets.startsB[c.bucket]! + buckets.sizesB[c.bucket]!);
+    if (scratch && buckets)
+      for (const c of copies)
+        scratch.fill(
+          0,
+          c.k * P + buckets.startsB[c.bucket]!,
+          c.k * P + buckets.startsB[c.bucket]! + buckets.sizesB[c.bucket]!,
+        );
     onProgress?.(start + chunk.length);
   }
   return rewardsN;
@@ -57,8 +81,22 @@ export class LocalEvaluator implements Evaluator {
     private readonly copiesPerRun = defaultCopiesPerRun(net.size),
   ) {}
 
-  evaluate(thetaP: Vec, sigma: number, tasks: readonly EsTask[], onProgress?: (done: number) => void): Promise<Float64Array> {
-    return evaluateTasks(this.net, this.noiseTable, this.data, thetaP, sigma, tasks, this.copiesPerRun, onProgress);
+  evaluate(
+    thetaP: Vec,
+    sigma: number,
+    tasks: readonly EsTask[],
+    onProgress?: (done: number) => void,
+  ): Promise<Float64Array> {
+    return evaluateTasks(
+      this.net,
+      this.noiseTable,
+      this.data,
+      thetaP,
+      sigma,
+      tasks,
+      this.copiesPerRun,
+      onProgress,
+    );
   }
 
   async close(): Promise<void> {}

@@ -23,14 +23,22 @@ export function redactUrl(text: string): string {
  * The target of `--redis URL` (else $ESGRAD_REDIS_URL): redis[s]://[user:password@]host[:port][/db].
  * A password not in the URL may come from $ESGRAD_REDIS_PASSWORD.
  */
-export function redisTarget(url: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): RedisTarget {
+export function redisTarget(
+  url: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): RedisTarget {
   const raw = url ?? env.ESGRAD_REDIS_URL;
-  if (!raw) throw new UsageError('redis: no URL: give --redis redis://[user:password@]host:port/db or set ESGRAD_REDIS_URL');
+  if (!raw)
+    throw new UsageError(
+      'redis: no URL: give --redis redis://[user:password@]host:port/db or set ESGRAD_REDIS_URL',
+    );
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    throw new UsageError(`--redis: '${redactUrl(raw)}' is not a URL; expected redis://[user:password@]host:port/db`);
+    throw new UsageError(
+      `--redis: '${redactUrl(raw)}' is not a URL; expected redis://[user:password@]host:port/db`,
+    );
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
     throw new UsageError(`--redis: scheme '${u.protocol}' is not allowed; expected redis:// or rediss://`);
@@ -46,7 +54,8 @@ export function redisTarget(url: string | undefined, env: Readonly<Record<string
 export function connectionProblem(e: unknown): string {
   const err = e as { code?: string; message?: string };
   const msg = String(err?.message ?? e);
-  if (/WRONGPASS|NOAUTH|invalid password|invalid username/i.test(msg)) return 'the user name or password was refused';
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username/i.test(msg))
+    return 'the user name or password was refused';
   if (err?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(msg)) return 'connection refused';
   if (err?.code === 'ENOTFOUND' || /ENOTFOUND|EAI_AGAIN/.test(msg)) return 'unknown host';
   if (/ETIMEDOUT|timed? ?out/i.test(msg)) return 'no answer (timed out)';
@@ -69,7 +78,13 @@ function baseOptions(t: RedisTarget): RedisOptions {
 
 /** Checks that Redis answers; UsageError with one line naming the (redacted) URL otherwise. */
 export async function probeRedis(t: RedisTarget): Promise<void> {
-  const probe = new Redis(t.url, { ...baseOptions(t), lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+  const probe = new Redis(t.url, {
+    ...baseOptions(t),
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+  });
   let lastError: unknown;
   probe.on('error', (e) => (lastError = e));
   try {
@@ -103,7 +118,12 @@ export async function connectRedis(t: RedisTarget, o: ConnectOptions): Promise<R
     lostAt = Date.now();
     o.log(`redis: lost the connection to ${t.label}; retrying for up to ${Math.round(outageMs / 1000)} s`);
   });
-  client.on('end', () => closing.has(client) || o.log(`redis: gave up reconnecting to ${t.label}${lastProblem ? ` (${lastProblem})` : ''}`));
+  client.on(
+    'end',
+    () =>
+      closing.has(client) ||
+      o.log(`redis: gave up reconnecting to ${t.label}${lastProblem ? ` (${lastProblem})` : ''}`),
+  );
   client.on('ready', () => {
     if (!lostAt) return;
     o.log(`redis: reconnected to ${t.label} after ${((Date.now() - lostAt) / 1000).toFixed(1)} s`);
@@ -113,7 +133,9 @@ export async function connectRedis(t: RedisTarget, o: ConnectOptions): Promise<R
   await new Promise<void>((resolve, reject) => {
     if (client.status === 'ready') return resolve();
     client.once('ready', () => resolve());
-    client.once('end', () => reject(new UsageError(`cannot reach Redis at ${t.label}: ${lastProblem || 'connection closed'}`)));
+    client.once('end', () =>
+      reject(new UsageError(`cannot reach Redis at ${t.label}: ${lastProblem || 'connection closed'}`)),
+    );
   });
   return client;
 }
@@ -126,7 +148,8 @@ export async function closeRedis(client: Redis | undefined): Promise<void> {
   if (!client) return;
   closing.add(client);
   try {
-    if (client.status === 'ready') await Promise.race([client.quit(), new Promise((r) => setTimeout(r, 1000))]);
+    if (client.status === 'ready')
+      await Promise.race([client.quit(), new Promise((r) => setTimeout(r, 1000))]);
   } catch {
     // closing anyway
   }

@@ -99,16 +99,34 @@ export interface WorkerInfo {
   readonly since: string;
 }
 
-export const toTuple = (t: EsTask): TaskTuple => [t.id, t.generation, t.noiseOffset, t.sign, t.bucket, t.dataSeed];
-export const fromTuple = ([id, generation, noiseOffset, sign, bucket, dataSeed]: TaskTuple): EsTask =>
-  ({ id, generation, noiseOffset, sign: sign === -1 ? -1 : 1, bucket, dataSeed });
+export const toTuple = (t: EsTask): TaskTuple => [
+  t.id,
+  t.generation,
+  t.noiseOffset,
+  t.sign,
+  t.bucket,
+  t.dataSeed,
+];
+export const fromTuple = ([id, generation, noiseOffset, sign, bucket, dataSeed]: TaskTuple): EsTask => ({
+  id,
+  generation,
+  noiseOffset,
+  sign: sign === -1 ? -1 : 1,
+  bucket,
+  dataSeed,
+});
 
 export function encodeReward(r: number): WireReward {
   if (Object.is(r, -0)) return '-0';
   return Number.isFinite(r) ? r : (String(r) as WireReward);
 }
 
-const SPECIAL: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, '-0': -0 };
+const SPECIAL: Readonly<Record<string, number>> = {
+  NaN: NaN,
+  Infinity: Infinity,
+  '-Infinity': -Infinity,
+  '-0': -0,
+};
 
 /** The float64 a wire reward stands for, or undefined when it is not one. */
 export function decodeReward(w: unknown): number | undefined {
@@ -127,15 +145,21 @@ export function encodeTheta(runId: string, round: number, thetaP: Float32Array):
 }
 
 /** The round and θ in a stored value, or undefined when it is not θ of `runId` with P floats. */
-export function decodeTheta(buf: Buffer | null, runId: string, P: number): { round: number; thetaP: Float32Array } | undefined {
-  if (!buf || buf.length !== THETA_HEADER_BYTES + 4 * P || buf.readUInt32LE(0) !== THETA_MAGIC) return undefined;
+export function decodeTheta(
+  buf: Buffer | null,
+  runId: string,
+  P: number,
+): { round: number; thetaP: Float32Array } | undefined {
+  if (!buf || buf.length !== THETA_HEADER_BYTES + 4 * P || buf.readUInt32LE(0) !== THETA_MAGIC)
+    return undefined;
   if (buf.subarray(8, 16).toString('hex') !== runId.padEnd(16, '0').slice(0, 16)) return undefined;
   const thetaP = new Float32Array(P);
   Buffer.from(thetaP.buffer).set(buf.subarray(THETA_HEADER_BYTES));
   return { round: buf.readUInt32LE(4), thetaP };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
 function parseJson(text: unknown): unknown {
@@ -151,12 +175,25 @@ function parseJson(text: unknown): unknown {
 export function parseChunk(text: unknown): ChunkMessage | { bad: string } {
   const m = parseJson(text);
   if (!isObject(m)) return { bad: 'not a JSON object' };
-  if (typeof m.run !== 'string' || !isInt(m.round) || !isInt(m.chunk) || typeof m.sigma !== 'number' || !Number.isFinite(m.sigma)) {
+  if (
+    typeof m.run !== 'string' ||
+    !isInt(m.round) ||
+    !isInt(m.chunk) ||
+    typeof m.sigma !== 'number' ||
+    !Number.isFinite(m.sigma)
+  ) {
     return { bad: 'run, round, chunk or sigma missing or of the wrong type' };
   }
   if (!Array.isArray(m.tasks) || m.tasks.length === 0) return { bad: 'no tasks' };
   for (const t of m.tasks) {
-    if (!Array.isArray(t) || t.length !== 6 || !t.every(isInt) || (t[3] !== 1 && t[3] !== -1) || (t[2] as number) < 0) return { bad: 'a task is not [id, generation, offset, ±1, bucket, dataSeed]' };
+    if (
+      !Array.isArray(t) ||
+      t.length !== 6 ||
+      !t.every(isInt) ||
+      (t[3] !== 1 && t[3] !== -1) ||
+      (t[2] as number) < 0
+    )
+      return { bad: 'a task is not [id, generation, offset, ±1, bucket, dataSeed]' };
   }
   return m as unknown as ChunkMessage;
 }
@@ -175,23 +212,58 @@ export type ResultVerdict =
  * Checks a result against the master's current round: shape, run and version, round, chunk,
  * generation, the exact task ids, and one valid reward per task.
  */
-export function judgeResult(text: unknown, want: { run: string; version: string; round: number; chunks: readonly IssuedChunk[]; done: (chunk: number) => boolean }): ResultVerdict {
+export function judgeResult(
+  text: unknown,
+  want: {
+    run: string;
+    version: string;
+    round: number;
+    chunks: readonly IssuedChunk[];
+    done: (chunk: number) => boolean;
+  },
+): ResultVerdict {
   const m = parseJson(text);
   if (!isObject(m)) return { kind: 'malformed', why: 'not a JSON object' };
   const worker = typeof m.worker === 'string' ? m.worker.slice(0, 200) : undefined;
   const w = worker === undefined ? {} : { worker };
-  if (typeof m.run !== 'string' || typeof m.v !== 'string' || worker === undefined || !isInt(m.round) || !isInt(m.chunk) || !isInt(m.generation) || !Array.isArray(m.ids) || !Array.isArray(m.rewards)) {
+  if (
+    typeof m.run !== 'string' ||
+    typeof m.v !== 'string' ||
+    worker === undefined ||
+    !isInt(m.round) ||
+    !isInt(m.chunk) ||
+    !isInt(m.generation) ||
+    !Array.isArray(m.ids) ||
+    !Array.isArray(m.rewards)
+  ) {
     return { kind: 'malformed', why: 'a field is missing or of the wrong type', ...w };
   }
-  if (m.v !== want.version) return { kind: 'refused', why: `worker runs esgrad ${m.v.slice(0, 40)}, the master ${want.version}`, ...w };
+  if (m.v !== want.version)
+    return {
+      kind: 'refused',
+      why: `worker runs esgrad ${m.v.slice(0, 40)}, the master ${want.version}`,
+      ...w,
+    };
   if (m.run !== want.run) return { kind: 'stale', why: 'result of another run', ...w };
-  if (m.round !== want.round) return { kind: m.round < want.round ? 'stale' : 'malformed', why: `round ${m.round}, current ${want.round}`, ...w };
+  if (m.round !== want.round)
+    return {
+      kind: m.round < want.round ? 'stale' : 'malformed',
+      why: `round ${m.round}, current ${want.round}`,
+      ...w,
+    };
   const issued = want.chunks[m.chunk];
   if (!issued) return { kind: 'malformed', why: `no chunk ${m.chunk} in this round`, ...w };
   if (want.done(m.chunk)) return { kind: 'stale', why: `chunk ${m.chunk} already answered`, ...w };
-  if (m.generation !== issued.generation) return { kind: 'malformed', why: `generation ${m.generation}, chunk ${m.chunk} is of ${issued.generation}`, ...w };
-  if (m.ids.length !== issued.ids.length || m.ids.some((id, i) => id !== issued.ids[i])) return { kind: 'malformed', why: `task ids differ from chunk ${m.chunk}'s`, ...w };
-  if (m.rewards.length !== issued.ids.length) return { kind: 'malformed', why: `${m.rewards.length} rewards for ${issued.ids.length} tasks`, ...w };
+  if (m.generation !== issued.generation)
+    return {
+      kind: 'malformed',
+      why: `generation ${m.generation}, chunk ${m.chunk} is of ${issued.generation}`,
+      ...w,
+    };
+  if (m.ids.length !== issued.ids.length || m.ids.some((id, i) => id !== issued.ids[i]))
+    return { kind: 'malformed', why: `task ids differ from chunk ${m.chunk}'s`, ...w };
+  if (m.rewards.length !== issued.ids.length)
+    return { kind: 'malformed', why: `${m.rewards.length} rewards for ${issued.ids.length} tasks`, ...w };
   const rewards = new Float64Array(m.rewards.length);
   for (let i = 0; i < rewards.length; i++) {
     const r = decodeReward(m.rewards[i]);

@@ -7,12 +7,16 @@ import type { Split } from '../data/index.ts';
 import { PROTOCOL, type RunInfo } from './redis-protocol.ts';
 
 /** This esgrad's version (package.json), sent with every result and compared by both sides. */
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** sha256 of a split's images (float32 bytes) and labels. */
 export function dataHash(train: Split): string {
   const h = createHash('sha256');
-  h.update(new Uint8Array(train.imagesNxHxW.buffer, train.imagesNxHxW.byteOffset, train.imagesNxHxW.byteLength));
+  h.update(
+    new Uint8Array(train.imagesNxHxW.buffer, train.imagesNxHxW.byteOffset, train.imagesNxHxW.byteLength),
+  );
   h.update(new Uint8Array(train.labelsN.buffer, train.labelsN.byteOffset, train.labelsN.byteLength));
   return h.digest('hex');
 }
@@ -21,17 +25,31 @@ export function dataHash(train: Split): string {
 export function tableHash(tableS: Float32Array): string {
   const sample = new Float32Array(Math.ceil(tableS.length / 1009));
   for (let i = 0, k = 0; i < tableS.length; i += 1009) sample[k++] = tableS[i]!;
-  return createHash('sha256').update(String(tableS.length)).update(new Uint8Array(sample.buffer)).digest('hex');
+  return createHash('sha256')
+    .update(String(tableS.length))
+    .update(new Uint8Array(sample.buffer))
+    .digest('hex');
 }
 
 export const newRunId = (): string => randomBytes(8).toString('hex');
 
 const runInfoSchema = z.object({
-  protocol: z.number().int(), version: z.string(), runId: z.string().regex(/^[0-9a-f]{16}$/),
-  model: z.string(), params: z.number().int().positive(), dataset: z.string(), trainCount: z.number().int().positive(),
-  dataHash: z.string(), seed: z.number().int().min(0), noiseTableSize: z.number().int().positive(), tableHash: z.string(),
-  batchSize: z.number().int().positive(), subsetSize: z.number().int().positive(), bucketSize: z.number().int().min(0),
-  copiesPerRun: z.number().int().positive(), leaseMs: z.number().int().positive(),
+  protocol: z.number().int(),
+  version: z.string(),
+  runId: z.string().regex(/^[0-9a-f]{16}$/),
+  model: z.string(),
+  params: z.number().int().positive(),
+  dataset: z.string(),
+  trainCount: z.number().int().positive(),
+  dataHash: z.string(),
+  seed: z.number().int().min(0),
+  noiseTableSize: z.number().int().positive(),
+  tableHash: z.string(),
+  batchSize: z.number().int().positive(),
+  subsetSize: z.number().int().positive(),
+  bucketSize: z.number().int().min(0),
+  copiesPerRun: z.number().int().positive(),
+  leaseMs: z.number().int().positive(),
 });
 
 /** The run info stored in Redis, or undefined when the value is not one. */
@@ -61,9 +79,13 @@ export interface LocalBuild {
 
 /** Why the worker's local data, network or noise table differ from the master's, or undefined. */
 export function buildRefusal(info: RunInfo, local: LocalBuild): string | undefined {
-  if (local.params !== info.params) return `the model ${info.model} has ${local.params} parameters here, ${info.params} at the master`;
-  if (local.trainCount !== info.trainCount) return `the ${info.dataset} training set has ${local.trainCount} images here, ${info.trainCount} at the master`;
-  if (local.dataHash !== info.dataHash) return `the ${info.dataset} training images differ from the master's (sha256 ${local.dataHash.slice(0, 12)}… vs ${info.dataHash.slice(0, 12)}…)`;
-  if (local.tableHash !== info.tableHash) return `the noise table built here differs from the master's (seed ${info.seed}, ${info.noiseTableSize} floats)`;
+  if (local.params !== info.params)
+    return `the model ${info.model} has ${local.params} parameters here, ${info.params} at the master`;
+  if (local.trainCount !== info.trainCount)
+    return `the ${info.dataset} training set has ${local.trainCount} images here, ${info.trainCount} at the master`;
+  if (local.dataHash !== info.dataHash)
+    return `the ${info.dataset} training images differ from the master's (sha256 ${local.dataHash.slice(0, 12)}… vs ${info.dataHash.slice(0, 12)}…)`;
+  if (local.tableHash !== info.tableHash)
+    return `the noise table built here differs from the master's (seed ${info.seed}, ${info.noiseTableSize} floats)`;
   return undefined;
 }

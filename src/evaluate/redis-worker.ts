@@ -1,7 +1,8 @@
 // An esgrad worker for a Redis master: rebuilds the run's noise table and data locally from the
 // published run info, takes leased chunks of tasks, evaluates them with evaluateTasks, sends rewards.
-import { hostname } from 'node:os';
+
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { Network } from '../backend/network.ts';
 import { loadDataset } from '../data/index.ts';
@@ -12,7 +13,16 @@ import type { TaskData } from './evaluator.ts';
 import { evaluateTasks } from './local.ts';
 import { closeRedis, connectRedis, type RedisTarget } from './redis-connect.ts';
 import {
-  CHUNK_FIELD, decodeTheta, encodeReward, fromTuple, GROUP, KEYS, parseChunk, RESULT_FIELD, type ResultMessage, type RunInfo,
+  CHUNK_FIELD,
+  decodeTheta,
+  encodeReward,
+  fromTuple,
+  GROUP,
+  KEYS,
+  parseChunk,
+  RESULT_FIELD,
+  type ResultMessage,
+  type RunInfo,
 } from './redis-protocol.ts';
 import { buildRefusal, dataHash, parseRunInfo, tableHash, VERSION, versionRefusal } from './redis-run.ts';
 
@@ -45,23 +55,53 @@ interface Build {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const sameBuild = (a: RunInfo, b: RunInfo): boolean =>
-  (['model', 'dataset', 'dataHash', 'seed', 'noiseTableSize', 'tableHash', 'batchSize', 'subsetSize', 'bucketSize'] as const).every((k) => a[k] === b[k]);
+  (
+    [
+      'model',
+      'dataset',
+      'dataHash',
+      'seed',
+      'noiseTableSize',
+      'tableHash',
+      'batchSize',
+      'subsetSize',
+      'bucketSize',
+    ] as const
+  ).every((k) => a[k] === b[k]);
 
 async function build(info: RunInfo, o: WorkerOptions): Promise<Build> {
   const refused = versionRefusal(info);
   if (refused) throw new UsageError(`worker refused: ${refused}`);
   const net = new Network(getArchitecture(info.model), { threads: o.threads ?? 1 });
-  const data = await loadDataset(info.dataset, { ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }), onProgress: o.log });
+  const data = await loadDataset(info.dataset, {
+    ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
+    onProgress: o.log,
+  });
   const noiseTable = createNoiseTable(info.seed, info.noiseTableSize);
-  const why = buildRefusal(info, { params: net.size, trainCount: data.train.count, dataHash: dataHash(data.train), tableHash: tableHash(noiseTable) });
+  const why = buildRefusal(info, {
+    params: net.size,
+    trainCount: data.train.count,
+    dataHash: dataHash(data.train),
+    tableHash: tableHash(noiseTable),
+  });
   if (why) {
     await net.close();
     throw new UsageError(`worker refused: ${why}`);
   }
-  o.log(`worker: run ${info.runId}: ${info.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}, seed ${info.seed}`);
+  o.log(
+    `worker: run ${info.runId}: ${info.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}, seed ${info.seed}`,
+  );
   return {
-    info, net, noiseTable,
-    data: { train: data.train, seed: info.seed, batchSize: info.batchSize, subsetSize: info.subsetSize, bucketSize: info.bucketSize },
+    info,
+    net,
+    noiseTable,
+    data: {
+      train: data.train,
+      seed: info.seed,
+      batchSize: info.batchSize,
+      subsetSize: info.subsetSize,
+      bucketSize: info.bucketSize,
+    },
   };
 }
 
@@ -69,22 +109,49 @@ type Entry = [id: string, fields: string[]];
 
 /** An expired lease of a dead worker (XAUTOCLAIM), else a new entry (XREADGROUP, blocking ≤ 1 s). */
 async function take(client: Redis, name: string, leaseMs: number): Promise<Entry | undefined> {
-  const claimed = (await client.xautoclaim(KEYS.tasks, GROUP, name, leaseMs, '0-0', 'COUNT', 1)) as [string, Entry[], string[]];
+  const claimed = (await client.xautoclaim(KEYS.tasks, GROUP, name, leaseMs, '0-0', 'COUNT', 1)) as [
+    string,
+    Entry[],
+    string[],
+  ];
   const reclaimed = claimed[1]?.find((e) => Array.isArray(e[1]));
   if (reclaimed) return reclaimed;
-  const reply = (await client.xreadgroup('GROUP', GROUP, name, 'COUNT', 1, 'BLOCK', 1000, 'STREAMS', KEYS.tasks, '>')) as [string, Entry[]][] | null;
+  const reply = (await client.xreadgroup(
+    'GROUP',
+    GROUP,
+    name,
+    'COUNT',
+    1,
+    'BLOCK',
+    1000,
+    'STREAMS',
+    KEYS.tasks,
+    '>',
+  )) as [string, Entry[]][] | null;
   return reply?.[0]?.[1]?.[0];
 }
 
 /** Serves masters until the signal aborts; throws UsageError when refused (other version, data or table). */
 export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const name = o.name ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
-  const client = await connectRedis(o.target, { name: `esgrad-worker-${name}`.replace(/\s/g, '_'), log: o.log });
+  const client = await connectRedis(o.target, {
+    name: `esgrad-worker-${name}`.replace(/\s/g, '_'),
+    log: o.log,
+  });
   const stats: WorkerStats = { chunks: 0, stale: 0, malformed: 0 };
   let b: Build | undefined;
   let waiting = false;
   try {
-    await client.hset(KEYS.workers, name, JSON.stringify({ version: VERSION, host: hostname(), pid: process.pid, since: new Date().toISOString() }));
+    await client.hset(
+      KEYS.workers,
+      name,
+      JSON.stringify({
+        version: VERSION,
+        host: hostname(),
+        pid: process.pid,
+        since: new Date().toISOString(),
+      }),
+    );
     o.log(`worker ${name}: connected to ${o.target.label}`);
     while (!o.signal?.aborted) {
       const info = parseRunInfo(await client.get(KEYS.run));
@@ -124,7 +191,14 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   return stats;
 }
 
-async function serve(client: Redis, name: string, b: Build, [id, fields]: Entry, stats: WorkerStats, log: (msg: string) => void): Promise<void> {
+async function serve(
+  client: Redis,
+  name: string,
+  b: Build,
+  [id, fields]: Entry,
+  stats: WorkerStats,
+  log: (msg: string) => void,
+): Promise<void> {
   const ack = (): Promise<number> => client.xack(KEYS.tasks, GROUP, id);
   const chunk = parseChunk(fields[fields.indexOf(CHUNK_FIELD) + 1]);
   if ('bad' in chunk) {
@@ -139,10 +213,21 @@ async function serve(client: Redis, name: string, b: Build, [id, fields]: Entry,
   }
   if (!b.theta || b.theta.round !== chunk.round) return void (stats.stale++, await ack()); // the master has moved on
   const tasks = chunk.tasks.map(fromTuple);
-  const renew = setInterval(() => void client.xclaim(KEYS.tasks, GROUP, name, 0, id, 'JUSTID').catch(() => {}), Math.max(50, b.info.leaseMs / 3));
+  const renew = setInterval(
+    () => void client.xclaim(KEYS.tasks, GROUP, name, 0, id, 'JUSTID').catch(() => {}),
+    Math.max(50, b.info.leaseMs / 3),
+  );
   let rewardsN: Float64Array;
   try {
-    rewardsN = await evaluateTasks(b.net, b.noiseTable, b.data, b.theta.thetaP, chunk.sigma, tasks, b.info.copiesPerRun);
+    rewardsN = await evaluateTasks(
+      b.net,
+      b.noiseTable,
+      b.data,
+      b.theta.thetaP,
+      chunk.sigma,
+      tasks,
+      b.info.copiesPerRun,
+    );
   } catch (e) {
     stats.malformed++;
     log(`worker ${name}: dropped task entry ${id}, which cannot be evaluated: ${(e as Error).message}`);
@@ -151,8 +236,14 @@ async function serve(client: Redis, name: string, b: Build, [id, fields]: Entry,
     clearInterval(renew);
   }
   const result: ResultMessage = {
-    run: chunk.run, v: VERSION, worker: name, round: chunk.round, chunk: chunk.chunk, generation: tasks[0]!.generation,
-    ids: tasks.map((t) => t.id), rewards: Array.from(rewardsN, encodeReward),
+    run: chunk.run,
+    v: VERSION,
+    worker: name,
+    round: chunk.round,
+    chunk: chunk.chunk,
+    generation: tasks[0]!.generation,
+    ids: tasks.map((t) => t.id),
+    rewards: Array.from(rewardsN, encodeReward),
   };
   await client.xadd(KEYS.results, '*', RESULT_FIELD, JSON.stringify(result));
   await ack();

@@ -5,9 +5,19 @@ import type { EsTask } from '../es/task.ts';
 import { UsageError, type Vec } from '../types.ts';
 import type { Evaluator, TaskData } from './evaluator.ts';
 import { defaultCopiesPerRun } from './local.ts';
-import { closeRedis, connectRedis, redactUrl, type RedisTarget } from './redis-connect.ts';
+import { closeRedis, connectRedis, type RedisTarget, redactUrl } from './redis-connect.ts';
 import {
-  CHUNK_FIELD, encodeTheta, GROUP, judgeResult, KEYS, PROTOCOL, RESULT_FIELD, toTuple, type ChunkMessage, type IssuedChunk, type RunInfo,
+  CHUNK_FIELD,
+  type ChunkMessage,
+  encodeTheta,
+  GROUP,
+  type IssuedChunk,
+  judgeResult,
+  KEYS,
+  PROTOCOL,
+  RESULT_FIELD,
+  type RunInfo,
+  toTuple,
 } from './redis-protocol.ts';
 import { dataHash, newRunId, tableHash, VERSION } from './redis-run.ts';
 
@@ -52,7 +62,15 @@ interface Round {
 export class RedisEvaluator implements Evaluator {
   readonly runId = newRunId();
   readonly info: RunInfo;
-  readonly stats: RedisStats = { rounds: 0, results: 0, stale: 0, malformed: 0, refused: 0, bytesOut: 0, bytesIn: 0 };
+  readonly stats: RedisStats = {
+    rounds: 0,
+    results: 0,
+    stale: 0,
+    malformed: 0,
+    refused: 0,
+    bytesOut: 0,
+    bytesIn: 0,
+  };
   private cmd?: Redis | undefined;
   private reader?: Redis;
   private lastResultId = '0-0';
@@ -62,28 +80,51 @@ export class RedisEvaluator implements Evaluator {
   private readonly log: (msg: string) => void;
   private readonly refusedWorkers = new Set<string>();
 
-  constructor(params: number, noiseTable: Float32Array, data: TaskData, private readonly o: RedisEvaluatorOptions) {
+  constructor(
+    params: number,
+    noiseTable: Float32Array,
+    data: TaskData,
+    private readonly o: RedisEvaluatorOptions,
+  ) {
     const copiesPerRun = o.copiesPerRun ?? defaultCopiesPerRun(params);
     // Chunks start at multiples of K, so every worker groups offspring into session.runs as the local evaluator does.
     this.tasksPerChunk = Math.ceil((o.tasksPerChunk ?? 2 * copiesPerRun) / copiesPerRun) * copiesPerRun;
     this.log = o.log ?? (() => {});
     this.info = {
-      protocol: PROTOCOL, version: VERSION, runId: this.runId, model: o.model, params, dataset: o.dataset,
-      trainCount: data.train.count, dataHash: dataHash(data.train), seed: data.seed, noiseTableSize: noiseTable.length,
-      tableHash: tableHash(noiseTable), batchSize: data.batchSize, subsetSize: data.subsetSize, bucketSize: data.bucketSize,
-      copiesPerRun, leaseMs: o.leaseMs ?? 10_000,
+      protocol: PROTOCOL,
+      version: VERSION,
+      runId: this.runId,
+      model: o.model,
+      params,
+      dataset: o.dataset,
+      trainCount: data.train.count,
+      dataHash: dataHash(data.train),
+      seed: data.seed,
+      noiseTableSize: noiseTable.length,
+      tableHash: tableHash(noiseTable),
+      batchSize: data.batchSize,
+      subsetSize: data.subsetSize,
+      bucketSize: data.bucketSize,
+      copiesPerRun,
+      leaseMs: o.leaseMs ?? 10_000,
     };
   }
 
   /** Connects (one clear UsageError line when Redis is unreachable) and publishes a fresh run. */
   async connect(): Promise<void> {
     if (this.cmd) return;
-    const c = { log: this.log, onReconnect: () => (this.reconnected = true), ...(this.o.outageMs ? { outageMs: this.o.outageMs } : {}) };
+    const c = {
+      log: this.log,
+      onReconnect: () => (this.reconnected = true),
+      ...(this.o.outageMs ? { outageMs: this.o.outageMs } : {}),
+    };
     this.cmd = await connectRedis(this.o.target, { ...c, name: 'esgrad-master' });
     this.reader = await connectRedis(this.o.target, { ...c, name: 'esgrad-master-reader' });
     await this.cmd.del(KEYS.tasks, KEYS.results, KEYS.theta);
     await this.publishRun();
-    this.log(`redis: run ${this.runId} on ${this.o.target.label}; start workers on any machine with: esgrad worker --redis ${this.o.target.label}`);
+    this.log(
+      `redis: run ${this.runId} on ${this.o.target.label}; start workers on any machine with: esgrad worker --redis ${this.o.target.label}`,
+    );
   }
 
   /** Run info and consumer group (idempotent: also after Redis came back empty). */
@@ -106,7 +147,8 @@ export class RedisEvaluator implements Evaluator {
       if (err) throw err;
       if (typeof id === 'string' && id.includes('-')) r.entryIds.push(id);
     }
-    this.stats.bytesOut += (withTheta ? r.thetaBuf.length : 0) + chunkIndices.reduce((s, c) => s + r.chunks[c]!.message.length, 0);
+    this.stats.bytesOut +=
+      (withTheta ? r.thetaBuf.length : 0) + chunkIndices.reduce((s, c) => s + r.chunks[c]!.message.length, 0);
   }
 
   /** After a reconnect Redis may have lost everything: run, group, θ and the unanswered chunks again. */
@@ -119,33 +161,61 @@ export class RedisEvaluator implements Evaluator {
     this.log(`redis: re-issued θ and ${undone.length} unanswered chunks of round ${r.round}`);
   }
 
-  async evaluate(thetaP: Vec, sigma: number, tasks: readonly EsTask[], onProgress?: (done: number) => void): Promise<Float64Array> {
+  async evaluate(
+    thetaP: Vec,
+    sigma: number,
+    tasks: readonly EsTask[],
+    onProgress?: (done: number) => void,
+  ): Promise<Float64Array> {
     try {
       return await this.evaluateRound(thetaP, sigma, tasks, onProgress);
     } catch (e) {
       if (e instanceof UsageError) throw e;
-      throw new Error(`redis evaluator (${this.o.target.label}): ${redactUrl(String((e as Error)?.message ?? e))}`);
+      throw new Error(
+        `redis evaluator (${this.o.target.label}): ${redactUrl(String((e as Error)?.message ?? e))}`,
+      );
     }
   }
 
-  private async evaluateRound(thetaP: Vec, sigma: number, tasks: readonly EsTask[], onProgress?: (done: number) => void): Promise<Float64Array> {
-    if (thetaP.length !== this.info.params) throw new Error(`θ has ${thetaP.length} values, the model needs ${this.info.params}`);
+  private async evaluateRound(
+    thetaP: Vec,
+    sigma: number,
+    tasks: readonly EsTask[],
+    onProgress?: (done: number) => void,
+  ): Promise<Float64Array> {
+    if (thetaP.length !== this.info.params)
+      throw new Error(`θ has ${thetaP.length} values, the model needs ${this.info.params}`);
     await this.connect();
     const round = ++this.stats.rounds;
     const chunks = [];
     for (let start = 0, chunk = 0; start < tasks.length; start += this.tasksPerChunk, chunk++) {
       const part = tasks.slice(start, start + this.tasksPerChunk);
       const msg: ChunkMessage = { run: this.runId, round, chunk, sigma, tasks: part.map(toTuple) };
-      chunks.push({ start, ids: part.map((t) => t.id), generation: part[0]!.generation, message: JSON.stringify(msg) });
+      chunks.push({
+        start,
+        ids: part.map((t) => t.id),
+        generation: part[0]!.generation,
+        message: JSON.stringify(msg),
+      });
     }
     const r: Round = {
-      round, chunks, thetaBuf: encodeTheta(this.runId, round, thetaP), doneC: new Uint8Array(chunks.length),
-      rewardsN: new Float64Array(tasks.length), entryIds: [], remaining: chunks.length,
+      round,
+      chunks,
+      thetaBuf: encodeTheta(this.runId, round, thetaP),
+      doneC: new Uint8Array(chunks.length),
+      rewardsN: new Float64Array(tasks.length),
+      entryIds: [],
+      remaining: chunks.length,
     };
     this.current = r;
     const before = { ...this.stats };
-    await this.issue(r, chunks.map((_, c) => c), true);
-    let done = 0, lastNews = Date.now();
+    await this.issue(
+      r,
+      chunks.map((_, c) => c),
+      true,
+    );
+    let done = 0,
+      lastNews = Date.now();
     while (r.remaining > 0) {
       if (this.reconnected) await this.reissue(r);
       const answered = await this.readResults(r);
@@ -156,7 +226,9 @@ export class RedisEvaluator implements Evaluator {
       } else if (Date.now() - lastNews > (this.o.waitWarnMs ?? 30_000)) {
         lastNews = Date.now();
         const workers = await this.cmd!.hlen(KEYS.workers);
-        this.log(`redis: round ${round}: ${chunks.length - r.remaining}/${chunks.length} chunks answered, none for a while; ${workers} worker(s) registered; start one with: esgrad worker --redis ${this.o.target.label}`);
+        this.log(
+          `redis: round ${round}: ${chunks.length - r.remaining}/${chunks.length} chunks answered, none for a while; ${workers} worker(s) registered; start one with: esgrad worker --redis ${this.o.target.label}`,
+        );
       }
     }
     if (r.entryIds.length) await this.cmd!.xdel(KEYS.tasks, ...r.entryIds);
@@ -166,7 +238,15 @@ export class RedisEvaluator implements Evaluator {
 
   /** Reads and judges pending results (blocking up to 0.5 s); returns the tasks newly answered. */
   private async readResults(r: Round): Promise<number> {
-    const reply = (await this.reader!.xread('COUNT', 512, 'BLOCK', 500, 'STREAMS', KEYS.results, this.lastResultId)) as [string, [string, string[]][]][] | null;
+    const reply = (await this.reader!.xread(
+      'COUNT',
+      512,
+      'BLOCK',
+      500,
+      'STREAMS',
+      KEYS.results,
+      this.lastResultId,
+    )) as [string, [string, string[]][]][] | null;
     const entries = reply?.[0]?.[1] ?? [];
     let answered = 0;
     for (const [id, fields] of entries) {
@@ -174,7 +254,13 @@ export class RedisEvaluator implements Evaluator {
       const text = fields[fields.indexOf(RESULT_FIELD) + 1];
       this.stats.results++;
       this.stats.bytesIn += text?.length ?? 0;
-      const v = judgeResult(text, { run: this.runId, version: VERSION, round: r.round, chunks: r.chunks, done: (c) => r.doneC[c] === 1 });
+      const v = judgeResult(text, {
+        run: this.runId,
+        version: VERSION,
+        round: r.round,
+        chunks: r.chunks,
+        done: (c) => r.doneC[c] === 1,
+      });
       if (v.kind === 'ok') {
         r.doneC[v.chunk] = 1;
         r.remaining--;
@@ -195,11 +281,19 @@ export class RedisEvaluator implements Evaluator {
   private logSkipped(round: number, before: RedisStats): void {
     const s = this.stats;
     const got = s.results - before.results;
-    const skipped = { stale: s.stale - before.stale, malformed: s.malformed - before.malformed, refused: s.refused - before.refused };
+    const skipped = {
+      stale: s.stale - before.stale,
+      malformed: s.malformed - before.malformed,
+      refused: s.refused - before.refused,
+    };
     const n = skipped.stale + skipped.malformed + skipped.refused;
     if (n === 0) return;
-    const parts = Object.entries(skipped).filter(([, k]) => k > 0).map(([what, k]) => `${k} ${what}`);
-    this.log(`redis: round ${round}: skipped ${n} of ${got} results (${((100 * n) / got).toFixed(1)}%: ${parts.join(', ')})`);
+    const parts = Object.entries(skipped)
+      .filter(([, k]) => k > 0)
+      .map(([what, k]) => `${k} ${what}`);
+    this.log(
+      `redis: round ${round}: skipped ${n} of ${got} results (${((100 * n) / got).toFixed(1)}%: ${parts.join(', ')})`,
+    );
   }
 
   /** Removes the run's keys (idle workers go back to waiting for a master) and disconnects. */
@@ -218,7 +312,9 @@ export class RedisEvaluator implements Evaluator {
     const s = this.stats;
     if (s.rounds > 0) {
       const skipped = s.stale + s.malformed + s.refused;
-      this.log(`redis: ${s.rounds} rounds; ${s.results} results, ${skipped} skipped (${s.stale} stale, ${s.malformed} malformed, ${s.refused} refused); master sent ${(s.bytesOut / s.rounds / 1024).toFixed(1)} KiB and read ${(s.bytesIn / s.rounds / 1024).toFixed(1)} KiB per round`);
+      this.log(
+        `redis: ${s.rounds} rounds; ${s.results} results, ${skipped} skipped (${s.stale} stale, ${s.malformed} malformed, ${s.refused} refused); master sent ${(s.bytesOut / s.rounds / 1024).toFixed(1)} KiB and read ${(s.bytesIn / s.rounds / 1024).toFixed(1)} KiB per round`,
+      );
     }
   }
 }

@@ -32,4 +32,8 @@ export interface ChunkRequest {
 
 export type ChunkResult =
   | { readonly chunk: number; readonly rewardsN: Float64Array }
-  | { readonly chunk: number; readonly error: string; /** The worker died: the chunk may run again elsewhere. */ readonly retry?: boolean };
+  | {
+      readonly chunk: number;
+      readonly error: string /** The worker died: the chunk may run again elsewhere. */;
+      readonly retry?: boolean;
+    };

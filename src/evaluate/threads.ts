@@ -49,18 +49,37 @@ export class ThreadsEvaluator implements Evaluator {
    * @param noiseTable must live in a SharedArrayBuffer (createNoiseTable(seed, size, new SharedArrayBuffer(4 * size)))
    * @param data its train split should be sharedSplit(...) so workers do not copy the images
    */
-  constructor(private readonly model: string, private readonly params: number, noiseTable: Float32Array, private readonly data: TaskData, private readonly opts: ThreadsOptions = {}) {
-    if (!(noiseTable.buffer instanceof SharedArrayBuffer)) throw new Error('ThreadsEvaluator: the noise table must be in a SharedArrayBuffer');
+  constructor(
+    private readonly model: string,
+    private readonly params: number,
+    noiseTable: Float32Array,
+    private readonly data: TaskData,
+    private readonly opts: ThreadsOptions = {},
+  ) {
+    if (!(noiseTable.buffer instanceof SharedArrayBuffer))
+      throw new Error('ThreadsEvaluator: the noise table must be in a SharedArrayBuffer');
     this.thetaS = new Float32Array(new SharedArrayBuffer(params * 4));
     this.copiesPerRun = opts.copiesPerRun ?? defaultCopiesPerRun(params);
     this.tasksPerChunk = opts.tasksPerChunk ?? 2 * this.copiesPerRun;
-    const shared = data.train.imagesNxHxW.buffer instanceof SharedArrayBuffer ? data.train : sharedSplit(data.train);
+    const shared =
+      data.train.imagesNxHxW.buffer instanceof SharedArrayBuffer ? data.train : sharedSplit(data.train);
     this.init = {
-      model, tableSab: noiseTable.buffer, thetaSab: this.thetaS.buffer as SharedArrayBuffer,
-      imagesSab: shared.imagesNxHxW.buffer as SharedArrayBuffer, labelsSab: shared.labelsN.buffer as SharedArrayBuffer,
-      count: shared.count, rows: shared.rows, cols: shared.cols,
-      seed: data.seed, batchSize: data.batchSize, subsetSize: data.subsetSize, bucketSize: data.bucketSize, copiesPerRun: this.copiesPerRun,
-      ...(opts.exitOnChunk === undefined ? {} : { exitOnChunk: opts.exitOnChunk, exitClaimSab: new SharedArrayBuffer(4) }),
+      model,
+      tableSab: noiseTable.buffer,
+      thetaSab: this.thetaS.buffer as SharedArrayBuffer,
+      imagesSab: shared.imagesNxHxW.buffer as SharedArrayBuffer,
+      labelsSab: shared.labelsN.buffer as SharedArrayBuffer,
+      count: shared.count,
+      rows: shared.rows,
+      cols: shared.cols,
+      seed: data.seed,
+      batchSize: data.batchSize,
+      subsetSize: data.subsetSize,
+      bucketSize: data.bucketSize,
+      copiesPerRun: this.copiesPerRun,
+      ...(opts.exitOnChunk === undefined
+        ? {}
+        : { exitOnChunk: opts.exitOnChunk, exitClaimSab: new SharedArrayBuffer(4) }),
     };
     const n = Math.max(1, opts.workers ?? availableParallelism());
     for (let i = 0; i < n; i++) this.slots.push({ worker: this.spawn() });
@@ -100,14 +119,22 @@ export class ThreadsEvaluator implements Evaluator {
     return worker;
   }
 
-  async evaluate(thetaP: Vec, sigma: number, tasks: readonly EsTask[], onProgress?: (done: number) => void): Promise<Float64Array> {
-    if (thetaP.length !== this.params) throw new Error(`θ has ${thetaP.length} values, the model needs ${this.params}`);
+  async evaluate(
+    thetaP: Vec,
+    sigma: number,
+    tasks: readonly EsTask[],
+    onProgress?: (done: number) => void,
+  ): Promise<Float64Array> {
+    if (thetaP.length !== this.params)
+      throw new Error(`θ has ${thetaP.length} values, the model needs ${this.params}`);
     this.thetaS.set(thetaP);
     const thetaVersion = ++this.thetaVersion;
     const rewardsN = new Float64Array(tasks.length);
     const queue: { chunk: number; start: number; attempts: number }[] = [];
-    for (let start = 0, chunk = 0; start < tasks.length; start += this.tasksPerChunk, chunk++) queue.push({ chunk, start, attempts: 0 });
-    let done = 0, pending = queue.length;
+    for (let start = 0, chunk = 0; start < tasks.length; start += this.tasksPerChunk, chunk++)
+      queue.push({ chunk, start, attempts: 0 });
+    let done = 0,
+      pending = queue.length;
     return new Promise<Float64Array>((resolve, reject) => {
       let failed = false;
       const dispatch = (): void => {
@@ -122,7 +149,11 @@ export class ThreadsEvaluator implements Evaluator {
                 if (r.retry === true && ++job.attempts < MAX_ATTEMPTS) queue.unshift(job);
                 else {
                   failed = true;
-                  reject(new Error(`evaluation of tasks ${job.start}..${job.start + jobTasks.length - 1} failed: ${r.error}`));
+                  reject(
+                    new Error(
+                      `evaluation of tasks ${job.start}..${job.start + jobTasks.length - 1} failed: ${r.error}`,
+                    ),
+                  );
                   return;
                 }
               } else {

@@ -2,7 +2,7 @@
 // metrics.jsonl (a torn last line from an interrupted run is ignored).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError, type Metrics } from '../types.ts';
+import { type Metrics, UsageError } from '../types.ts';
 import { readManifest } from './manifest.ts';
 import type { LoadedExperiment, LoadedRun } from './types.ts';
 
@@ -22,12 +22,22 @@ function readJsonl(path: string): Metrics[] {
 
 export function loadExperiment(dir: string): LoadedExperiment {
   const manifest = readManifest(dir);
-  if (!manifest) throw new UsageError(`${dir}: no manifest.json (not an experiment directory made by \`esgrad experiment\`)`);
+  if (!manifest)
+    throw new UsageError(
+      `${dir}: no manifest.json (not an experiment directory made by \`esgrad experiment\`)`,
+    );
   const runs = manifest.runs.map((spec): LoadedRun => {
     const runDir = join(dir, 'runs', spec.id);
     const summaryPath = join(runDir, 'summary.json');
-    const summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as Metrics) : undefined;
-    return { spec, dir: runDir, metrics: readJsonl(join(runDir, 'metrics.jsonl')), ...(summary ? { summary } : {}) };
+    const summary = existsSync(summaryPath)
+      ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as Metrics)
+      : undefined;
+    return {
+      spec,
+      dir: runDir,
+      metrics: readJsonl(join(runDir, 'metrics.jsonl')),
+      ...(summary ? { summary } : {}),
+    };
   });
   return { dir, manifest, runs };
 }

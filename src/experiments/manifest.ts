@@ -12,7 +12,10 @@ const ROOT = resolve(import.meta.dirname, '../..');
 /** The package's version from package.json. */
 export function packageVersion(): string {
   try {
-    return String((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown');
+    return String(
+      (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version?: string }).version ??
+        'unknown',
+    );
   } catch {
     return 'unknown';
   }
@@ -21,8 +24,18 @@ export function packageVersion(): string {
 /** HEAD of the checkout esgrad runs from, "+dirty" when it has uncommitted changes; "unknown" outside git. */
 export function gitCommit(): string {
   try {
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
     return dirty ? `${head}+dirty` : head;
   } catch {
     return 'unknown';
@@ -31,11 +44,35 @@ export function gitCommit(): string {
 
 export function machine(): Manifest['machine'] {
   const c = cpus();
-  return { cpus: c.length, cpuModel: c[0]?.model.trim() ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), platform: `${process.platform}-${process.arch}`, node: process.version };
+  return {
+    cpus: c.length,
+    cpuModel: c[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    platform: `${process.platform}-${process.arch}`,
+    node: process.version,
+  };
 }
 
-export function buildManifest(preset: Preset, scale: Scale, seeds: number, dataset: string, runs: readonly RunSpec[], createdAt = new Date().toISOString()): Manifest {
-  return { experiment: preset.name, title: preset.title, scale, seeds, dataset, packageVersion: packageVersion(), gitCommit: gitCommit(), machine: machine(), createdAt, runs };
+export function buildManifest(
+  preset: Preset,
+  scale: Scale,
+  seeds: number,
+  dataset: string,
+  runs: readonly RunSpec[],
+  createdAt = new Date().toISOString(),
+): Manifest {
+  return {
+    experiment: preset.name,
+    title: preset.title,
+    scale,
+    seeds,
+    dataset,
+    packageVersion: packageVersion(),
+    gitCommit: gitCommit(),
+    machine: machine(),
+    createdAt,
+    runs,
+  };
 }
 
 export function readManifest(dir: string): Manifest | undefined {
@@ -51,6 +88,8 @@ export function readManifest(dir: string): Manifest | undefined {
 /** An existing manifest must be of the same preset and scale: rerunning continues it, it never mixes runs. */
 export function checkSameExperiment(old: Manifest, preset: Preset, scale: Scale, dir: string): void {
   if (old.experiment !== preset.name || old.scale !== scale) {
-    throw new UsageError(`${dir} holds the ${old.experiment} experiment at scale ${old.scale}, not ${preset.name} at ${scale}: use another --out`);
+    throw new UsageError(
+      `${dir} holds the ${old.experiment} experiment at scale ${old.scale}, not ${preset.name} at ${scale}: use another --out`,
+    );
   }
 }

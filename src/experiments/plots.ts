@@ -21,25 +21,71 @@ export interface BandChart {
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
-function layers(c: BandChart, xDomain?: readonly [number, number], yDomain?: readonly [number, number], width = 560): Record<string, unknown>[] {
+function layers(
+  c: BandChart,
+  xDomain?: readonly [number, number],
+  yDomain?: readonly [number, number],
+  width = 560,
+): Record<string, unknown>[] {
   const groups = [...new Set(c.rows.map((r) => r.group))];
-  const color = { field: 'group', type: 'nominal', title: null, scale: { domain: groups, range: PALETTE.slice(0, groups.length) }, legend: { orient: 'bottom-right', labelLimit: 360, fillColor: 'white', symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 } };
-  const x = { field: 'x', type: 'quantitative', title: c.xTitle, scale: { ...(xDomain ? { domain: xDomain } : {}), ...(c.xLog ? { type: 'log' } : {}), nice: false } };
+  const color = {
+    field: 'group',
+    type: 'nominal',
+    title: null,
+    scale: { domain: groups, range: PALETTE.slice(0, groups.length) },
+    legend: {
+      orient: 'bottom-right',
+      labelLimit: 360,
+      fillColor: 'white',
+      symbolType: 'stroke',
+      symbolStrokeWidth: 3,
+      symbolOpacity: 1,
+    },
+  };
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    title: c.xTitle,
+    scale: { ...(xDomain ? { domain: xDomain } : {}), ...(c.xLog ? { type: 'log' } : {}), nice: false },
+  };
   const yScale = { zero: false, ...(yDomain ? { domain: yDomain } : {}) };
   const out: Record<string, unknown>[] = [
-    { mark: { type: 'area', opacity: 0.22, clip: true }, encoding: { x, y: { field: 'q25', type: 'quantitative', title: c.yTitle, scale: yScale }, y2: { field: 'q75' }, color } },
-    { mark: { type: 'line', strokeWidth: 1.6, clip: true }, encoding: { x, y: { field: 'median', type: 'quantitative', scale: yScale }, color } },
+    {
+      mark: { type: 'area', opacity: 0.22, clip: true },
+      encoding: {
+        x,
+        y: { field: 'q25', type: 'quantitative', title: c.yTitle, scale: yScale },
+        y2: { field: 'q75' },
+        color,
+      },
+    },
+    {
+      mark: { type: 'line', strokeWidth: 1.6, clip: true },
+      encoding: { x, y: { field: 'median', type: 'quantitative', scale: yScale }, color },
+    },
   ];
   if (c.lines?.length) {
     out.push({
       data: { values: c.lines },
       mark: { type: 'line', strokeDash: [5, 4], color: '#555', clip: true },
-      encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, detail: { field: 'label' } },
+      encoding: {
+        x: { field: 'x', type: 'quantitative' },
+        y: { field: 'y', type: 'quantitative' },
+        detail: { field: 'label' },
+      },
     });
   }
   for (const r of c.rules ?? []) {
-    out.push({ data: { values: [r] }, mark: { type: 'rule', strokeDash: [2, 3], color: '#444' }, encoding: { y: { field: 'y', type: 'quantitative' } } });
-    out.push({ data: { values: [r] }, mark: { type: 'text', align: 'right', dx: -4, dy: -6, fontSize: 11, color: '#222', fontWeight: 'bold' }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: width }, text: { field: 'label' } } });
+    out.push({
+      data: { values: [r] },
+      mark: { type: 'rule', strokeDash: [2, 3], color: '#444' },
+      encoding: { y: { field: 'y', type: 'quantitative' } },
+    });
+    out.push({
+      data: { values: [r] },
+      mark: { type: 'text', align: 'right', dx: -4, dy: -6, fontSize: 11, color: '#222', fontWeight: 'bold' },
+      encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: width }, text: { field: 'label' } },
+    });
   }
   return out;
 }
@@ -48,24 +94,41 @@ function layers(c: BandChart, xDomain?: readonly [number, number], yDomain?: rea
 function yRange(rows: readonly BandRow[], x0: number, x1: number): [number, number] {
   const ys = rows.filter((r) => r.x >= x0 && r.x <= x1).flatMap((r) => [r.median, r.q25, r.q75]);
   if (ys.length === 0) return [0, 1];
-  const lo = Math.min(...ys), hi = Math.max(...ys), pad = (hi - lo) * 0.08 || 0.01;
+  const lo = Math.min(...ys),
+    hi = Math.max(...ys),
+    pad = (hi - lo) * 0.08 || 0.01;
   return [lo - pad, hi + pad];
 }
 
 /** A Vega-Lite spec: the main plot, then (with insets) the close-ups side by side under it. */
 export function bandChart(c: BandChart): Record<string, unknown> {
-  const width = c.width ?? 560, height = c.height ?? 300;
+  const width = c.width ?? 560,
+    height = c.height ?? 300;
   const main: Record<string, unknown> = { width, height, layer: layers(c, undefined, c.yDomain, width) };
-  const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', data: { values: c.rows }, config: { font: 'DejaVu Sans', view: { stroke: '#888' } } };
+  const base = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    data: { values: c.rows },
+    config: { font: 'DejaVu Sans', view: { stroke: '#888' } },
+  };
   if (!c.insets?.length) return { ...base, title: c.title, ...main };
   const marks = c.insets.map(([x0, x1], i) => ({ x0, x1, label: String.fromCharCode(65 + i) }));
   (main.layer as Record<string, unknown>[]).push(
-    { data: { values: marks }, mark: { type: 'rect', fill: null, stroke: '#333', strokeDash: [3, 2] }, encoding: { x: { field: 'x0', type: 'quantitative' }, x2: { field: 'x1' } } },
-    { data: { values: marks }, mark: { type: 'text', baseline: 'top', dy: 3, fontWeight: 'bold' }, encoding: { x: { field: 'x0', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label' } } },
+    {
+      data: { values: marks },
+      mark: { type: 'rect', fill: null, stroke: '#333', strokeDash: [3, 2] },
+      encoding: { x: { field: 'x0', type: 'quantitative' }, x2: { field: 'x1' } },
+    },
+    {
+      data: { values: marks },
+      mark: { type: 'text', baseline: 'top', dy: 3, fontWeight: 'bold' },
+      encoding: { x: { field: 'x0', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label' } },
+    },
   );
   const w = Math.floor((width - 40 * (c.insets.length - 1)) / c.insets.length);
   const insets = c.insets.map(([x0, x1], i) => ({
-    width: w, height: Math.round(height * 0.5), title: { text: `inset ${marks[i]!.label}: iterations ${x0}-${x1}`, fontSize: 11 },
+    width: w,
+    height: Math.round(height * 0.5),
+    title: { text: `inset ${marks[i]!.label}: iterations ${x0}-${x1}`, fontSize: 11 },
     transform: [{ filter: `datum.x >= ${x0} && datum.x <= ${x1}` }],
     layer: layers({ ...c, rules: [], lines: [] }, [x0, x1], yRange(c.rows, x0, x1)),
   }));
@@ -73,16 +136,36 @@ export function bandChart(c: BandChart): Record<string, unknown> {
 }
 
 /** Values by label and series on a log axis (points with their values written beside them), e.g. seconds. */
-export function logDotChart(title: string, dots: ReadonlyArray<{ label: string; value: number; series: string }>, yTitle: string): Record<string, unknown> {
+export function logDotChart(
+  title: string,
+  dots: ReadonlyArray<{ label: string; value: number; series: string }>,
+  yTitle: string,
+): Record<string, unknown> {
   const x = { field: 'label', type: 'nominal', title: null, axis: { labelAngle: 0, labelLimit: 260 } };
   const y = { field: 'value', type: 'quantitative', title: yTitle, scale: { type: 'log' } };
-  const color = { field: 'series', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 360, columns: 1 } };
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    legend: { orient: 'top', labelLimit: 360, columns: 1 },
+  };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width: 460, height: 280, config: { font: 'DejaVu Sans' },
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 460,
+    height: 280,
+    config: { font: 'DejaVu Sans' },
     data: { values: dots },
     layer: [
-      { mark: { type: 'point', filled: true, size: 140 }, encoding: { x, y, color, xOffset: { field: 'series' } } },
-      { transform: [{ calculate: "format(datum.value, '.3~g') + ' s'", as: 'text' }], mark: { type: 'text', dx: 10, align: 'left', fontSize: 11 }, encoding: { x, y, xOffset: { field: 'series' }, text: { field: 'text' } } },
+      {
+        mark: { type: 'point', filled: true, size: 140 },
+        encoding: { x, y, color, xOffset: { field: 'series' } },
+      },
+      {
+        transform: [{ calculate: "format(datum.value, '.3~g') + ' s'", as: 'text' }],
+        mark: { type: 'text', dx: 10, align: 'left', fontSize: 11 },
+        encoding: { x, y, xOffset: { field: 'series' }, text: { field: 'text' } },
+      },
     ],
   };
 }

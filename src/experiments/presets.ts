@@ -3,9 +3,19 @@
 import { UsageError } from '../types.ts';
 import { fig1, fig2, fig3, fig4, fig5 } from './presets-es.ts';
 import { populationSearch, sgdVsSgd, table1, timing } from './presets-other.ts';
-import { SCALES, type Preset } from './types.ts';
+import { type Preset, SCALES } from './types.ts';
 
-export const PRESETS: readonly Preset[] = [sgdVsSgd, fig1, fig2, table1, populationSearch, fig3, timing, fig4, fig5];
+export const PRESETS: readonly Preset[] = [
+  sgdVsSgd,
+  fig1,
+  fig2,
+  table1,
+  populationSearch,
+  fig3,
+  timing,
+  fig4,
+  fig5,
+];
 
 export function listPresets(): string[] {
   return PRESETS.map((p) => p.name);
@@ -19,9 +29,14 @@ export function getPreset(name: string): Preset {
 
 /** The text of `esgrad experiment --list`. */
 export function describePresets(): string {
-  return PRESETS.map((p) => [
-    `${p.name}: ${p.title}`,
-    `  paper: ${p.paper}`,
-    ...SCALES.map((s) => `  ${s.padEnd(5)} (${p.scales[s].seeds} seed${p.scales[s].seeds > 1 ? 's' : ''}): ${p.scales[s].doc}`),
-  ].join('\n')).join('\n\n');
+  return PRESETS.map((p) =>
+    [
+      `${p.name}: ${p.title}`,
+      `  paper: ${p.paper}`,
+      ...SCALES.map(
+        (s) =>
+          `  ${s.padEnd(5)} (${p.scales[s].seeds} seed${p.scales[s].seeds > 1 ? 's' : ''}): ${p.scales[s].doc}`,
+      ),
+    ].join('\n'),
+  ).join('\n\n');
 }

@@ -10,13 +10,20 @@ import type { LoadedExperiment, ReportSection, Table } from './types.ts';
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function markdownTable(t: Table): string {
-  const lines = [`**${t.title}**`, '', `| ${t.header.map(cell).join(' | ')} |`, `|${t.header.map(() => '---').join('|')}|`, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
+  const lines = [
+    `**${t.title}**`,
+    '',
+    `| ${t.header.map(cell).join(' | ')} |`,
+    `|${t.header.map(() => '---').join('|')}|`,
+    ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ];
   if (t.caption) lines.push('', `*${t.caption}*`);
   return lines.join('\n');
 }
 
 function header(exp: LoadedExperiment, doc: string, paper: string): string {
-  const m = exp.manifest, finished = exp.runs.filter((r) => r.summary).length;
+  const m = exp.manifest,
+    finished = exp.runs.filter((r) => r.summary).length;
   return [
     `# ${m.title}`,
     '',
@@ -42,13 +49,27 @@ export async function writeReport(dir: string): Promise<WrittenReport> {
   mkdirSync(join(dir, 'figures'), { recursive: true });
   const parts = [header(exp, preset.scales[exp.manifest.scale].doc, preset.paper)];
   const files: string[] = [];
-  parts.push('', '## Key numbers', '', markdownTable({ title: 'Ours beside the paper', header: ['what', `ours (${exp.manifest.scale})`, 'paper'], rows: section.key.map((k) => [...k]) }));
+  parts.push(
+    '',
+    '## Key numbers',
+    '',
+    markdownTable({
+      title: 'Ours beside the paper',
+      header: ['what', `ours (${exp.manifest.scale})`, 'paper'],
+      rows: section.key.map((k) => [...k]),
+    }),
+  );
   for (const f of section.figures) {
     const svg = await renderSvg(f.spec);
     writeFileSync(join(dir, 'figures', `${f.name}.svg`), svg);
     writeFileSync(join(dir, 'figures', `${f.name}.png`), svgToPng(svg));
     files.push(join(dir, 'figures', `${f.name}.png`), join(dir, 'figures', `${f.name}.svg`));
-    parts.push('', `![${f.caption}](figures/${f.name}.png)`, '', `*${f.caption}* ([SVG](figures/${f.name}.svg))`);
+    parts.push(
+      '',
+      `![${f.caption}](figures/${f.name}.png)`,
+      '',
+      `*${f.caption}* ([SVG](figures/${f.name}.svg))`,
+    );
   }
   for (const t of section.tables) parts.push('', markdownTable(t));
   if (section.notes.length) parts.push('', ...section.notes.map((n) => `- ${n}`));

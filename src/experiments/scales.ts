@@ -5,7 +5,11 @@ import type { Scale } from './types.ts';
 export const PARAMS = { 'cnn-3m': 3_274_634, 'cnn-29k': 28_938, mlp: 25_450 } as const;
 
 /** The network of each scale for the experiments the paper runs on cnn-3m. */
-export const MODEL: Readonly<Record<Scale, keyof typeof PARAMS>> = { paper: 'cnn-3m', small: 'cnn-29k', smoke: 'mlp' };
+export const MODEL: Readonly<Record<Scale, keyof typeof PARAMS>> = {
+  paper: 'cnn-3m',
+  small: 'cnn-29k',
+  smoke: 'mlp',
+};
 
 /** TrainConfig fields every run of a scale shares (smoke: in-process evaluator, a 4 MiB noise table). */
 export function base(scale: Scale): Record<string, unknown> {

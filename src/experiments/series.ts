@@ -6,14 +6,17 @@ import type { LoadedExperiment, LoadedRun } from './types.ts';
 
 /** The finished runs of `group`, by seed. */
 export function groupRuns(exp: LoadedExperiment, group: string): LoadedRun[] {
-  return exp.runs.filter((r) => r.spec.group === group && r.summary !== undefined).sort((a, b) => a.spec.seed - b.spec.seed);
+  return exp.runs
+    .filter((r) => r.spec.group === group && r.summary !== undefined)
+    .sort((a, b) => a.spec.seed - b.spec.seed);
 }
 
 /** (x, value) points of a numeric metric of one run; x is `xKey` (default the iteration). */
 export function points(metrics: readonly Metrics[], key: string, xKey = 'iter'): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   for (const m of metrics) {
-    const x = m[xKey], v = m[key];
+    const x = m[xKey],
+      v = m[key];
     if (typeof x === 'number' && typeof v === 'number' && Number.isFinite(v)) out.push([x, v]);
   }
   return out;
@@ -33,14 +36,28 @@ export interface BandRow {
  * Median and 25th/75th percentiles over runs at each x where every run has a value (runs that
  * stopped early would otherwise bend the band). `scale` multiplies values (e.g. 100 for %).
  */
-export function band(group: string, runs: readonly LoadedRun[], key: string, scale = 1, xKey = 'iter'): BandRow[] {
+export function band(
+  group: string,
+  runs: readonly LoadedRun[],
+  key: string,
+  scale = 1,
+  xKey = 'iter',
+): BandRow[] {
   if (runs.length === 0) return [];
   const byX = new Map<number, number[]>();
-  for (const r of runs) for (const [x, v] of points(r.metrics, key, xKey)) byX.set(x, [...(byX.get(x) ?? []), v * scale]);
+  for (const r of runs)
+    for (const [x, v] of points(r.metrics, key, xKey)) byX.set(x, [...(byX.get(x) ?? []), v * scale]);
   return [...byX.entries()]
     .filter(([, vs]) => vs.length === runs.length)
     .sort((a, b) => a[0] - b[0])
-    .map(([x, vs]) => ({ group, x, median: quantile(vs, 0.5), q25: quantile(vs, 0.25), q75: quantile(vs, 0.75), n: vs.length }));
+    .map(([x, vs]) => ({
+      group,
+      x,
+      median: quantile(vs, 0.5),
+      q25: quantile(vs, 0.25),
+      q75: quantile(vs, 0.75),
+      n: vs.length,
+    }));
 }
 
 /** A numeric summary field of each run (NaN where missing). */
@@ -57,13 +74,15 @@ export function runMeans(runs: readonly LoadedRun[], key: string): number[] {
 export function meanStd(xs: readonly number[], opts: { pct?: boolean; digits?: number } = {}): string {
   const v = xs.filter(Number.isFinite);
   if (v.length === 0) return 'n/a';
-  const f = (x: number): string => (opts.pct
-    ? `${(100 * x).toFixed(opts.digits ?? 2)}%`
-    : x.toLocaleString('en-US', { maximumFractionDigits: opts.digits ?? 0 }));
+  const f = (x: number): string =>
+    opts.pct
+      ? `${(100 * x).toFixed(opts.digits ?? 2)}%`
+      : x.toLocaleString('en-US', { maximumFractionDigits: opts.digits ?? 0 });
   return v.length === 1 ? f(v[0]!) : `${f(mean(v))} ± ${f(std(v))}`;
 }
 
-export const pct = (x: number, digits = 2): string => (Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : 'n/a');
+export const pct = (x: number, digits = 2): string =>
+  Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : 'n/a';
 
 /** Successive differences of a run's metric (e.g. accuracy changes between evaluations). */
 export function diffs(pts: ReadonlyArray<readonly [number, number]>): number[] {
@@ -77,7 +96,8 @@ export function smooth(rows: readonly BandRow[], k: number): BandRow[] {
   for (const g of new Set(rows.map((r) => r.group))) {
     const rs = rows.filter((r) => r.group === g);
     rs.forEach((r, i) => {
-      const w = rs.slice(Math.max(0, i - k + 1), i + 1), avg = (f: (x: BandRow) => number): number => w.reduce((a, x) => a + f(x), 0) / w.length;
+      const w = rs.slice(Math.max(0, i - k + 1), i + 1),
+        avg = (f: (x: BandRow) => number): number => w.reduce((a, x) => a + f(x), 0) / w.length;
       out.push({ ...r, median: avg((x) => x.median), q25: avg((x) => x.q25), q75: avg((x) => x.q75) });
     });
   }

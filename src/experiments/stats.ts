@@ -1,13 +1,16 @@
 // Statistics of an experiment over seeds: quantiles (median, 25th/75th percentiles), mean ± std, and
 // the Wilcoxon tests the paper uses: signed-rank (paired, @stdlib) and rank-sum (Mann-Whitney U).
-import wilcoxon from '@stdlib/stats-wilcoxon';
+
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
+import wilcoxon from '@stdlib/stats-wilcoxon';
 
 /** Quantile q ∈ [0, 1] with linear interpolation between order statistics (R type 7, numpy's default). */
 export function quantile(xs: readonly number[], q: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  const h = (s.length - 1) * q, lo = Math.floor(h), hi = Math.ceil(h);
+  const h = (s.length - 1) * q,
+    lo = Math.floor(h),
+    hi = Math.ceil(h);
   return s[lo]! + (h - lo) * (s[hi]! - s[lo]!);
 }
 
@@ -36,13 +39,19 @@ export interface TestResult {
 
 /** Paired two-sided Wilcoxon signed-rank test of x − y (@stdlib: exact for n < 50 without ties). */
 export function signedRank(x: readonly number[], y: readonly number[]): TestResult {
-  if (x.length !== y.length) throw new RangeError(`signedRank: paired samples differ in length (${x.length} vs ${y.length})`);
+  if (x.length !== y.length)
+    throw new RangeError(`signedRank: paired samples differ in length (${x.length} vs ${y.length})`);
   const d = x.map((v, i) => v - y[i]!).filter((v) => v !== 0);
   const test = 'Wilcoxon signed-rank (paired, two-sided)';
   if (d.length === 0) return { test, statistic: 0, pValue: 1, method: 'exact' };
   const ties = new Set(d.map(Math.abs)).size < d.length;
   const r = wilcoxon(x.slice(), y.slice(), { alternative: 'two-sided' });
-  return { test, statistic: r.statistic, pValue: Math.min(1, r.pValue), method: d.length < 50 && !ties ? 'exact' : 'normal approximation' };
+  return {
+    test,
+    statistic: r.statistic,
+    pValue: Math.min(1, r.pValue),
+    method: d.length < 50 && !ties ? 'exact' : 'normal approximation',
+  };
 }
 
 /** Average ranks (1-based) of `xs`, ties sharing the mean of their positions; plus Σ(t³ − t) over tie groups. */
@@ -50,7 +59,7 @@ export function ranks(xs: readonly number[]): { ranks: number[]; tieTerm: number
   const order = xs.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
   const out = new Array<number>(xs.length);
   let tieTerm = 0;
-  for (let i = 0; i < order.length;) {
+  for (let i = 0; i < order.length; ) {
     let j = i;
     while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
     const t = j - i + 1;
@@ -69,7 +78,8 @@ function uCounts(n1: number, n2: number): number[] {
     const cur: number[][] = [[1]]; // m = 0
     for (let m = 1; m <= n1; m++) {
       // The largest item belongs to sample 1 (adds n to U) or to sample 2.
-      const a = prev[m]!, b = cur[m - 1]!;
+      const a = prev[m]!,
+        b = cur[m - 1]!;
       const row = new Array<number>(m * n + 1).fill(0);
       for (let u = 0; u < a.length; u++) row[u]! += a[u]!;
       for (let u = 0; u < b.length; u++) row[u + n]! += b[u]!;
@@ -86,7 +96,8 @@ function uCounts(n1: number, n2: number): number[] {
  * SciPy do; otherwise the normal approximation with tie correction and continuity correction.
  */
 export function rankSum(x: readonly number[], y: readonly number[]): TestResult {
-  const n1 = x.length, n2 = y.length;
+  const n1 = x.length,
+    n2 = y.length;
   if (n1 === 0 || n2 === 0) throw new RangeError('rankSum: both samples need at least one value');
   const test = 'Wilcoxon rank-sum (Mann-Whitney U, two-sided)';
   const { ranks: r, tieTerm } = ranks([...x, ...y]);
@@ -105,7 +116,12 @@ export function rankSum(x: readonly number[], y: readonly number[]): TestResult 
   const sigma = Math.sqrt(((n1 * n2) / 12) * (N + 1 - tieTerm / (N * (N - 1))));
   if (sigma === 0) return { test, statistic: U, pValue: 1, method: 'normal approximation' };
   const z = (Math.abs(U - mu) - 0.5) / sigma;
-  return { test, statistic: U, pValue: Math.min(1, 2 * (1 - normalCdf(Math.max(0, z), 0, 1))), method: 'normal approximation' };
+  return {
+    test,
+    statistic: U,
+    pValue: Math.min(1, 2 * (1 - normalCdf(Math.max(0, z), 0, 1))),
+    method: 'normal approximation',
+  };
 }
 
 /** "p = 0.032 (exact)" style text. */

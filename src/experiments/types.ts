@@ -62,7 +62,13 @@ export interface Manifest {
   readonly dataset: string;
   readonly packageVersion: string;
   readonly gitCommit: string;
-  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number; readonly platform: string; readonly node: string };
+  readonly machine: {
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly memoryGiB: number;
+    readonly platform: string;
+    readonly node: string;
+  };
   readonly createdAt: string;
   readonly runs: readonly RunSpec[];
 }
@@ -83,7 +89,11 @@ export interface Table {
 
 /** What a preset's report contributes: figures (Vega-Lite specs), tables, and lines of text. */
 export interface ReportSection {
-  readonly figures: ReadonlyArray<{ readonly name: string; readonly caption: string; readonly spec: Record<string, unknown> }>;
+  readonly figures: ReadonlyArray<{
+    readonly name: string;
+    readonly caption: string;
+    readonly spec: Record<string, unknown>;
+  }>;
   readonly tables: readonly Table[];
   readonly notes: readonly string[];
   /** Key numbers, ours beside the paper's, for summaries: [what, ours, paper]. */

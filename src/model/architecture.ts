@@ -39,9 +39,17 @@ const dense = (units: number): LayerSpec => ({ kind: 'dense', units });
 /** The paper's networks (section 4 and 4.3) and a small mlp for fast tests. */
 export const ARCHITECTURES: Readonly<Record<string, Architecture>> = {
   // TensorFlow "deep MNIST" tutorial net: 3,274,634 parameters.
-  'cnn-3m': { name: 'cnn-3m', inputCHW: [1, 28, 28], layers: [conv(32), RELU, POOL, conv(64), RELU, POOL, FLAT, dense(1024), RELU, dense(10)] },
+  'cnn-3m': {
+    name: 'cnn-3m',
+    inputCHW: [1, 28, 28],
+    layers: [conv(32), RELU, POOL, conv(64), RELU, POOL, FLAT, dense(1024), RELU, dense(10)],
+  },
   // The small net of section 4.3: 28,938 parameters.
-  'cnn-29k': { name: 'cnn-29k', inputCHW: [1, 28, 28], layers: [conv(16), RELU, POOL, conv(32), RELU, POOL, FLAT, dense(10)] },
+  'cnn-29k': {
+    name: 'cnn-29k',
+    inputCHW: [1, 28, 28],
+    layers: [conv(16), RELU, POOL, conv(32), RELU, POOL, FLAT, dense(10)],
+  },
   // 784 -> 32 -> 10: 25,450 parameters, for quick tests and demos.
   mlp: { name: 'mlp', inputCHW: [1, 28, 28], layers: [FLAT, dense(32), RELU, dense(10)] },
 };
@@ -103,7 +111,8 @@ export function paramLayout(arch: Architecture): ParamLayout {
     offset += size;
   };
   let inShape: number[] = [...arch.inputCHW];
-  let nConv = 0, nDense = 0;
+  let nConv = 0,
+    nDense = 0;
   const shapes = layerShapes(arch);
   arch.layers.forEach((layer, i) => {
     if (layer.kind === 'conv2d') {
@@ -127,7 +136,8 @@ export function forwardMacsPerExample(arch: Architecture): number {
   const shapes = layerShapes(arch);
   arch.layers.forEach((layer, i) => {
     const out = shapes[i]!;
-    if (layer.kind === 'conv2d') macs += out[0]! * out[1]! * out[2]! * inShape[0]! * layer.kernel * layer.kernel;
+    if (layer.kind === 'conv2d')
+      macs += out[0]! * out[1]! * out[2]! * inShape[0]! * layer.kernel * layer.kernel;
     if (layer.kind === 'dense') macs += inShape[0]! * layer.units;
     inShape = out;
   });

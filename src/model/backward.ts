@@ -8,8 +8,12 @@ const SWAP01 = { perm: [1, 0, 2, 3] };
 
 /** Returns the name of the flat gradient tensor [P]. */
 export function emitBackward(
-  g: GraphBuilder, arch: Architecture, layout: ParamLayout, params: ParamNames,
-  traces: readonly LayerTrace[], dLogits: string,
+  g: GraphBuilder,
+  arch: Architecture,
+  layout: ParamLayout,
+  params: ParamNames,
+  traces: readonly LayerTrace[],
+  dLogits: string,
 ): string {
   const grads = new Map<string, string>();
   let nConv = arch.layers.filter((l) => l.kind === 'conv2d').length;
@@ -39,7 +43,8 @@ export function emitBackward(
         const dyT = g.op1('Transpose', [dY], SWAP01);
         grads.set(`conv${nConv}.weight`, g.op1('Transpose', [g.op1('Conv', [xT, dyT], { pads })], SWAP01));
         grads.set(`conv${nConv}.bias`, g.op1('ReduceSum', [dY, g.constant([0, 2, 3])], { keepdims: 0 }));
-        if (needDx) dY = g.op1('ConvTranspose', [dY, w], { kernel_shape: [layer.kernel, layer.kernel], pads });
+        if (needDx)
+          dY = g.op1('ConvTranspose', [dY, w], { kernel_shape: [layer.kernel, layer.kernel], pads });
         nConv--;
         break;
       }
@@ -47,8 +52,12 @@ export function emitBackward(
         dY = g.op1('Mul', [dY, g.op1('Sign', [t.output])]);
         break;
       case 'maxpool2':
-        if (t.indices === undefined) throw new Error('backward needs MaxPool indices: emit the forward with trace');
-        dY = g.op1('MaxUnpool', [dY, t.indices, g.op1('Shape', [t.input])], { kernel_shape: [2, 2], strides: [2, 2] });
+        if (t.indices === undefined)
+          throw new Error('backward needs MaxPool indices: emit the forward with trace');
+        dY = g.op1('MaxUnpool', [dY, t.indices, g.op1('Shape', [t.input])], {
+          kernel_shape: [2, 2],
+          strides: [2, 2],
+        });
         break;
       case 'flatten':
         dY = g.op1('Reshape', [dY, g.op1('Shape', [t.input])]);

@@ -25,11 +25,16 @@ function param(params: ParamNames, name: string): string {
 
 /** Emits logits = f(x; θ). With `trace`, MaxPool also outputs its indices for the backward pass. */
 export function emitForward(
-  g: GraphBuilder, arch: Architecture, params: ParamNames, x: string, trace = false,
+  g: GraphBuilder,
+  arch: Architecture,
+  params: ParamNames,
+  x: string,
+  trace = false,
 ): { logits: string; traces: LayerTrace[] } {
   const traces: LayerTrace[] = [];
   let h = x;
-  let nConv = 0, nDense = 0;
+  let nConv = 0,
+    nDense = 0;
   for (const layer of arch.layers) {
     const input = h;
     let indices: string | undefined;
@@ -38,7 +43,9 @@ export function emitForward(
         nConv++;
         const p = Math.floor(layer.kernel / 2);
         h = g.op1('Conv', [h, param(params, `conv${nConv}.weight`), param(params, `conv${nConv}.bias`)], {
-          kernel_shape: [layer.kernel, layer.kernel], pads: [p, p, p, p], strides: [1, 1],
+          kernel_shape: [layer.kernel, layer.kernel],
+          pads: [p, p, p, p],
+          strides: [1, 1],
         });
         break;
       }
@@ -69,16 +76,24 @@ export function emitForward(
  * argmax predictions (float scalar), and optionally dLoss/dLogits = (softmax - y) / B.
  */
 export function emitCrossEntropy(
-  g: GraphBuilder, logits: string, y: string, withGrad: boolean,
+  g: GraphBuilder,
+  logits: string,
+  y: string,
+  withGrad: boolean,
 ): { loss: string; correct: string; dLogits?: string } {
   const logp = g.op1('LogSoftmax', [logits], { axis: 1 });
   const axis1 = g.constant([1]);
   const nll = g.op1('Neg', [g.op1('ReduceSum', [g.op1('Mul', [logp, y]), axis1], { keepdims: 0 })]);
   const loss = g.op1('ReduceMean', [nll], { keepdims: 0 });
-  const hit = g.op1('Equal', [g.op1('ArgMax', [logits], { axis: 1, keepdims: 0 }), g.op1('ArgMax', [y], { axis: 1, keepdims: 0 })]);
+  const hit = g.op1('Equal', [
+    g.op1('ArgMax', [logits], { axis: 1, keepdims: 0 }),
+    g.op1('ArgMax', [y], { axis: 1, keepdims: 0 }),
+  ]);
   const correct = g.op1('ReduceSum', [g.op1('Cast', [hit], { to: 1 })], { keepdims: 0 });
   if (!withGrad) return { loss, correct };
-  const batch = g.op1('Cast', [g.op1('Gather', [g.op1('Shape', [logits]), g.constant([0], 'int64', [])])], { to: 1 });
+  const batch = g.op1('Cast', [g.op1('Gather', [g.op1('Shape', [logits]), g.constant([0], 'int64', [])])], {
+    to: 1,
+  });
   const dLogits = g.op1('Div', [g.op1('Sub', [g.op1('Exp', [logp]), y]), batch]);
   return { loss, correct, dLogits };
 }

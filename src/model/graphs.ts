@@ -1,14 +1,20 @@
 // The ONNX graphs esgrad runs, as serialised models: logits, loss + accuracy, loss + gradient of all
 // of θ, and the population graph that evaluates K perturbed copies θ + c_k·ε_k in one run.
 import onnxProto from 'onnx-proto';
-import { layerShapes, numClasses, paramLayout, type Architecture } from './architecture.ts';
+import { type Architecture, layerShapes, numClasses, paramLayout } from './architecture.ts';
 import { emitBackward } from './backward.ts';
 import { emitCrossEntropy, emitForward, paramInputNames } from './forward.ts';
 import { GraphBuilder } from './onnx-builder.ts';
 
 /** Graph input/output names shared by the graph builders and the sessions that feed them. */
 export const IO = {
-  x: 'x', y: 'y', logits: 'logits', loss: 'loss', correct: 'correct', grad: 'grad', losses: 'losses',
+  x: 'x',
+  y: 'y',
+  logits: 'logits',
+  loss: 'loss',
+  correct: 'correct',
+  grad: 'grad',
+  losses: 'losses',
   /** Per-copy inputs of the population graph. */
   noise: (k: number, param: string) => `e${k}/${param}`,
   coef: (k: number) => `c${k}`,
@@ -94,7 +100,8 @@ function withNchwcDomain(bytes: Uint8Array): Uint8Array {
   const { onnx } = onnxProto;
   const model = onnx.ModelProto.decode(bytes);
   for (const n of model.graph?.node ?? []) {
-    if (n.opType?.startsWith(NCHWC)) [n.opType, n.domain] = [n.opType.slice(NCHWC.length), 'com.microsoft.nchwc'];
+    if (n.opType?.startsWith(NCHWC))
+      [n.opType, n.domain] = [n.opType.slice(NCHWC.length), 'com.microsoft.nchwc'];
   }
   model.opsetImport.push({ domain: 'com.microsoft.nchwc', version: 1 });
   return onnx.ModelProto.encode(model).finish();
@@ -103,8 +110,20 @@ function withNchwcDomain(bytes: Uint8Array): Uint8Array {
 /** OIHW filters in the layout ORT's NCHWc Conv reads: OIHWBo when I < block (NCHW input), else OIHWBiBo. */
 function nchwcFilter(g: GraphBuilder, w: string, [O, I, kh, kw]: readonly number[], bs: number): string {
   const c = (v: number[]): string => g.constant(v);
-  const [split, perm] = I! < bs ? [[O! / bs, bs, I!, kh!, kw!], [0, 2, 3, 4, 1]] : [[O! / bs, bs, I! / bs, bs, kh!, kw!], [0, 2, 4, 5, 3, 1]];
-  return g.op1('Reshape', [g.op1('Transpose', [g.op1('Reshape', [w, c(split)])], { perm }), c([O!, I!, kh!, kw!])]);
+  const [split, perm] =
+    I! < bs
+      ? [
+          [O! / bs, bs, I!, kh!, kw!],
+          [0, 2, 3, 4, 1],
+        ]
+      : [
+          [O! / bs, bs, I! / bs, bs, kh!, kw!],
+          [0, 2, 4, 5, 3, 1],
+        ];
+  return g.op1('Reshape', [
+    g.op1('Transpose', [g.op1('Reshape', [w, c(split)])], { perm }),
+    c([O!, I!, kh!, kw!]),
+  ]);
 }
 
 /**
@@ -117,7 +136,11 @@ function nchwcFilter(g: GraphBuilder, w: string, [O, I, kh, kw]: readonly number
  * copies plus one per copy reading its noise window directly, so the K perturbed copies of a big
  * weight matrix (cnn-3m fc1: 3.2M floats) are never materialised.
  */
-export function populationGraph(arch: Architecture, copies: number, opts: PopulationGraphOptions = {}): Uint8Array {
+export function populationGraph(
+  arch: Architecture,
+  copies: number,
+  opts: PopulationGraphOptions = {},
+): Uint8Array {
   const K = copies;
   const M = opts.pairs ? 2 : 1; // copies per noise window
   if (K % M !== 0) throw new Error(`populationGraph: ${K} copies cannot form mirrored pairs`);
@@ -132,16 +155,28 @@ export function populationGraph(arch: Architecture, copies: number, opts: Popula
   const us = Array.from({ length: U }, (_, u) => u);
   for (const s of layout.slices) g.input(s.name, 'float32', s.shape);
   for (const u of us) for (const s of layout.slices) g.input(IO.noise(u, s.name), 'float32', s.shape);
-  const coefs = g.op1('Concat', ks.map((k) => g.op1('Reshape', [g.input(IO.coef(k), 'float32', []), c([1])])), { axis: 0 });
+  const coefs = g.op1(
+    'Concat',
+    ks.map((k) => g.op1('Reshape', [g.input(IO.coef(k), 'float32', []), c([1])])),
+    { axis: 0 },
+  );
   const coefShape = (shape: number[]): string => g.op1('Reshape', [coefs, c(shape)]);
   /** The K perturbed copies of parameter `name` stacked: [K·d0, d1, ...]. */
   const stacked = (name: string): string => {
     const s = slices.get(name)!;
-    const e = g.op1('Concat', us.map((u) => g.op1('Reshape', [IO.noise(u, name), c([1, 1, s.size])])), { axis: 0 }); // [U, 1, S]
-    const w = g.op1('Add', [g.op1('Reshape', [name, c([1, 1, s.size])]), g.op1('Mul', [e, coefShape([U, M, 1])])]);
+    const e = g.op1(
+      'Concat',
+      us.map((u) => g.op1('Reshape', [IO.noise(u, name), c([1, 1, s.size])])),
+      { axis: 0 },
+    ); // [U, 1, S]
+    const w = g.op1('Add', [
+      g.op1('Reshape', [name, c([1, 1, s.size])]),
+      g.op1('Mul', [e, coefShape([U, M, 1])]),
+    ]);
     return g.op1('Reshape', [w, c([K * s.shape[0]!, ...s.shape.slice(1)])]);
   };
-  const perCopy = (name: string, k: number): string => g.op1('Add', [name, g.op1('Mul', [IO.noise(Math.floor(k / M), name), IO.coef(k)])]);
+  const perCopy = (name: string, k: number): string =>
+    g.op1('Add', [name, g.op1('Mul', [IO.noise(Math.floor(k / M), name), IO.coef(k)])]);
   const [C0, H0, W0] = arch.inputCHW;
   // h is one of: shared [B, C, H, W] / [B, F]; per-copy inputs (first layer a conv, batches not
   // shared); grouped [B, K·C, H, W] (blocked: in NCHWc layout); flat [B, K, F].
@@ -162,7 +197,8 @@ export function populationGraph(arch: Architecture, copies: number, opts: Popula
     if (blocked) h = g.op1('nchwc.ReorderOutput', [h], { channels: K * inShape[0]! });
     blocked = false;
   };
-  let nConv = 0, nDense = 0;
+  let nConv = 0,
+    nDense = 0;
   for (let i = 0; i < arch.layers.length; i++) {
     const layer = arch.layers[i]!;
     switch (layer.kind) {
@@ -177,14 +213,31 @@ export function populationGraph(arch: Architecture, copies: number, opts: Popula
         const act = relu ? { activation: 'Relu' } : {};
         const nchwIn = bs > 0 && Cin < bs && !blocked; // NCHWc conv reading an NCHW input
         if (state === 'shared' && nchwIn && (K * Cout) % bs === 0) {
-          h = g.op1('nchwc.Conv', [h, nchwcFilter(g, stacked(w), [K * Cout, ...wShape.slice(1)], bs), stacked(b)], { ...attrs, ...act });
+          h = g.op1(
+            'nchwc.Conv',
+            [h, nchwcFilter(g, stacked(w), [K * Cout, ...wShape.slice(1)], bs), stacked(b)],
+            { ...attrs, ...act },
+          );
           blocked = true;
         } else if (xs && nchwIn && Cout % bs === 0) {
-          h = g.op1('Concat', xs.map((x, k) => g.op1('nchwc.Conv', [x, nchwcFilter(g, perCopy(w, k), wShape, bs), perCopy(b, k)], { ...attrs, ...act })), { axis: 1 });
+          h = g.op1(
+            'Concat',
+            xs.map((x, k) =>
+              g.op1('nchwc.Conv', [x, nchwcFilter(g, perCopy(w, k), wShape, bs), perCopy(b, k)], {
+                ...attrs,
+                ...act,
+              }),
+            ),
+            { axis: 1 },
+          );
           blocked = true;
         } else if (state === 'grouped' && !xs && bs > 0 && Cin % bs === 0 && Cout % bs === 0) {
           if (!blocked) h = g.op1('nchwc.ReorderInput', [h]);
-          h = g.op1('nchwc.Conv', [h, nchwcFilter(g, stacked(w), [K * Cout, ...wShape.slice(1)], bs), stacked(b)], { ...attrs, group: K, ...act });
+          h = g.op1(
+            'nchwc.Conv',
+            [h, nchwcFilter(g, stacked(w), [K * Cout, ...wShape.slice(1)], bs), stacked(b)],
+            { ...attrs, group: K, ...act },
+          );
           blocked = true;
         } else {
           unblock();
@@ -218,13 +271,34 @@ export function populationGraph(arch: Architecture, copies: number, opts: Popula
         let base = g.op1('MatMul', [h, w]); // [B, K, N], or [B, N] when shared
         if (shared) base = g.op1('Unsqueeze', [base, c([1])]);
         // Window u's rows: h_k for its M copies (shared: h once, scaled after), [B·M, F] -> [B, M, N].
-        const hu = shared ? us.map(() => h)
-          : g.op('Split', [g.op1('Mul', [h, coefShape([1, K, 1])]), c(Array<number>(U).fill(M))], { axis: 1 }, U).map((t) => g.op1('Reshape', [t, c([-1, inShape[0]!])]));
-        let delta = g.op1('Concat', hu.map((t, u) => g.op1('Reshape', [g.op1('MatMul', [t, IO.noise(u, w)]), c(shared ? [-1, 1, N] : [-1, M, N])])), { axis: 1 });
+        const hu = shared
+          ? us.map(() => h)
+          : g
+              .op(
+                'Split',
+                [g.op1('Mul', [h, coefShape([1, K, 1])]), c(Array<number>(U).fill(M))],
+                { axis: 1 },
+                U,
+              )
+              .map((t) => g.op1('Reshape', [t, c([-1, inShape[0]!])]));
+        let delta = g.op1(
+          'Concat',
+          hu.map((t, u) =>
+            g.op1('Reshape', [g.op1('MatMul', [t, IO.noise(u, w)]), c(shared ? [-1, 1, N] : [-1, M, N])]),
+          ),
+          { axis: 1 },
+        );
         if (shared) delta = g.op1('Mul', [g.op1('Unsqueeze', [delta, c([2])]), coefShape([1, U, M, 1])]); // [B, U, M, N]
         delta = g.op1('Reshape', [delta, c([-1, K, N])]);
-        const eb = g.op1('Concat', us.map((u) => g.op1('Reshape', [IO.noise(u, b), c([1, 1, N])])), { axis: 0 }); // [U, 1, N]
-        const db = g.op1('Reshape', [g.op1('Add', [b, g.op1('Mul', [eb, coefShape([U, M, 1])])]), c([1, K, N])]); // b + c_k·e_b
+        const eb = g.op1(
+          'Concat',
+          us.map((u) => g.op1('Reshape', [IO.noise(u, b), c([1, 1, N])])),
+          { axis: 0 },
+        ); // [U, 1, N]
+        const db = g.op1('Reshape', [
+          g.op1('Add', [b, g.op1('Mul', [eb, coefShape([U, M, 1])])]),
+          c([1, K, N]),
+        ]); // b + c_k·e_b
         [h, state] = [g.op1('Add', [g.op1('Add', [base, delta]), db]), 'flat'];
         break;
       }
@@ -234,8 +308,14 @@ export function populationGraph(arch: Architecture, copies: number, opts: Popula
   const classes = numClasses(arch);
   const y = opts.sharedBatch
     ? g.op1('Unsqueeze', [g.input(IO.y, 'float32', ['B', classes]), c([1])])
-    : g.op1('Concat', ks.map((k) => g.op1('Unsqueeze', [g.input(IO.yk(k), 'float32', ['B', classes]), c([1])])), { axis: 1 });
-  const nll = g.op1('ReduceSum', [g.op1('Mul', [g.op1('LogSoftmax', [h], { axis: -1 }), y]), c([2])], { keepdims: 0 }); // [B, K]
+    : g.op1(
+        'Concat',
+        ks.map((k) => g.op1('Unsqueeze', [g.input(IO.yk(k), 'float32', ['B', classes]), c([1])])),
+        { axis: 1 },
+      );
+  const nll = g.op1('ReduceSum', [g.op1('Mul', [g.op1('LogSoftmax', [h], { axis: -1 }), y]), c([2])], {
+    keepdims: 0,
+  }); // [B, K]
   g.op1('Neg', [g.op1('ReduceMean', [nll], { axes: [0], keepdims: 0 })], {}, IO.losses);
   g.output(IO.losses, 'float32', [K]);
   return bs > 0 ? withNchwcDomain(g.toBytes()) : g.toBytes();

@@ -46,23 +46,46 @@ export class GraphBuilder {
   }
 
   /** A constant tensor stored in the graph (int64 for shapes/axes, float32 for scalars). */
-  constant(values: readonly number[], dtype: DType = 'int64', dims: readonly number[] = [values.length]): string {
+  constant(
+    values: readonly number[],
+    dtype: DType = 'int64',
+    dims: readonly number[] = [values.length],
+  ): string {
     const name = `const_${this.counter++}`;
-    if (dtype === 'int64') this.inits.push({ name, dataType: ELEM.int64, dims: [...dims], int64Data: [...values] });
+    if (dtype === 'int64')
+      this.inits.push({ name, dataType: ELEM.int64, dims: [...dims], int64Data: [...values] });
     else this.inits.push({ name, dataType: ELEM.float32, dims: [...dims], floatData: [...values] });
     return name;
   }
 
   /** Adds a node; returns its output names (`outputs` many, default one). */
-  op(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputs = 1, outNames?: string[]): string[] {
-    const out = outNames ?? Array.from({ length: outputs }, () => `${opType.toLowerCase()}_${this.counter++}`);
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    outputs = 1,
+    outNames?: string[],
+  ): string[] {
+    const out =
+      outNames ?? Array.from({ length: outputs }, () => `${opType.toLowerCase()}_${this.counter++}`);
     const attribute_ = Object.entries(attrs).map(([k, v]) => attribute(k, v));
-    this.nodes.push({ opType, input: [...inputs], output: out, attribute: attribute_, name: `n${this.nodes.length}` });
+    this.nodes.push({
+      opType,
+      input: [...inputs],
+      output: out,
+      attribute: attribute_,
+      name: `n${this.nodes.length}`,
+    });
     return out;
   }
 
   /** Single-output shorthand for op(). */
-  op1(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outName?: string): string {
+  op1(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    outName?: string,
+  ): string {
     return this.op(opType, inputs, attrs, 1, outName === undefined ? undefined : [outName])[0]!;
   }
 
@@ -72,7 +95,13 @@ export class GraphBuilder {
       irVersion: 8,
       producerName: 'esgrad',
       opsetImport: [{ domain: '', version: OPSET }],
-      graph: { name: this.name, node: this.nodes, input: this.inputs, output: this.outputs, initializer: this.inits },
+      graph: {
+        name: this.name,
+        node: this.nodes,
+        input: this.inputs,
+        output: this.outputs,
+        initializer: this.inits,
+      },
     });
     return onnx.ModelProto.encode(model).finish();
   }

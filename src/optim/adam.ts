@@ -30,7 +30,10 @@ export interface AdamState {
  * divides m_hat by sqrt(v_hat) + eps, only in where eps enters. Arithmetic per element is float64;
  * m, v and the update are stored as float32 (close to TF's float32 kernel, not bit-identical).
  */
-export function adam(lr: number, { b1 = 0.9, b2 = 0.999, eps = 1e-8 }: AdamOptions = {}): GradientTransformation<AdamState> {
+export function adam(
+  lr: number,
+  { b1 = 0.9, b2 = 0.999, eps = 1e-8 }: AdamOptions = {},
+): GradientTransformation<AdamState> {
   return {
     init(paramsP: Vec): AdamState {
       return { count: 0, muP: new Float32Array(paramsP.length), nuP: new Float32Array(paramsP.length) };
@@ -42,7 +45,9 @@ export function adam(lr: number, { b1 = 0.9, b2 = 0.999, eps = 1e-8 }: AdamOptio
       }
       const t = state.count + 1;
       const lrT = (lr * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t));
-      const muP = new Float32Array(n), nuP = new Float32Array(n), updatesP = new Float32Array(n);
+      const muP = new Float32Array(n),
+        nuP = new Float32Array(n),
+        updatesP = new Float32Array(n);
       const { muP: mOld, nuP: vOld } = state;
       for (let i = 0; i < n; i++) {
         const g = gradP[i]!;

@@ -47,7 +47,11 @@ export function createOptimizer(config: OptimizerConfig, l2 = 0): GradientTransf
  * Parses `value` with `schema`; on failure throws a UsageError naming the first bad field (prefixed
  * by `where`, e.g. "es"), the value found there and what is allowed, on one line.
  */
-export function parseOrUsageError<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+export function parseOrUsageError<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  where: string,
+): z.output<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
@@ -57,7 +61,8 @@ export function parseOrUsageError<T extends z.ZodType>(schema: T, value: unknown
   }
   let found: unknown = value;
   for (const key of issue.path) {
-    found = found !== null && typeof found === 'object' ? (found as Record<PropertyKey, unknown>)[key] : undefined;
+    found =
+      found !== null && typeof found === 'object' ? (found as Record<PropertyKey, unknown>)[key] : undefined;
   }
   throw new UsageError(`${field}: got ${showValue(found)}; ${issue.message.replace(/^Invalid input: /, '')}`);
 }

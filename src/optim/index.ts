@@ -1,16 +1,22 @@
 // Optimizers as pure {init, update} transformations on Float32Array (optax style):
 // sgd, adam (TensorFlow formulation), L2 weight decay, chain, applyUpdates, and their config.
 
-export { adam, type AdamOptions, type AdamState } from './adam.ts';
-export { sgd, type SgdState } from './sgd.ts';
-export { addWeightDecay, type WeightDecayState } from './weight-decay.ts';
-export { applyUpdates, chain, type ChainState, type GradientTransformation, type PlainState } from './transform.ts';
+export { type AdamOptions, type AdamState, adam } from './adam.ts';
 export {
   adamConfigSchema,
   createOptimizer,
   DEFAULT_OPTIMIZER,
+  type OptimizerConfig,
   optimizerConfigSchema,
   parseOrUsageError,
   sgdConfigSchema,
-  type OptimizerConfig,
 } from './config.ts';
+export { type SgdState, sgd } from './sgd.ts';
+export {
+  applyUpdates,
+  type ChainState,
+  chain,
+  type GradientTransformation,
+  type PlainState,
+} from './transform.ts';
+export { addWeightDecay, type WeightDecayState } from './weight-decay.ts';

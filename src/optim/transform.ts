@@ -40,7 +40,9 @@ export function chain<Ts extends readonly GradientTransformation<unknown>[]>(
     update(gradP: Vec, state: S, paramsP: Vec) {
       const states = state as unknown as readonly unknown[];
       if (states.length !== transforms.length) {
-        throw new RangeError(`chain: state has ${states.length} entries for ${transforms.length} transformations`);
+        throw new RangeError(
+          `chain: state has ${states.length} entries for ${transforms.length} transformations`,
+        );
       }
       let u = gradP;
       const next: unknown[] = [];

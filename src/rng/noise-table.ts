@@ -57,7 +57,12 @@ export function createNoiseTable(seed: number, size: number, buffer?: ArrayBuffe
   }
   const tableS = new Float32Array(buffer ?? new ArrayBuffer(size * 4), 0, size);
   for (let start = 0; start < size; start += NOISE_BLOCK_SIZE) {
-    fillBlock(tableS, hashSeed(seed, NOISE_STREAM, start / NOISE_BLOCK_SIZE), start, Math.min(size, start + NOISE_BLOCK_SIZE));
+    fillBlock(
+      tableS,
+      hashSeed(seed, NOISE_STREAM, start / NOISE_BLOCK_SIZE),
+      start,
+      Math.min(size, start + NOISE_BLOCK_SIZE),
+    );
   }
   return tableS;
 }
@@ -65,19 +70,32 @@ export function createNoiseTable(seed: number, size: number, buffer?: ArrayBuffe
 /** Fills out[start, end) from the stream seeded by blockSeed (inlined xoshiro128** for speed). */
 function fillBlock(out: Float32Array, blockSeed: number, start: number, end: number): void {
   const { s } = createRng(blockSeed);
-  let s0 = s[0]!, s1 = s[1]!, s2 = s[2]!, s3 = s[3]!;
+  let s0 = s[0]!,
+    s1 = s[1]!,
+    s2 = s[2]!,
+    s3 = s[3]!;
   const scale = 1 / 2147483648;
   let i = start;
   while (i < end) {
     let x = Math.imul(s1, 5);
     let r = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
     let t = s1 << 9;
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
     const u = (r + 0.5) * scale - 1;
     x = Math.imul(s1, 5);
     r = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
     t = s1 << 9;
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
     const v = (r + 0.5) * scale - 1;
     const q = u * u + v * v;
     if (q >= 1) continue;

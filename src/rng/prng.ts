@@ -44,10 +44,14 @@ export function cloneRng(rng: Rng): Rng {
 /** Next uint32 (xoshiro128**). */
 export function nextU32(rng: Rng): number {
   const s = rng.s;
-  const s0 = s[0]!, s1 = s[1]!, s2 = s[2]!, s3 = s[3]!;
+  const s0 = s[0]!,
+    s1 = s[1]!,
+    s2 = s[2]!,
+    s3 = s[3]!;
   const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
   const t = s1 << 9;
-  const n2 = s2 ^ s0, n3 = s3 ^ s1;
+  const n2 = s2 ^ s0,
+    n3 = s3 ^ s1;
   s[1] = s1 ^ n2;
   s[0] = s0 ^ n3;
   s[2] = n2 ^ t;
@@ -61,7 +65,8 @@ function rotl(x: number, k: number): number {
 
 /** Uniform in [0, 1) with 53 random bits. */
 export function nextFloat(rng: Rng): number {
-  const hi = nextU32(rng) >>> 5, lo = nextU32(rng) >>> 6;
+  const hi = nextU32(rng) >>> 5,
+    lo = nextU32(rng) >>> 6;
   return (hi * 67108864 + lo) / 9007199254740992;
 }
 

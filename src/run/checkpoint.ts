@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PlainState } from '../optim/index.ts';
-import { UsageError, type Metrics } from '../types.ts';
+import { type Metrics, UsageError } from '../types.ts';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 const MAGIC = 'ESGRADCK';
@@ -45,7 +45,14 @@ export interface Checkpoint {
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Tree = PlainState | boolean | string | null | readonly Tree[] | { readonly [k: string]: Tree } | undefined;
+type Tree =
+  | PlainState
+  | boolean
+  | string
+  | null
+  | readonly Tree[]
+  | { readonly [k: string]: Tree }
+  | undefined;
 
 function encode(v: Tree, blobs: { bytes: Uint8Array; at: number }[], used: { n: number }): Json {
   if (v instanceof Float32Array || v instanceof Float64Array) {
@@ -54,10 +61,15 @@ function encode(v: Tree, blobs: { bytes: Uint8Array; at: number }[], used: { n: 
     used.n += Math.ceil(v.byteLength / 8) * 8;
     return { $a: v instanceof Float32Array ? 'f32' : 'f64', o: at, n: v.length };
   }
-  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0) ? v : { $n: Object.is(v, -0) ? '-0' : String(v) };
+  if (typeof v === 'number')
+    return Number.isFinite(v) && !Object.is(v, -0) ? v : { $n: Object.is(v, -0) ? '-0' : String(v) };
   if (v === null || v === undefined || typeof v === 'boolean' || typeof v === 'string') return v ?? null;
   if (Array.isArray(v)) return v.map((x: Tree) => encode(x, blobs, used));
-  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, encode(x as Tree, blobs, used)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([, x]) => x !== undefined)
+      .map(([k, x]) => [k, encode(x as Tree, blobs, used)]),
+  );
 }
 
 function decode(j: Json, data: Buffer): Tree {
@@ -67,7 +79,8 @@ function decode(j: Json, data: Buffer): Tree {
     const Ctor = j.$a === 'f32' ? Float32Array : Float64Array;
     const out = new Ctor(j.n);
     const bytes = data.subarray(j.o, j.o + out.byteLength);
-    if (bytes.length !== out.byteLength) throw new Error('checkpoint: an array runs past the end of the file');
+    if (bytes.length !== out.byteLength)
+      throw new Error('checkpoint: an array runs past the end of the file');
     new Uint8Array(out.buffer).set(bytes);
     return out;
   }
@@ -82,7 +95,9 @@ export function serializeCheckpoint(c: Checkpoint): Buffer {
   const body = encode(c as unknown as Tree, blobs, used);
   const data = Buffer.alloc(used.n);
   for (const b of blobs) data.set(b.bytes, b.at);
-  const header = Buffer.from(JSON.stringify({ sha256: createHash('sha256').update(data).digest('hex'), body }));
+  const header = Buffer.from(
+    JSON.stringify({ sha256: createHash('sha256').update(data).digest('hex'), body }),
+  );
   const pad = (8 - ((MAGIC.length + 8 + header.length) % 8)) % 8;
   const head = Buffer.alloc(MAGIC.length + 8);
   head.write(MAGIC, 0, 'latin1');
@@ -92,8 +107,10 @@ export function serializeCheckpoint(c: Checkpoint): Buffer {
 }
 
 export function deserializeCheckpoint(buf: Buffer, where = 'checkpoint'): Checkpoint {
-  if (buf.length < 16 || buf.toString('latin1', 0, 8) !== MAGIC) throw new UsageError(`${where}: not an esgrad checkpoint`);
-  if (buf.readUInt32LE(8) !== FORMAT) throw new UsageError(`${where}: checkpoint format ${buf.readUInt32LE(8)}, this esgrad reads ${FORMAT}`);
+  if (buf.length < 16 || buf.toString('latin1', 0, 8) !== MAGIC)
+    throw new UsageError(`${where}: not an esgrad checkpoint`);
+  if (buf.readUInt32LE(8) !== FORMAT)
+    throw new UsageError(`${where}: checkpoint format ${buf.readUInt32LE(8)}, this esgrad reads ${FORMAT}`);
   const headerEnd = 16 + buf.readUInt32LE(12);
   const dataStart = headerEnd + ((8 - (headerEnd % 8)) % 8);
   let header: { sha256: string; body: Json };
@@ -103,7 +120,8 @@ export function deserializeCheckpoint(buf: Buffer, where = 'checkpoint'): Checkp
     throw new UsageError(`${where}: the checkpoint header is damaged`);
   }
   const data = buf.subarray(dataStart);
-  if (createHash('sha256').update(data).digest('hex') !== header.sha256) throw new UsageError(`${where}: the checkpoint data is damaged (checksum mismatch)`);
+  if (createHash('sha256').update(data).digest('hex') !== header.sha256)
+    throw new UsageError(`${where}: the checkpoint data is damaged (checksum mismatch)`);
   return decode(header.body, data) as unknown as Checkpoint;
 }
 
@@ -136,7 +154,9 @@ export function readCheckpoint(dir: string): Checkpoint {
   try {
     buf = readFileSync(path);
   } catch {
-    throw new UsageError(`--resume ${dir}: no checkpoint there (${CHECKPOINT_FILE}); runs write one with --checkpoint-every k or on Ctrl-C`);
+    throw new UsageError(
+      `--resume ${dir}: no checkpoint there (${CHECKPOINT_FILE}); runs write one with --checkpoint-every k or on Ctrl-C`,
+    );
   }
   return deserializeCheckpoint(buf, `--resume ${dir}`);
 }
@@ -145,10 +165,15 @@ export function readCheckpoint(dir: string): Checkpoint {
 export function readMetricsHistory(dir: string, count: number): Metrics[] {
   let lines: string[] = [];
   try {
-    lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+    lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
   } catch {
     // reported below
   }
-  if (lines.length < count) throw new UsageError(`--resume ${dir}: metrics.jsonl has ${lines.length} records, the checkpoint is at iteration ${count}`);
+  if (lines.length < count)
+    throw new UsageError(
+      `--resume ${dir}: metrics.jsonl has ${lines.length} records, the checkpoint is at iteration ${count}`,
+    );
   return lines.slice(0, count).map((l) => JSON.parse(l) as Metrics);
 }

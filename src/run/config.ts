@@ -1,8 +1,8 @@
 // The configuration of a training run: one zod schema with every default listed and commented
 // (the paper's settings), shared by `esgrad train` flags and `--config run.json` files.
 import { z } from 'zod';
-import { listArchitectures } from '../model/architecture.ts';
 import { listDatasets } from '../data/index.ts';
+import { listArchitectures } from '../model/architecture.ts';
 import { parseOrUsageError } from '../optim/index.ts';
 import { DEFAULT_NOISE_TABLE_SIZE } from '../rng/noise-table.ts';
 
@@ -11,8 +11,16 @@ const positiveInt = z.number().int().positive();
 export const trainConfigSchema = z
   .object({
     algo: z.enum(['sgd', 'es', 'proxy']).default('sgd'), // backprop (SGD), the OpenAI-ES estimate, or the ES proxy (SGD + noise)
-    model: z.string().refine((m) => listArchitectures().includes(m), { message: `allowed: ${listArchitectures().join(', ')}` }).default('cnn-3m'),
-    dataset: z.string().refine((d) => listDatasets().includes(d), { message: `allowed: ${listDatasets().join(', ')}` }).default('mnist'),
+    model: z
+      .string()
+      .refine((m) => listArchitectures().includes(m), {
+        message: `allowed: ${listArchitectures().join(', ')}`,
+      })
+      .default('cnn-3m'),
+    dataset: z
+      .string()
+      .refine((d) => listDatasets().includes(d), { message: `allowed: ${listDatasets().join(', ')}` })
+      .default('mnist'),
     iters: positiveInt.default(2000), // the paper's runs: 2,000 iterations
     batch: positiveInt.default(50), // mini-batch size (the paper: 50)
     optimizer: z.enum(['adam', 'sgd']).default('adam'), // the paper: Adam

@@ -1,12 +1,13 @@
 // The OpenAI-ES as a Step for the training loop: ask -> evaluate (any Evaluator) -> tell, and every
 // k-th iteration the paper's ρ_t = Pearson(g_ES, g_True) with g_True by backprop at the same θ_t and batch.
-import type { Network } from '../backend/network.ts';
+
 import { cosine, l2Norm, pearson } from '../analysis/correlation.ts';
-import { ask, tell, type EsState } from '../es/index.ts';
+import type { Network } from '../backend/network.ts';
 import { batchIndices, gatherBatch } from '../data/index.ts';
+import { ask, type EsState, tell } from '../es/index.ts';
 import type { Evaluator, TaskData } from '../evaluate/evaluator.ts';
 import type { Metrics } from '../types.ts';
-import { withSnapshot, type Step } from './loop.ts';
+import { type Step, withSnapshot } from './loop.ts';
 
 export interface EsStepOptions {
   readonly net: Network;
@@ -22,21 +23,27 @@ export interface EsStepOptions {
 /** A Step closure over the ES state. Metric `loss` is the mean loss of the generation's offspring. */
 export function esStep(o: EsStepOptions, initial: EsState): Step {
   let state = initial;
-  return withSnapshot(async (t: number) => {
-    const tasks = ask(state);
-    const onProgress = o.onOffspring && ((done: number) => o.onOffspring!(done, tasks.length));
-    const rewardsN = await o.evaluator.evaluate(state.thetaP, state.config.sigma, tasks, onProgress);
-    const told = tell(state, tasks, rewardsN, o.noiseTable);
-    const { generation: _g, ...es } = told.metrics;
-    const metrics: Metrics = { loss: -es.rewardMean, ...es };
-    if (o.corrEvery > 0 && t % o.corrEvery === 0) {
-      const batch = gatherBatch(o.data.train, batchIndices(o.data.seed, t, o.data.batchSize, o.data.train.count));
-      const { gradP: trueGradP } = await o.net.lossAndGrad(state.thetaP, batch);
-      metrics.corr = pearson(told.gradP, trueGradP);
-      metrics.cosine = cosine(told.gradP, trueGradP);
-      metrics.trueGradNorm = l2Norm(trueGradP);
-    }
-    state = told.state;
-    return { metrics, thetaP: state.thetaP };
-  }, () => ({ thetaP: state.thetaP, optState: state.optState, generation: state.generation }));
+  return withSnapshot(
+    async (t: number) => {
+      const tasks = ask(state);
+      const onProgress = o.onOffspring && ((done: number) => o.onOffspring!(done, tasks.length));
+      const rewardsN = await o.evaluator.evaluate(state.thetaP, state.config.sigma, tasks, onProgress);
+      const told = tell(state, tasks, rewardsN, o.noiseTable);
+      const { generation: _g, ...es } = told.metrics;
+      const metrics: Metrics = { loss: -es.rewardMean, ...es };
+      if (o.corrEvery > 0 && t % o.corrEvery === 0) {
+        const batch = gatherBatch(
+          o.data.train,
+          batchIndices(o.data.seed, t, o.data.batchSize, o.data.train.count),
+        );
+        const { gradP: trueGradP } = await o.net.lossAndGrad(state.thetaP, batch);
+        metrics.corr = pearson(told.gradP, trueGradP);
+        metrics.cosine = cosine(told.gradP, trueGradP);
+        metrics.trueGradNorm = l2Norm(trueGradP);
+      }
+      state = told.state;
+      return { metrics, thetaP: state.thetaP };
+    },
+    () => ({ thetaP: state.thetaP, optState: state.optState, generation: state.generation }),
+  );
 }

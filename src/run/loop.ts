@@ -8,7 +8,9 @@ import type { Reporter } from './reporters.ts';
  * One update: returns the metrics of iteration `t` (0-based) and the parameters after it.
  * `snapshot` (optional) returns what the step needs to continue from here (for checkpoints).
  */
-export type Step = ((t: number) => Promise<{ metrics: Metrics; thetaP: Vec }>) & { readonly snapshot?: () => StepState };
+export type Step = ((t: number) => Promise<{ metrics: Metrics; thetaP: Vec }>) & {
+  readonly snapshot?: () => StepState;
+};
 
 export interface LoopOptions {
   readonly iters: number;
@@ -29,7 +31,10 @@ export interface LoopOptions {
 }
 
 /** A Step with a snapshot of the state it closes over. */
-export function withSnapshot(fn: (t: number) => Promise<{ metrics: Metrics; thetaP: Vec }>, snapshot: () => StepState): Step {
+export function withSnapshot(
+  fn: (t: number) => Promise<{ metrics: Metrics; thetaP: Vec }>,
+  snapshot: () => StepState,
+): Step {
   return Object.assign(fn, { snapshot });
 }
 

@@ -1,6 +1,15 @@
 // Where a run's metrics go: a JSONL file, a progress bar on stderr, and the final summary.json.
 // The training loops call reporters; they never print or write files themselves.
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Metrics } from '../types.ts';
@@ -31,7 +40,13 @@ export function writeJsonAtomic(path: string, obj: unknown): void {
 export function fileReporter(dir: string, keepLines = 0): Reporter {
   mkdirSync(dir, { recursive: true });
   const metricsPath = join(dir, 'metrics.jsonl');
-  const kept = keepLines > 0 ? readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(0, keepLines) : [];
+  const kept =
+    keepLines > 0
+      ? readFileSync(metricsPath, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .slice(0, keepLines)
+      : [];
   const tmp = `${metricsPath}.tmp-${process.pid}`;
   writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
   renameSync(tmp, metricsPath);

@@ -1,11 +1,18 @@
 // Continuing a run from its checkpoint (`esgrad train --resume DIR`): the saved config with the few
 // settings a resumed run may change, and the loop and step state it starts from.
-import { UsageError, type Metrics } from '../types.ts';
-import { readCheckpoint, readMetricsHistory, type LoopState, type StepState } from './checkpoint.ts';
+import { type Metrics, UsageError } from '../types.ts';
+import { type LoopState, readCheckpoint, readMetricsHistory, type StepState } from './checkpoint.ts';
 import { parseTrainConfig, type TrainConfig } from './config.ts';
 
 /** Settings that do not change a run's results, so a resumed run may set them anew. */
-export const RESUME_OVERRIDES: readonly string[] = ['iters', 'evaluator', 'workers', 'threads', 'checkpointEvery', 'dataDir'];
+export const RESUME_OVERRIDES: readonly string[] = [
+  'iters',
+  'evaluator',
+  'workers',
+  'threads',
+  'checkpointEvery',
+  'dataDir',
+];
 
 const flag = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
@@ -23,7 +30,9 @@ export function resumeConfig(dir: string, overrides: Readonly<Record<string, unk
   }
   const config = parseTrainConfig({ ...saved.config, ...overrides, out: dir });
   if (config.iters < saved.loop.iteration) {
-    throw new UsageError(`--iters ${config.iters}: the checkpoint in ${dir} is already at iteration ${saved.loop.iteration}`);
+    throw new UsageError(
+      `--iters ${config.iters}: the checkpoint in ${dir} is already at iteration ${saved.loop.iteration}`,
+    );
   }
   return config;
 }
@@ -38,7 +47,9 @@ export interface ResumePoint {
 export function resumePoint(dir: string, config: TrainConfig): ResumePoint {
   const c = readCheckpoint(dir);
   if (c.config.algo !== config.algo || c.config.model !== config.model || c.config.seed !== config.seed) {
-    throw new UsageError(`--resume ${dir}: the checkpoint is of ${String(c.config.algo)} ${String(c.config.model)} seed ${String(c.config.seed)}, not of this run`);
+    throw new UsageError(
+      `--resume ${dir}: the checkpoint is of ${String(c.config.algo)} ${String(c.config.model)} seed ${String(c.config.seed)}, not of this run`,
+    );
   }
   return { loop: c.loop, history: readMetricsHistory(dir, c.loop.iteration), state: c.state };
 }

@@ -1,12 +1,13 @@
 // The SGD baseline as a Step for the training loop: backprop on mini-batch t of the seeded sequence
 // (the same sequence ES follows), then the optimizer's update (Adam by default, optional L2).
+
+import { pearson } from '../analysis/correlation.ts';
 import type { Network } from '../backend/network.ts';
 import { batchIndices, gatherBatch, type Split } from '../data/index.ts';
 import { applyUpdates, type GradientTransformation, type PlainState } from '../optim/index.ts';
-import { pearson } from '../analysis/correlation.ts';
 import { hashSeed } from '../rng/prng.ts';
 import type { Metrics, Vec } from '../types.ts';
-import { withSnapshot, type Step } from './loop.ts';
+import { type Step, withSnapshot } from './loop.ts';
 
 export interface SgdRunState {
   readonly thetaP: Vec;
@@ -30,27 +31,38 @@ export interface SgdStepOptions {
 
 /** A Step closure over the run's state: each call advances it by one mini-batch. */
 export function sgdStep(
-  net: Network, train: Split, opt: GradientTransformation<PlainState>, seed: number, batchSize: number,
-  initial: SgdRunState, opts: SgdStepOptions = {},
+  net: Network,
+  train: Split,
+  opt: GradientTransformation<PlainState>,
+  seed: number,
+  batchSize: number,
+  initial: SgdRunState,
+  opts: SgdStepOptions = {},
 ): Step {
   let state = initial;
   const corrEvery = opts.corrEvery ?? 0;
-  return withSnapshot(async (t: number) => {
-    const batch = gatherBatch(train, batchIndices(seed, t, batchSize, train.count));
-    const { loss, correct, gradP: trueGradP } = await net.lossAndGrad(state.thetaP, batch);
-    let metrics: Metrics = { loss, trainAccuracy: correct / batch.count };
-    if (corrEvery > 0 && t % corrEvery === 0) {
-      const other = gatherBatch(train, batchIndices(hashSeed(seed, OTHER_BATCH_STREAM), t, batchSize, train.count));
-      metrics.corr = pearson(trueGradP, (await net.lossAndGrad(state.thetaP, other)).gradP);
-    }
-    let gradP = trueGradP;
-    if (opts.hook) {
-      const hooked = opts.hook(t, trueGradP);
-      gradP = hooked.gradP;
-      metrics = { ...metrics, ...hooked.metrics };
-    }
-    const { updatesP, state: optState } = opt.update(gradP, state.optState, state.thetaP);
-    state = { thetaP: applyUpdates(state.thetaP, updatesP), optState };
-    return { metrics, thetaP: state.thetaP };
-  }, () => state);
+  return withSnapshot(
+    async (t: number) => {
+      const batch = gatherBatch(train, batchIndices(seed, t, batchSize, train.count));
+      const { loss, correct, gradP: trueGradP } = await net.lossAndGrad(state.thetaP, batch);
+      let metrics: Metrics = { loss, trainAccuracy: correct / batch.count };
+      if (corrEvery > 0 && t % corrEvery === 0) {
+        const other = gatherBatch(
+          train,
+          batchIndices(hashSeed(seed, OTHER_BATCH_STREAM), t, batchSize, train.count),
+        );
+        metrics.corr = pearson(trueGradP, (await net.lossAndGrad(state.thetaP, other)).gradP);
+      }
+      let gradP = trueGradP;
+      if (opts.hook) {
+        const hooked = opts.hook(t, trueGradP);
+        gradP = hooked.gradP;
+        metrics = { ...metrics, ...hooked.metrics };
+      }
+      const { updatesP, state: optState } = opt.update(gradP, state.optState, state.thetaP);
+      state = { thetaP: applyUpdates(state.thetaP, updatesP), optState };
+      return { metrics, thetaP: state.thetaP };
+    },
+    () => state,
+  );
 }

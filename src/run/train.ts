@@ -3,24 +3,24 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Network } from '../backend/network.ts';
-import { formatCount, loadDataset, type Dataset } from '../data/index.ts';
-import { initParams } from '../model/init.ts';
-import { createOptimizer, DEFAULT_OPTIMIZER, type OptimizerConfig } from '../optim/index.ts';
+import { type Dataset, formatCount, loadDataset } from '../data/index.ts';
 import { init } from '../es/index.ts';
 import type { Evaluator, TaskData } from '../evaluate/evaluator.ts';
 import { LocalEvaluator } from '../evaluate/local.ts';
-import { sharedSplit, ThreadsEvaluator } from '../evaluate/threads.ts';
-import { redisTarget } from '../evaluate/redis-connect.ts';
 import { RedisEvaluator } from '../evaluate/redis.ts';
+import { redisTarget } from '../evaluate/redis-connect.ts';
+import { sharedSplit, ThreadsEvaluator } from '../evaluate/threads.ts';
+import { initParams } from '../model/init.ts';
+import { createOptimizer, DEFAULT_OPTIMIZER, type OptimizerConfig } from '../optim/index.ts';
 import { createNoiseTable } from '../rng/noise-table.ts';
-import { esStep } from './es.ts';
-import { UsageError, type Metrics } from '../types.ts';
+import { type Metrics, UsageError } from '../types.ts';
+import { type StepState, writeCheckpoint } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
-import { trainLoop, type Step } from './loop.ts';
-import { writeCheckpoint, type StepState } from './checkpoint.ts';
-import { resumePoint, type ResumePoint } from './resume.ts';
-import { fileReporter, progressReporter, writeJsonAtomic, type Reporter } from './reporters.ts';
+import { esStep } from './es.ts';
+import { type Step, trainLoop } from './loop.ts';
 import { proxyHook } from './proxy.ts';
+import { fileReporter, progressReporter, type Reporter, writeJsonAtomic } from './reporters.ts';
+import { type ResumePoint, resumePoint } from './resume.ts';
 import { sgdStep } from './sgd.ts';
 
 export interface TrainOptions {
@@ -42,7 +42,9 @@ export function defaultRunDir(config: TrainConfig): string {
 }
 
 function optimizerConfig(config: TrainConfig): OptimizerConfig {
-  return config.optimizer === 'adam' ? { ...DEFAULT_OPTIMIZER, lr: config.lr } : { name: 'sgd', lr: config.lr };
+  return config.optimizer === 'adam'
+    ? { ...DEFAULT_OPTIMIZER, lr: config.lr }
+    : { name: 'sgd', lr: config.lr };
 }
 
 /**
@@ -51,56 +53,110 @@ function optimizerConfig(config: TrainConfig): OptimizerConfig {
  * plain one, so the in-process evaluator gets that.
  */
 export function esResources(
-  config: TrainConfig, net: Network, data: Dataset, remote: { readonly redisUrl?: string | undefined; readonly log?: (msg: string) => void } = {},
+  config: TrainConfig,
+  net: Network,
+  data: Dataset,
+  remote: { readonly redisUrl?: string | undefined; readonly log?: (msg: string) => void } = {},
 ): { noiseTable: Float32Array; taskData: TaskData; evaluator: Evaluator } {
   const threads = config.evaluator === 'threads';
-  const noiseTable = createNoiseTable(config.seed, config.noiseTableSize, threads ? new SharedArrayBuffer(4 * config.noiseTableSize) : undefined);
+  const noiseTable = createNoiseTable(
+    config.seed,
+    config.noiseTableSize,
+    threads ? new SharedArrayBuffer(4 * config.noiseTableSize) : undefined,
+  );
   const train = threads ? sharedSplit(data.train) : data.train;
   const taskData: TaskData = {
-    train, seed: config.seed, batchSize: config.batch, subsetSize: config.subsetSize, bucketSize: config.limited ? config.bucketSize : 0,
+    train,
+    seed: config.seed,
+    batchSize: config.batch,
+    subsetSize: config.subsetSize,
+    bucketSize: config.limited ? config.bucketSize : 0,
   };
-  const evaluator = config.evaluator === 'redis'
-    ? new RedisEvaluator(net.size, noiseTable, taskData, {
-      target: redisTarget(remote.redisUrl), model: config.model, dataset: config.dataset, ...(remote.log ? { log: remote.log } : {}),
-    })
-    : threads
-      ? new ThreadsEvaluator(config.model, net.size, noiseTable, taskData, config.workers > 0 ? { workers: config.workers } : {})
-      : new LocalEvaluator(net, noiseTable, taskData);
+  const evaluator =
+    config.evaluator === 'redis'
+      ? new RedisEvaluator(net.size, noiseTable, taskData, {
+          target: redisTarget(remote.redisUrl),
+          model: config.model,
+          dataset: config.dataset,
+          ...(remote.log ? { log: remote.log } : {}),
+        })
+      : threads
+        ? new ThreadsEvaluator(
+            config.model,
+            net.size,
+            noiseTable,
+            taskData,
+            config.workers > 0 ? { workers: config.workers } : {},
+          )
+        : new LocalEvaluator(net, noiseTable, taskData);
   return { noiseTable, taskData, evaluator };
 }
 
 /** The algorithm's Step and the resources it holds (closed after the run). */
 function buildStep(
-  config: TrainConfig, net: Network, data: Dataset, reporters: readonly Reporter[], opts: TrainOptions = {}, from?: StepState,
+  config: TrainConfig,
+  net: Network,
+  data: Dataset,
+  reporters: readonly Reporter[],
+  opts: TrainOptions = {},
+  from?: StepState,
 ): { step: Step; evaluator?: Evaluator } {
   const thetaP = from?.thetaP ?? initParams(net.layout, config.seed);
   if (config.algo !== 'es') {
     const opt = createOptimizer(optimizerConfig(config), config.l2);
     const start = { thetaP, optState: from?.optState ?? opt.init(thetaP) };
-    const stepOpts = config.algo === 'proxy' ? { hook: proxyHook(config.seed, config.targetCorr) } : { corrEvery: config.corrEvery };
+    const stepOpts =
+      config.algo === 'proxy'
+        ? { hook: proxyHook(config.seed, config.targetCorr) }
+        : { corrEvery: config.corrEvery };
     return { step: sgdStep(net, data.train, opt, config.seed, config.batch, start, stepOpts) };
   }
-  const fresh = init({
-    populationSize: config.population, sigma: config.sigma, mirrored: config.mirrored, fitnessShaping: config.fitness,
-    noiseTableSize: config.noiseTableSize, seed: config.seed, optimizer: optimizerConfig(config), l2: config.l2,
-    bucketSize: config.limited ? config.bucketSize : 0, noMinibatch: config.noMinibatch, subsetSize: config.subsetSize,
-  }, thetaP);
+  const fresh = init(
+    {
+      populationSize: config.population,
+      sigma: config.sigma,
+      mirrored: config.mirrored,
+      fitnessShaping: config.fitness,
+      noiseTableSize: config.noiseTableSize,
+      seed: config.seed,
+      optimizer: optimizerConfig(config),
+      l2: config.l2,
+      bucketSize: config.limited ? config.bucketSize : 0,
+      noMinibatch: config.noMinibatch,
+      subsetSize: config.subsetSize,
+    },
+    thetaP,
+  );
   const esState = from ? { ...fresh, optState: from.optState, generation: from.generation ?? 0 } : fresh;
   if (config.noMinibatch && config.subsetSize > data.train.count) {
-    throw new UsageError(`--subset-size ${config.subsetSize} is larger than the training set (${formatCount(data.train.count)} images)`);
+    throw new UsageError(
+      `--subset-size ${config.subsetSize} is larger than the training set (${formatCount(data.train.count)} images)`,
+    );
   }
-  const { noiseTable, taskData, evaluator } = esResources(config, net, data, { redisUrl: opts.redisUrl, ...(opts.log ? { log: opts.log } : {}) });
-  const onOffspring = (done: number, total: number): void => reporters.forEach((r) => r.onPartial?.(done, total, 'offspring'));
+  const { noiseTable, taskData, evaluator } = esResources(config, net, data, {
+    redisUrl: opts.redisUrl,
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  const onOffspring = (done: number, total: number): void =>
+    reporters.forEach((r) => r.onPartial?.(done, total, 'offspring'));
   // ρ(g_ES, g_True) needs the common mini-batch on which g_True is computed.
   const corrEvery = config.noMinibatch ? 0 : config.corrEvery;
-  return { step: esStep({ net, evaluator, noiseTable, data: taskData, corrEvery, onOffspring }, esState), evaluator };
+  return {
+    step: esStep({ net, evaluator, noiseTable, data: taskData, corrEvery, onOffspring }, esState),
+    evaluator,
+  };
 }
 
 /** The configured dataset, checked against the batch size. */
 export async function loadTrainingData(config: TrainConfig, log: (msg: string) => void): Promise<Dataset> {
-  const data = await loadDataset(config.dataset, { ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }), onProgress: log });
+  const data = await loadDataset(config.dataset, {
+    ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }),
+    onProgress: log,
+  });
   if (config.batch > data.train.count) {
-    throw new UsageError(`--batch ${config.batch} is larger than the training set (${formatCount(data.train.count)} images)`);
+    throw new UsageError(
+      `--batch ${config.batch} is larger than the training set (${formatCount(data.train.count)} images)`,
+    );
   }
   return data;
 }
@@ -119,10 +175,14 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     if (built.evaluator instanceof RedisEvaluator) await built.evaluator.connect(); // one clear line if Redis is unreachable
     mkdirSync(out, { recursive: true });
     writeJsonAtomic(join(out, 'config.json'), { ...config, out, datasetLabel: data.label, params: net.size });
-    log(`${config.algo} on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}; results in ${out}`);
+    log(
+      `${config.algo} on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}; results in ${out}`,
+    );
     if (from) log(`resuming at iteration ${from.loop.iteration} of ${config.iters}`);
     if (config.algo === 'es' && config.noMinibatch && config.corrEvery > 0) {
-      log('note: the gradient correlation is not defined without a common mini-batch (--no-minibatch): none is logged');
+      log(
+        'note: the gradient correlation is not defined without a common mini-batch (--no-minibatch): none is logged',
+      );
     }
     reporters.push(fileReporter(out, from?.loop.iteration ?? 0));
     if (!opts.quiet) reporters.push(progressReporter(config.iters, config.algo, from?.loop.iteration ?? 0));
@@ -133,13 +193,21 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       step: built.step,
       evaluateTest: (thetaP) => net.evaluate(thetaP, data.test.imagesNxHxW, data.test.labelsN),
       reporters,
-      describe: { algo: config.algo, model: config.model, params: net.size, dataset: data.label, seed: config.seed },
+      describe: {
+        algo: config.algo,
+        model: config.model,
+        params: net.size,
+        dataset: data.label,
+        seed: config.seed,
+      },
       ...(from ? { resume: from } : {}),
       checkpointEvery: config.checkpointEvery,
       checkpoint: (loop) => {
         for (const r of reporters) r.sync?.(); // metrics.jsonl holds every record before the checkpoint
         writeCheckpoint(out, {
-          config: { ...config, out }, loop, state: step.snapshot!(),
+          config: { ...config, out },
+          loop,
+          state: step.snapshot!(),
           rng: { seed: config.seed, streams: 'every stream is a pure function of (seed, iteration)' },
           sampler: { seed: config.seed, batchSize: config.batch, nextBatch: loop.iteration },
           savedAt: new Date().toISOString(),

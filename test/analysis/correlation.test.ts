@@ -17,7 +17,14 @@ test('pearson: invariant to affine maps, -1 for negation, NaN for a constant, le
   const a = Float64Array.from([0.3, -1.2, 2.5, 0.1, 0.9]);
   const b = a.map((x) => 3 * x + 7);
   assert.ok(Math.abs(pearson(a, b) - 1) < 1e-15);
-  assert.ok(Math.abs(pearson(a, a.map((x) => -x)) + 1) < 1e-15);
+  assert.ok(
+    Math.abs(
+      pearson(
+        a,
+        a.map((x) => -x),
+      ) + 1,
+    ) < 1e-15,
+  );
   assert.ok(Number.isNaN(pearson(a, new Float64Array(5).fill(2))));
   assert.throws(() => pearson(a, new Float64Array(4)), RangeError);
 });
@@ -25,21 +32,33 @@ test('pearson: invariant to affine maps, -1 for negation, NaN for a constant, le
 test('pearson accumulates in float64: large P with a large common offset', () => {
   const P = 1_000_000;
   const rng = createRng(1);
-  const a = new Float32Array(P), b = new Float32Array(P);
+  const a = new Float32Array(P),
+    b = new Float32Array(P);
   for (let i = 0; i < P; i++) {
     const z = nextNormal(rng);
     a[i] = 1000 + z; // offset 1000: float32 sums of squares would lose the signal
     b[i] = 0.5 * z + nextNormal(rng);
   }
   // reference: float64 two-pass written out here, on float64 copies
-  const a64 = Float64Array.from(a), b64 = Float64Array.from(b);
-  let ma = 0, mb = 0;
-  for (let i = 0; i < P; i++) { ma += a64[i]!; mb += b64[i]!; }
-  ma /= P; mb /= P;
-  let sab = 0, saa = 0, sbb = 0;
+  const a64 = Float64Array.from(a),
+    b64 = Float64Array.from(b);
+  let ma = 0,
+    mb = 0;
   for (let i = 0; i < P; i++) {
-    const da = a64[i]! - ma, db = b64[i]! - mb;
-    sab += da * db; saa += da * da; sbb += db * db;
+    ma += a64[i]!;
+    mb += b64[i]!;
+  }
+  ma /= P;
+  mb /= P;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
+  for (let i = 0; i < P; i++) {
+    const da = a64[i]! - ma,
+      db = b64[i]! - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
   }
   const ref = sab / Math.sqrt(saa * sbb);
   assert.ok(Math.abs(pearson(a, b) - ref) < 1e-12, `${pearson(a, b)} vs ${ref}`);

@@ -21,14 +21,26 @@ describe('population search (mlp, 25,450 parameters)', () => {
   });
   after(() => net.close());
 
-  const search = (target: number, chunk: number, cap: number) => populationSearch({
-    net, evaluator: new LocalEvaluator(net, noise, data), noiseTable: noise, data, thetaP: initParams(net.layout, 8), sigma: 0.002, target, chunk, cap,
-  });
+  const search = (target: number, chunk: number, cap: number) =>
+    populationSearch({
+      net,
+      evaluator: new LocalEvaluator(net, noise, data),
+      noiseTable: noise,
+      data,
+      thetaP: initParams(net.layout, 8),
+      sigma: 0.002,
+      target,
+      chunk,
+      cap,
+    });
 
   it('ρ rises with offspring, within 15% of sqrt(n/(n+P+1))', async () => {
     const { points, reached } = await search(0.99, 1000, 8000);
     assert.equal(reached, null);
-    assert.deepEqual(points.map((p) => p.offspring), [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000]);
+    assert.deepEqual(
+      points.map((p) => p.offspring),
+      [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000],
+    );
     for (const p of points) {
       const theory = expectedCorrelation(p.offspring, net.size);
       assert.ok(Math.abs(p.corr / theory - 1) < 0.15, `${p.offspring}: ρ ${p.corr} vs ${theory}`);

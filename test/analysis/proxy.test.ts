@@ -15,7 +15,11 @@ import { MNIST_DIR } from '../helpers/data-dir.ts';
 describe('proxy gradient', () => {
   it('m = sqrt(var(g)(1−ρ²)/(var(n)ρ²)) by hand', () => {
     // g = [1,2,3,4]: var 1.25; n = [0,0,2,2]: var 1; ρ = 0.5: m = sqrt(1.25·0.75/0.25) = sqrt(3.75)
-    assert.ok(Math.abs(proxyMultiplier(Float32Array.of(1, 2, 3, 4), Float32Array.of(0, 0, 2, 2), 0.5) - Math.sqrt(3.75)) < 1e-12);
+    assert.ok(
+      Math.abs(
+        proxyMultiplier(Float32Array.of(1, 2, 3, 4), Float32Array.of(0, 0, 2, 2), 0.5) - Math.sqrt(3.75),
+      ) < 1e-12,
+    );
     assert.throws(() => proxyMultiplier(Float32Array.of(1, 2), Float32Array.of(1, 0), 0), /\(0, 1\]/);
   });
 
@@ -38,8 +42,23 @@ describe('esgrad train --algo proxy', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'esgrad-proxy-'));
   async function run(over: Record<string, unknown>) {
     const out = join(tmp, String(Object.values(over).join('-')));
-    await train(parseTrainConfig({ model: 'mlp', iters: 15, batch: 30, evalEvery: 5, dataDir: MNIST_DIR, seed: 2, out, ...over }), { quiet: true });
-    return readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    await train(
+      parseTrainConfig({
+        model: 'mlp',
+        iters: 15,
+        batch: 30,
+        evalEvery: 5,
+        dataDir: MNIST_DIR,
+        seed: 2,
+        out,
+        ...over,
+      }),
+      { quiet: true },
+    );
+    return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>);
   }
 
   it('logs ρ at the target every step', async () => {
@@ -53,6 +72,9 @@ describe('esgrad train --algo proxy', () => {
   it('with ρ = 1 it is SGD on the same mini-batch sequence, step for step', async () => {
     const proxy = await run({ algo: 'proxy', targetCorr: 1 });
     const sgd = await run({ algo: 'sgd' });
-    assert.deepEqual(proxy.map((m) => [m.loss, m.testAccuracy]), sgd.map((m) => [m.loss, m.testAccuracy]));
+    assert.deepEqual(
+      proxy.map((m) => [m.loss, m.testAccuracy]),
+      sgd.map((m) => [m.loss, m.testAccuracy]),
+    );
   });
 });

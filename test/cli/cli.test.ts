@@ -11,33 +11,62 @@ import { MNIST_DIR } from '../helpers/data-dir.ts';
 const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
 
 function esgrad(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function metricsWithoutTime(dir: string) {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
-    const { seconds, ...rest } = JSON.parse(l) as Record<string, unknown>;
-    assert.equal(typeof seconds, 'number');
-    return rest;
-  });
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const { seconds, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      assert.equal(typeof seconds, 'number');
+      return rest;
+    });
 }
 
 describe('esgrad train --algo sgd', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'esgrad-cli-'));
   const run = (out: string, seed: string) =>
-    esgrad('train', '--algo', 'sgd', '--model', 'mlp', '--iters', '60', '--batch', '32', '--eval-every', '20', '--seed', seed, '--out', join(tmp, out), '--quiet');
+    esgrad(
+      'train',
+      '--algo',
+      'sgd',
+      '--model',
+      'mlp',
+      '--iters',
+      '60',
+      '--batch',
+      '32',
+      '--eval-every',
+      '20',
+      '--seed',
+      seed,
+      '--out',
+      join(tmp, out),
+      '--quiet',
+    );
 
   it('learns, writes metrics.jsonl and summary.json, prints a one-line summary', () => {
     const r = run('a', '3');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^sgd mlp: test accuracy \d+\.\d\d% after 60 iterations on MNIST \(22,699 train\) \(seed 3\)/);
+    assert.match(
+      r.stdout,
+      /^sgd mlp: test accuracy \d+\.\d\d% after 60 iterations on MNIST \(22,699 train\) \(seed 3\)/,
+    );
     const summary = JSON.parse(readFileSync(join(tmp, 'a', 'summary.json'), 'utf8'));
     assert.equal(summary.dataset, 'MNIST (22,699 train)');
     assert.ok(summary.finalTestAccuracy > 0.5, `accuracy ${summary.finalTestAccuracy}`);
     const m = metricsWithoutTime(join(tmp, 'a'));
     assert.equal(m.length, 60);
-    assert.deepEqual(m.filter((r) => 'testAccuracy' in r).map((r) => r.iter), [20, 40, 60]);
+    assert.deepEqual(
+      m.filter((r) => 'testAccuracy' in r).map((r) => r.iter),
+      [20, 40, 60],
+    );
   });
 
   it('same seed gives identical metrics; another seed does not', () => {
@@ -64,21 +93,44 @@ describe('bad input is one line and exit code 2', () => {
     ['non-numeric', ['train', '--lr', 'fast'], /'fast' is not a number/],
     ['non-positive learning rate', ['train', '--lr', '0'], /lr.*0/],
     ['non-positive batch', ['train', '--batch', '0'], /batch.*0/],
-    ['batch larger than the dataset', ['train', '--model', 'mlp', '--batch', '30000', '--iters', '1'], /batch 30000 is larger than the training set \(22,?699/],
-    ['missing data directory', ['train', '--model', 'mlp', '--iters', '1', '--data-dir', '/nonexistent/mnist'], /\/nonexistent\/mnist/],
+    [
+      'batch larger than the dataset',
+      ['train', '--model', 'mlp', '--batch', '30000', '--iters', '1'],
+      /batch 30000 is larger than the training set \(22,?699/,
+    ],
+    [
+      'missing data directory',
+      ['train', '--model', 'mlp', '--iters', '1', '--data-dir', '/nonexistent/mnist'],
+      /\/nonexistent\/mnist/,
+    ],
     ['bad config field', ['train', '--config', '/dev/null'], /--config \/dev\/null/],
     ['unknown command', ['fly'], /unknown command 'fly'/],
     ['ES: σ ≤ 0', ['train', '--algo', 'es', '--model', 'mlp', '--sigma', '0'], /sigma.*0/],
-    ['ES: population < 2', ['train', '--algo', 'es', '--model', 'mlp', '--population', '1'], /population.*1/i],
-    ['ES: odd population with mirrored sampling', ['train', '--algo', 'es', '--model', 'mlp', '--population', '11', '--iters', '1'], /11.*even/],
-    ['ES: noise table smaller than P', ['train', '--algo', 'es', '--model', 'mlp', '--noise-table-size', '1000', '--iters', '1'], /noise table too small.*1000.*25450/],
+    [
+      'ES: population < 2',
+      ['train', '--algo', 'es', '--model', 'mlp', '--population', '1'],
+      /population.*1/i,
+    ],
+    [
+      'ES: odd population with mirrored sampling',
+      ['train', '--algo', 'es', '--model', 'mlp', '--population', '11', '--iters', '1'],
+      /11.*even/,
+    ],
+    [
+      'ES: noise table smaller than P',
+      ['train', '--algo', 'es', '--model', 'mlp', '--noise-table-size', '1000', '--iters', '1'],
+      /noise table too small.*1000.*25450/,
+    ],
   ];
   for (const [label, args, pattern] of cases) {
     it(label, () => {
       const r = esgrad(...args);
       assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
       // Informational lines (e.g. where the data was read) may precede the single error line.
-      const lines = r.stderr.trim().split('\n').filter((l) => /^(esgrad|error):/.test(l));
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => /^(esgrad|error):/.test(l));
       assert.equal(lines.length, 1, `one error line, got: ${r.stderr}`);
       assert.match(lines[0]!, pattern);
       assert.doesNotMatch(r.stderr, /\n\s+at /);
@@ -90,8 +142,24 @@ describe('esgrad train --algo es and esgrad corr', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'esgrad-cli-es-'));
 
   it('ES with --corr-every prints the mean gradient correlation', () => {
-    const r = esgrad('train', '--algo', 'es', '--model', 'mlp', '--population', '100', '--iters', '3', '--corr-every', '1',
-      '--noise-table-size', '100000', '--out', join(tmp, 'es'), '--quiet');
+    const r = esgrad(
+      'train',
+      '--algo',
+      'es',
+      '--model',
+      'mlp',
+      '--population',
+      '100',
+      '--iters',
+      '3',
+      '--corr-every',
+      '1',
+      '--noise-table-size',
+      '100000',
+      '--out',
+      join(tmp, 'es'),
+      '--quiet',
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^es mlp: test accuracy .* mean gradient correlation \d+\.\d\d%/);
     const summary = JSON.parse(readFileSync(join(tmp, 'es', 'summary.json'), 'utf8'));
@@ -99,13 +167,38 @@ describe('esgrad train --algo es and esgrad corr', () => {
   });
 
   it('ES without mirrored sampling accepts an odd population', () => {
-    const r = esgrad('train', '--algo', 'es', '--model', 'mlp', '--population', '11', '--no-mirrored', '--iters', '1',
-      '--noise-table-size', '100000', '--out', join(tmp, 'plain'), '--quiet');
+    const r = esgrad(
+      'train',
+      '--algo',
+      'es',
+      '--model',
+      'mlp',
+      '--population',
+      '11',
+      '--no-mirrored',
+      '--iters',
+      '1',
+      '--noise-table-size',
+      '100000',
+      '--out',
+      join(tmp, 'plain'),
+      '--quiet',
+    );
     assert.equal(r.code, 0, r.stderr);
   });
 
-  it('corr sgd-vs-sgd reports a mean correlation beside the paper\'s', () => {
-    const r = esgrad('corr', 'sgd-vs-sgd', '--model', 'mlp', '--iters', '20', '--out', join(tmp, 'svs'), '--quiet');
+  it("corr sgd-vs-sgd reports a mean correlation beside the paper's", () => {
+    const r = esgrad(
+      'corr',
+      'sgd-vs-sgd',
+      '--model',
+      'mlp',
+      '--iters',
+      '20',
+      '--out',
+      join(tmp, 'svs'),
+      '--quiet',
+    );
     assert.equal(r.code, 0, r.stderr);
     const m = /mean gradient correlation (\d+\.\d+)% over 20 iterations .*\(paper: 39\.04%\)/.exec(r.stdout);
     assert.ok(m, r.stdout);
@@ -114,8 +207,11 @@ describe('esgrad train --algo es and esgrad corr', () => {
 });
 
 describe('esgrad info', () => {
-  it('reports the paper\'s parameter counts', () => {
-    for (const [model, params] of [['cnn-3m', 3_274_634], ['cnn-29k', 28_938]] as const) {
+  it("reports the paper's parameter counts", () => {
+    for (const [model, params] of [
+      ['cnn-3m', 3_274_634],
+      ['cnn-29k', 28_938],
+    ] as const) {
       const r = esgrad('info', '--model', model, '--json');
       assert.equal(r.code, 0, r.stderr);
       assert.equal(JSON.parse(r.stdout).params, params);

@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { datasetLabel, getDatasetSpec, listDatasets, loadDataset } from '../../src/data/datasets.ts';
 import { UsageError } from '../../src/types.ts';
-import { FILE_NAMES, fixturePixel, labelsIdx, makeFixture, makeTempDir, rejectsData, writeFixture } from './fixtures.ts';
+import {
+  FILE_NAMES,
+  fixturePixel,
+  labelsIdx,
+  makeFixture,
+  makeTempDir,
+  rejectsData,
+  writeFixture,
+} from './fixtures.ts';
 
 const tmp = makeTempDir();
 after(tmp.cleanup);
@@ -20,7 +28,6 @@ function freshDir(): string {
 
 /** No real environment leaks in: resolution sees only what each test passes. */
 const NO_ENV = {};
-
 
 describe('registry', () => {
   it('lists mnist and fashion-mnist with the standard files and official md5s', () => {
@@ -37,13 +44,17 @@ describe('registry', () => {
   });
 
   it('an unknown name is a UsageError listing the allowed names', async () => {
-    assert.throws(() => getDatasetSpec('cifar10'), (e: unknown) =>
-      e instanceof UsageError && e.message === 'unknown dataset "cifar10": allowed: mnist, fashion-mnist');
+    assert.throws(
+      () => getDatasetSpec('cifar10'),
+      (e: unknown) =>
+        e instanceof UsageError && e.message === 'unknown dataset "cifar10": allowed: mnist, fashion-mnist',
+    );
     await assert.rejects(loadDataset('MNIST', { env: NO_ENV }), UsageError);
   });
 
   it('labels say when a split is not the official size', () => {
-    const m = getDatasetSpec('mnist'), f = getDatasetSpec('fashion-mnist');
+    const m = getDatasetSpec('mnist'),
+      f = getDatasetSpec('fashion-mnist');
     assert.equal(datasetLabel(m, 60000, 10000), 'MNIST');
     assert.equal(datasetLabel(m, 22699, 10000), 'MNIST (22,699 train)');
     assert.equal(datasetLabel(f, 60000, 10000), 'Fashion-MNIST');
@@ -86,20 +97,28 @@ describe('loading from a data directory', () => {
   it('a missing file names the directory and the file', async () => {
     const dir = freshDir();
     writeFixture(fx, dir, { roles: ['trainImages', 'trainLabels', 'testImages'] });
-    await rejectsData(loadDataset(fx.spec, { dataDir: dir, env: NO_ENV }), `data directory ${dir} has no t10k-labels-idx1-ubyte.gz`);
+    await rejectsData(
+      loadDataset(fx.spec, { dataDir: dir, env: NO_ENV }),
+      `data directory ${dir} has no t10k-labels-idx1-ubyte.gz`,
+    );
   });
 
   it('a data dir that does not exist', async () => {
     const dir = join(tmp.dir, 'no-such-dir');
-    await rejectsData(loadDataset(fx.spec, { dataDir: dir, env: NO_ENV }), `data directory ${dir} does not exist`);
+    await rejectsData(
+      loadDataset(fx.spec, { dataDir: dir, env: NO_ENV }),
+      `data directory ${dir} does not exist`,
+    );
   });
 
   it('image/label counts that disagree name both files', async () => {
     const dir = freshDir();
     writeFixture(fx, dir);
     writeFileSync(join(dir, FILE_NAMES.trainLabels), labelsIdx(11));
-    await rejectsData(loadDataset(fx.spec, { dataDir: dir, env: NO_ENV }),
-      `${join(dir, FILE_NAMES.trainImages)} holds 12 images but ${join(dir, FILE_NAMES.trainLabels)} holds 11 labels`);
+    await rejectsData(
+      loadDataset(fx.spec, { dataDir: dir, env: NO_ENV }),
+      `${join(dir, FILE_NAMES.trainImages)} holds 12 images but ${join(dir, FILE_NAMES.trainLabels)} holds 11 labels`,
+    );
   });
 
   it('train and test images of different sizes', async () => {
@@ -107,7 +126,10 @@ describe('loading from a data directory', () => {
     writeFixture(fx, dir);
     const other = makeFixture({ rows: 5 });
     writeFixture(other, dir, { roles: ['testImages'] });
-    await rejectsData(loadDataset(fx.spec, { dataDir: dir, env: NO_ENV }), 'test images are 5x3 but train images');
+    await rejectsData(
+      loadDataset(fx.spec, { dataDir: dir, env: NO_ENV }),
+      'test images are 5x3 but train images',
+    );
   });
 
   it('a corrupt file in the data dir names that file', async () => {
@@ -139,7 +161,8 @@ describe('ESGRAD_DATA_DIR', () => {
   });
 
   it('an explicit data dir wins over the environment', async () => {
-    const a = freshDir(), b = freshDir();
+    const a = freshDir(),
+      b = freshDir();
     writeFixture(fx, a);
     writeFixture(makeFixture({ trainCount: 3 }), b);
     const ds = await loadDataset(fx.spec, { dataDir: b, env: { ESGRAD_DATA_DIR: a } });
@@ -148,9 +171,17 @@ describe('ESGRAD_DATA_DIR', () => {
 
   it('a directory that does not exist, or holds only some of the files, is an error', async () => {
     const missing = join(tmp.dir, 'absent');
-    await rejectsData(loadDataset(fx.spec, { env: { ESGRAD_DATA_DIR: missing } }), `ESGRAD_DATA_DIR=${missing}`, 'does not exist');
+    await rejectsData(
+      loadDataset(fx.spec, { env: { ESGRAD_DATA_DIR: missing } }),
+      `ESGRAD_DATA_DIR=${missing}`,
+      'does not exist',
+    );
     const dir = freshDir();
     writeFixture(fx, dir, { roles: ['trainImages'] });
-    await rejectsData(loadDataset(fx.spec, { env: { ESGRAD_DATA_DIR: dir } }), dir, 'train-labels-idx1-ubyte.gz');
+    await rejectsData(
+      loadDataset(fx.spec, { env: { ESGRAD_DATA_DIR: dir } }),
+      dir,
+      'train-labels-idx1-ubyte.gz',
+    );
   });
 });

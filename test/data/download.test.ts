@@ -15,7 +15,9 @@ import { FILE_NAMES, makeFixture, makeTempDir, rejectsData, writeFixture } from 
 const fx = makeFixture();
 const tmp = makeTempDir('esgrad-dl-');
 const requests: string[] = [];
-const byName = new Map<string, FileRole>(Object.entries(FILE_NAMES).map(([role, name]) => [name, role as FileRole]));
+const byName = new Map<string, FileRole>(
+  Object.entries(FILE_NAMES).map(([role, name]) => [name, role as FileRole]),
+);
 
 // Routes: /good/<file> the fixture, /missing/* 404, /bad/<file> corrupted bytes,
 // /encoded/<file> the fixture's raw IDX content sent with Content-Encoding: gzip.
@@ -53,14 +55,16 @@ function freshCache(): string {
   return join(tmp.dir, `cache${dirCount++}`);
 }
 
-
 describe('downloading into the cache', () => {
   it('downloads all four files, verifies their md5 and loads them; a second load uses the cache', async () => {
     const cacheDir = freshCache();
     const messages: string[] = [];
     requests.length = 0;
     const ds = await loadDataset(fx.spec, {
-      cacheDir, baseUrls: [`${base}/good/`], env: {}, onProgress: (m) => messages.push(m),
+      cacheDir,
+      baseUrls: [`${base}/good/`],
+      env: {},
+      onProgress: (m) => messages.push(m),
     });
     assert.equal(ds.source, 'cache');
     assert.equal(ds.dir, join(cacheDir, 'fixture'));
@@ -68,7 +72,10 @@ describe('downloading into the cache', () => {
     assert.equal(ds.label, 'Fixture');
     assert.deepEqual(readdirSync(ds.dir).sort(), Object.values(FILE_NAMES).sort());
     assert.equal(requests.length, 4);
-    assert.ok(messages.some((m) => m.includes('md5 ok')), messages.join(' | '));
+    assert.ok(
+      messages.some((m) => m.includes('md5 ok')),
+      messages.join(' | '),
+    );
 
     requests.length = 0;
     const again = await loadDataset(fx.spec, { cacheDir, baseUrls: [`${base}/good/`], env: {} });
@@ -78,7 +85,10 @@ describe('downloading into the cache', () => {
 
   it('the cache root comes from ESGRAD_CACHE_DIR when no cacheDir is given', async () => {
     const cacheDir = freshCache();
-    const ds = await loadDataset(fx.spec, { baseUrls: [`${base}/good`], env: { ESGRAD_CACHE_DIR: cacheDir } });
+    const ds = await loadDataset(fx.spec, {
+      baseUrls: [`${base}/good`],
+      env: { ESGRAD_CACHE_DIR: cacheDir },
+    });
     assert.equal(ds.dir, join(cacheDir, 'fixture'));
   });
 
@@ -94,7 +104,11 @@ describe('downloading into the cache', () => {
   it('a 404 falls through to the next mirror', async () => {
     const cacheDir = freshCache();
     requests.length = 0;
-    const ds = await loadDataset(fx.spec, { cacheDir, baseUrls: [`${base}/missing/`, `${base}/good/`], env: {} });
+    const ds = await loadDataset(fx.spec, {
+      cacheDir,
+      baseUrls: [`${base}/missing/`, `${base}/good/`],
+      env: {},
+    });
     assert.equal(ds.test.count, 5);
     assert.equal(requests.filter((r) => r.startsWith('/missing/')).length, 4);
     assert.equal(requests.filter((r) => r.startsWith('/good/')).length, 4);
@@ -113,7 +127,9 @@ describe('downloading into the cache', () => {
 
   it('a corrupted mirror falls through to a good one', async () => {
     const dir = join(freshCache(), 'fixture');
-    const path = await downloadFile(fx.spec.files.testLabels, dir, { baseUrls: [`${base}/bad/`, `${base}/good/`] });
+    const path = await downloadFile(fx.spec.files.testLabels, dir, {
+      baseUrls: [`${base}/bad/`, `${base}/good/`],
+    });
     assert.equal(path, join(dir, FILE_NAMES.testLabels));
     assert.deepEqual(readdirSync(dir), [FILE_NAMES.testLabels]);
   });
@@ -149,7 +165,10 @@ describe('downloading into the cache', () => {
   });
 
   it('no mirrors at all', async () => {
-    await rejectsData(downloadFile(fx.spec.files.testImages, freshCache(), { baseUrls: [] }), 'no download mirror');
+    await rejectsData(
+      downloadFile(fx.spec.files.testImages, freshCache(), { baseUrls: [] }),
+      'no download mirror',
+    );
   });
 
   it('fileUrl joins with exactly one slash', () => {

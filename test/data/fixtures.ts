@@ -32,13 +32,17 @@ export function fixturePixel(i: number, r: number, c: number): number {
 export function imagesIdx(count: number, rows: number, cols: number): Uint8Array {
   const data = new Uint8Array(count * rows * cols);
   for (let i = 0; i < count; i++) {
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[(i * rows + r) * cols + c] = fixturePixel(i, r, c);
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) data[(i * rows + r) * cols + c] = fixturePixel(i, r, c);
   }
   return idxBytes([count, rows, cols], data);
 }
 
 export function labelsIdx(count: number, offset = 0): Uint8Array {
-  return idxBytes([count], Array.from({ length: count }, (_, i) => (i + offset) % 10));
+  return idxBytes(
+    [count],
+    Array.from({ length: count }, (_, i) => (i + offset) % 10),
+  );
 }
 
 export function md5(bytes: Uint8Array): string {
@@ -82,7 +86,11 @@ export function makeFixture(
     testImages: gz(rawByRole.testImages),
     testLabels: gz(rawByRole.testLabels),
   };
-  const file = (role: FileRole) => ({ name: FILE_NAMES[role], md5: md5(gzByRole[role]), rawMd5: md5(rawByRole[role]) });
+  const file = (role: FileRole) => ({
+    name: FILE_NAMES[role],
+    md5: md5(gzByRole[role]),
+    rawMd5: md5(rawByRole[role]),
+  });
   const spec: DatasetSpec = {
     name: 'fixture',
     title: 'Fixture',
@@ -101,7 +109,11 @@ export function makeFixture(
 }
 
 /** Writes the fixture's files into dir (gzip with standard names, or raw without ".gz"). */
-export function writeFixture(fx: Fixture, dir: string, opts: { raw?: boolean; roles?: readonly FileRole[] } = {}): void {
+export function writeFixture(
+  fx: Fixture,
+  dir: string,
+  opts: { raw?: boolean; roles?: readonly FileRole[] } = {},
+): void {
   for (const role of opts.roles ?? FILE_ROLES) {
     const name = opts.raw === true ? FILE_NAMES[role].replace(/\.gz$/, '') : FILE_NAMES[role];
     writeFileSync(join(dir, name), opts.raw === true ? fx.rawByRole[role] : fx.gzByRole[role]);

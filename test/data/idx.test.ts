@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import {
-  DataError, checkSameCount, formatCount, isGzip, parseIdx, parseImages, parseLabels, readIdxBytes, toUnitFloat,
+  checkSameCount,
+  DataError,
+  formatCount,
+  isGzip,
+  parseIdx,
+  parseImages,
+  parseLabels,
+  readIdxBytes,
+  toUnitFloat,
 } from '../../src/data/idx.ts';
 import { UsageError } from '../../src/types.ts';
 import { fixturePixel, idxBytes, imagesIdx, labelsIdx, makeTempDir } from './fixtures.ts';
@@ -23,12 +31,15 @@ function write(name: string, bytes: Uint8Array): string {
 
 /** Asserts fn throws a one-line DataError whose message contains every fragment. */
 async function rejectsWith(fn: () => unknown, ...fragments: string[]): Promise<void> {
-  await assert.rejects(async () => fn(), (err: unknown) => {
-    assert.ok(err instanceof DataError, `expected DataError, got ${String(err)}`);
-    assert.ok(!err.message.includes('\n'), `message is not one line: ${err.message}`);
-    for (const f of fragments) assert.ok(err.message.includes(f), `"${err.message}" lacks "${f}"`);
-    return true;
-  });
+  await assert.rejects(
+    async () => fn(),
+    (err: unknown) => {
+      assert.ok(err instanceof DataError, `expected DataError, got ${String(err)}`);
+      assert.ok(!err.message.includes('\n'), `message is not one line: ${err.message}`);
+      for (const f of fragments) assert.ok(err.message.includes(f), `"${err.message}" lacks "${f}"`);
+      return true;
+    },
+  );
 }
 
 async function readImages(path: string) {
@@ -95,7 +106,12 @@ describe('IDX errors name the file and say what was expected', () => {
   it('payload shorter than the header says', async () => {
     const bytes = imagesIdx(3, 2, 2);
     const path = write('trunc.idx', bytes.subarray(0, bytes.length - 1));
-    await rejectsWith(() => readImages(path), path, 'truncated IDX file', 'header says 3 x 2 x 2 = 12 data bytes, found 11');
+    await rejectsWith(
+      () => readImages(path),
+      path,
+      'truncated IDX file',
+      'header says 3 x 2 x 2 = 12 data bytes, found 11',
+    );
   });
 
   it('truncated gzip payload (gzip intact but IDX short)', async () => {
@@ -119,7 +135,13 @@ describe('IDX errors name the file and say what was expected', () => {
   it('wrong magic', async () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0]);
     const path = write('picture.png', png);
-    await rejectsWith(() => readImages(path), path, 'not an IDX file', 'expected magic 00 00 08 03', 'found 89 50 4e 47');
+    await rejectsWith(
+      () => readImages(path),
+      path,
+      'not an IDX file',
+      'expected magic 00 00 08 03',
+      'found 89 50 4e 47',
+    );
   });
 
   it('wrong number of dims: a labels file read as images and vice versa', async () => {
@@ -131,11 +153,19 @@ describe('IDX errors name the file and say what was expected', () => {
 
   it('unsupported data type', async () => {
     const path = write('float.idx', idxBytes([1, 1, 1], [0, 0, 0, 0], 0x0d));
-    await rejectsWith(() => readImages(path), path, 'unsupported IDX data type 0x0d (float)', 'expected 0x08 (ubyte)');
+    await rejectsWith(
+      () => readImages(path),
+      path,
+      'unsupported IDX data type 0x0d (float)',
+      'expected 0x08 (ubyte)',
+    );
   });
 
   it('corrupt gzip: garbage after the magic, and a cut-off stream', async () => {
-    const garbage = write('garbage.gz', new Uint8Array([0x1f, 0x8b, 0x08, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]));
+    const garbage = write(
+      'garbage.gz',
+      new Uint8Array([0x1f, 0x8b, 0x08, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+    );
     await rejectsWith(() => readImages(garbage), garbage, 'corrupt gzip data');
     const gz = new Uint8Array(gzipSync(imagesIdx(50, 8, 8)));
     const cut = write('cut.gz', gz.subarray(0, gz.length >> 1));
@@ -148,7 +178,10 @@ describe('IDX errors name the file and say what was expected', () => {
   });
 
   it('image and label counts that disagree', async () => {
-    await rejectsWith(() => checkSameCount(1000, '/d/img', 999, '/d/lab'), '/d/img holds 1,000 images but /d/lab holds 999 labels');
+    await rejectsWith(
+      () => checkSameCount(1000, '/d/img', 999, '/d/lab'),
+      '/d/img holds 1,000 images but /d/lab holds 999 labels',
+    );
   });
 
   it('a missing file', async () => {

@@ -26,7 +26,8 @@ describe('real MNIST', () => {
       assert.equal(split.cols, 28);
       assert.equal(split.imagesNxHxW.length, split.count * 784);
       assert.equal(split.labelsN.length, split.count);
-      let min = Infinity, max = -Infinity;
+      let min = Infinity,
+        max = -Infinity;
       for (const v of split.imagesNxHxW) {
         if (v < min) min = v;
         if (v > max) max = v;
@@ -43,8 +44,11 @@ describe('real MNIST', () => {
   });
 
   it('refuses to load the MNIST directory as Fashion-MNIST', async () => {
-    await assert.rejects(loadDataset('fashion-mnist', { dataDir: mnistDir, env: {} }), (e: unknown) =>
-      e instanceof DataError && e.message.includes('holds MNIST (by its test labels), not Fashion-MNIST'));
+    await assert.rejects(
+      loadDataset('fashion-mnist', { dataDir: mnistDir, env: {} }),
+      (e: unknown) =>
+        e instanceof DataError && e.message.includes('holds MNIST (by its test labels), not Fashion-MNIST'),
+    );
   });
 });
 
@@ -56,11 +60,15 @@ describe('Debian Fashion-MNIST', () => {
   it('an ESGRAD_DATA_DIR holding MNIST is skipped for fashion-mnist, which resolves to the Debian dir', async () => {
     const messages: string[] = [];
     const located = await locateDataset(getDatasetSpec('fashion-mnist'), {
-      env: { ESGRAD_DATA_DIR: mnistDir }, onProgress: (m) => messages.push(m),
+      env: { ESGRAD_DATA_DIR: mnistDir },
+      onProgress: (m) => messages.push(m),
     });
     assert.equal(located.source, 'system');
     assert.equal(located.dir, debianDir);
-    assert.ok(messages.some((m) => m.includes('holds MNIST, not Fashion-MNIST')), messages.join(' | '));
+    assert.ok(
+      messages.some((m) => m.includes('holds MNIST, not Fashion-MNIST')),
+      messages.join(' | '),
+    );
   });
 
   it('holds the official content (decompressed md5s match the registry)', async () => {

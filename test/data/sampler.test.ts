@@ -3,7 +3,13 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { batchIndices, epochPermutation, gatherBatch, gatherBatchInto, subsetIndices } from '../../src/data/sampler.ts';
+import {
+  batchIndices,
+  epochPermutation,
+  gatherBatch,
+  gatherBatchInto,
+  subsetIndices,
+} from '../../src/data/sampler.ts';
 import type { Split } from '../../src/data/types.ts';
 import { createRng, hashSeed, shuffleInPlace } from '../../src/rng/prng.ts';
 import { UsageError } from '../../src/types.ts';
@@ -41,27 +47,41 @@ describe('batchIndices', () => {
   });
 
   it("one epoch's batches cover every index exactly once", () => {
-    const n = 100, B = 10;
+    const n = 100,
+      B = 10;
     const epoch0 = concat(range(n / B).map((t) => batchIndices(3, t, B, n)));
-    assert.deepEqual([...epoch0].sort((x, y) => x - y), range(n));
+    assert.deepEqual(
+      [...epoch0].sort((x, y) => x - y),
+      range(n),
+    );
     const epoch1 = concat(range(n / B).map((t) => batchIndices(3, n / B + t, B, n)));
-    assert.deepEqual([...epoch1].sort((x, y) => x - y), range(n));
+    assert.deepEqual(
+      [...epoch1].sort((x, y) => x - y),
+      range(n),
+    );
     assert.notDeepEqual(epoch0, epoch1);
   });
 
   it('every n consecutive samples are a permutation even when batches straddle epochs', () => {
-    const n = 103, B = 10; // 103 batches = exactly 10 epochs
+    const n = 103,
+      B = 10; // 103 batches = exactly 10 epochs
     const stream = concat(range(103).map((t) => batchIndices(11, t, B, n)));
     for (let e = 0; e < 10; e++) {
       const slice = stream.slice(e * n, (e + 1) * n);
-      assert.deepEqual(slice.sort((x, y) => x - y), range(n), `epoch ${e}`);
+      assert.deepEqual(
+        slice.sort((x, y) => x - y),
+        range(n),
+        `epoch ${e}`,
+      );
     }
   });
 
   it('a straddling batch is the tail of one epoch and the head of the next', () => {
-    const n = 103, B = 10;
+    const n = 103,
+      B = 10;
     const batch = batchIndices(5, 10, B, n); // samples 100..109
-    const p0 = epochPermutation(5, 0, n), p1 = epochPermutation(5, 1, n);
+    const p0 = epochPermutation(5, 0, n),
+      p1 = epochPermutation(5, 1, n);
     assert.deepEqual(Array.from(batch), [...p0.subarray(100, 103), ...p1.subarray(0, 7)]);
   });
 
@@ -70,8 +90,12 @@ describe('batchIndices', () => {
   });
 
   it('validates the batch size against the training set', () => {
-    assert.throws(() => batchIndices(1, 0, 70000, 22699), (e: unknown) =>
-      e instanceof UsageError && e.message === 'batch size 70000 is larger than the training set (22,699 images)');
+    assert.throws(
+      () => batchIndices(1, 0, 70000, 22699),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.message === 'batch size 70000 is larger than the training set (22,699 images)',
+    );
     assert.throws(() => batchIndices(1, 0, 0, 100), /batch size must be an integer >= 1, got 0/);
     assert.throws(() => batchIndices(1, 0, 2.5, 100), UsageError);
     assert.throws(() => batchIndices(1, -1, 10, 100), /iteration must be an integer >= 0/);
@@ -89,19 +113,28 @@ describe('subsetIndices', () => {
   });
 
   it('size n is a permutation of everything', () => {
-    assert.deepEqual(Array.from(subsetIndices(4, 64, 64)).sort((x, y) => x - y), range(64));
+    assert.deepEqual(
+      Array.from(subsetIndices(4, 64, 64)).sort((x, y) => x - y),
+      range(64),
+    );
   });
 
   it('is roughly uniform over indices', () => {
-    const n = 10, size = 3, seeds = 20000;
+    const n = 10,
+      size = 3,
+      seeds = 20000;
     const hits = new Array<number>(n).fill(0);
-    for (let seed = 0; seed < seeds; seed++) for (const i of subsetIndices(seed, size, n)) hits[i] = hits[i]! + 1;
+    for (let seed = 0; seed < seeds; seed++)
+      for (const i of subsetIndices(seed, size, n)) hits[i] = hits[i]! + 1;
     const expected = (seeds * size) / n;
     for (const h of hits) assert.ok(Math.abs(h - expected) < 0.05 * expected, `hits ${hits.join(',')}`);
   });
 
   it('validates the size', () => {
-    assert.throws(() => subsetIndices(1, 101, 100), /subset size 101 is larger than the training set \(100 images\)/);
+    assert.throws(
+      () => subsetIndices(1, 101, 100),
+      /subset size 101 is larger than the training set \(100 images\)/,
+    );
     assert.throws(() => subsetIndices(1, 0, 100), UsageError);
   });
 });
@@ -126,7 +159,8 @@ describe('gatherBatch', () => {
   });
 
   it('fills preallocated buffers and rejects bad indices or sizes', () => {
-    const images = new Float32Array(12), labels = new Int32Array(2);
+    const images = new Float32Array(12),
+      labels = new Int32Array(2);
     gatherBatchInto(split, Int32Array.from([4, 1]), images, labels);
     assert.deepEqual(Array.from(labels), [0, 3]);
     assert.equal(images[0], split.imagesNxHxW[24]);

@@ -3,26 +3,52 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { aggregate, aggregateBuckets, aggregateBucketsDirect, chooseAggregateMethod } from '../../src/es/aggregate-fast.ts';
 import { aggregateDirect } from '../../src/es/aggregate.ts';
 import { accumulateBlock } from '../../src/es/aggregate-blocked.ts';
+import {
+  aggregate,
+  aggregateBuckets,
+  aggregateBucketsDirect,
+  chooseAggregateMethod,
+} from '../../src/es/aggregate-fast.ts';
 import { fftStockham, makeTwiddles } from '../../src/es/aggregate-fft.ts';
-import { wasmFft } from '../../src/es/aggregate-wasm-fft.ts';
 import { poolWorkers } from '../../src/es/aggregate-pool.ts';
+import {
+  aggregateColumnUnit,
+  aggregateRowUnit,
+  columnUnits,
+  makeSpikes,
+  rowUnits,
+  SpectralScratch,
+  setupCoefUnit,
+  setupColumnUnit,
+  setupRowUnit,
+  spectralLayout,
+} from '../../src/es/aggregate-spectral.ts';
 import { taskRunner, taskUnits, UnitContext } from '../../src/es/aggregate-tasks.ts';
 import { wasmAccumulator, wasmKernels, wasmTableMemory } from '../../src/es/aggregate-wasm.ts';
-import { aggregateColumnUnit, aggregateRowUnit, columnUnits, makeSpikes, rowUnits, setupCoefUnit, setupColumnUnit, setupRowUnit, SpectralScratch, spectralLayout } from '../../src/es/aggregate-spectral.ts';
+import { wasmFft } from '../../src/es/aggregate-wasm-fft.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { createRng, nextFloat, nextInt, type Rng } from '../../src/rng/prng.ts';
 
 const U32 = 2 ** -24; // unit roundoff of float32 (half an ulp, relative)
 
 /** exact_j = sum_i fround(w_i) T[o_i + j] in float64, and A_j = sum_i |fround(w_i) T[o_i + j]|. */
-function exact64(table: Float32Array, offs: readonly number[], ws: readonly number[], P: number): { sum: Float64Array; abs: Float64Array } {
-  const sum = new Float64Array(P), abs = new Float64Array(P);
+function exact64(
+  table: Float32Array,
+  offs: readonly number[],
+  ws: readonly number[],
+  P: number,
+): { sum: Float64Array; abs: Float64Array } {
+  const sum = new Float64Array(P),
+    abs = new Float64Array(P);
   offs.forEach((o, i) => {
     const w = Math.fround(ws[i]!);
-    for (let j = 0; j < P; j++) { const t = w * table[o + j]!; sum[j] = sum[j]! + t; abs[j] = abs[j]! + Math.abs(t); }
+    for (let j = 0; j < P; j++) {
+      const t = w * table[o + j]!;
+      sum[j] = sum[j]! + t;
+      abs[j] = abs[j]! + Math.abs(t);
+    }
   });
   return { sum, abs };
 }
@@ -32,22 +58,41 @@ function exact64(table: Float32Array, offs: readonly number[], ws: readonly numb
  * |fast_j - exact_j| <= 2^-24 |exact_j| + 2^-36 A_j. The reference aggregateDirect (float32
  * accumulation of N terms) is only within N 2^-24 A_j, so fast vs direct must be within the sum.
  */
-function checkAgainst(got: Float32Array, table: Float32Array, offs: readonly number[], ws: readonly number[], P: number, what: string): void {
+function checkAgainst(
+  got: Float32Array,
+  table: Float32Array,
+  offs: readonly number[],
+  ws: readonly number[],
+  P: number,
+  what: string,
+): void {
   const { sum, abs } = exact64(table, offs, ws, P);
   const direct = aggregateDirect(table, offs, ws, P);
-  let worst = 0, worstDirect = 0, errFast = 0, errDirect = 0;
+  let worst = 0,
+    worstDirect = 0,
+    errFast = 0,
+    errDirect = 0;
   for (let j = 0; j < P; j++) {
     const e = Math.abs(got[j]! - sum[j]!);
     worst = Math.max(worst, e / (U32 * Math.abs(sum[j]!) + 2 ** -36 * abs[j]! + Number.MIN_VALUE));
     const ed = Math.abs(got[j]! - direct[j]!);
-    worstDirect = Math.max(worstDirect, ed / (U32 * Math.abs(sum[j]!) + (2 ** -36 + offs.length * U32) * abs[j]! + Number.MIN_VALUE));
+    worstDirect = Math.max(
+      worstDirect,
+      ed / (U32 * Math.abs(sum[j]!) + (2 ** -36 + offs.length * U32) * abs[j]! + Number.MIN_VALUE),
+    );
     errFast += e * e;
     errDirect += (direct[j]! - sum[j]!) ** 2;
   }
   assert.ok(worst <= 1, `${what}: error vs float64 sum is ${worst.toFixed(3)} x the bound`);
-  assert.ok(worstDirect <= 1, `${what}: difference vs aggregateDirect is ${worstDirect.toFixed(3)} x the bound`);
+  assert.ok(
+    worstDirect <= 1,
+    `${what}: difference vs aggregateDirect is ${worstDirect.toFixed(3)} x the bound`,
+  );
   // rounding once is never worse overall than rounding at every one of N steps (+ slack for N = 1)
-  assert.ok(errFast <= errDirect * 1.01 + 1e-30, `${what}: rms error ${Math.sqrt(errFast)} above aggregateDirect's ${Math.sqrt(errDirect)}`);
+  assert.ok(
+    errFast <= errDirect * 1.01 + 1e-30,
+    `${what}: rms error ${Math.sqrt(errFast)} above aggregateDirect's ${Math.sqrt(errDirect)}`,
+  );
 }
 
 function randomCase(rng: Rng, L: number, P: number, n: number): { offs: number[]; ws: number[] } {
@@ -59,10 +104,17 @@ function randomCase(rng: Rng, L: number, P: number, n: number): { offs: number[]
 test('FFT units: random table sizes and row/column shapes agree with the float64 sum', () => {
   const rng = createRng(11);
   for (let c = 0; c < 8; c++) {
-    const L = 64 + nextInt(rng, 6000), P = 1 + nextInt(rng, Math.min(L, 1500)), n = 1 + nextInt(rng, 40);
+    const L = 64 + nextInt(rng, 6000),
+      P = 1 + nextInt(rng, Math.min(L, 1500)),
+      n = 1 + nextInt(rng, 40);
     const table = createNoiseTable(c, L);
     const layout = spectralLayout(L, 1 + nextInt(rng, 8));
-    const b = { layout, coef: new Float64Array(4 * layout.M), re: new Float64Array(layout.M), im: new Float64Array(layout.M) };
+    const b = {
+      layout,
+      coef: new Float64Array(4 * layout.M),
+      re: new Float64Array(layout.M),
+      im: new Float64Array(layout.M),
+    };
     const sc = new SpectralScratch(layout, c % 2 === 0); // odd cases: the plain-JS FFT
     assert.equal(sc.wasm !== undefined, c % 2 === 0);
     for (let u = 0; u < columnUnits(layout); u++) setupColumnUnit(b, sc, table, u);
@@ -70,7 +122,10 @@ test('FFT units: random table sizes and row/column shapes agree with the float64
     for (let u = 0; u < rowUnits(layout); u++) setupCoefUnit(b, sc, u);
     const { offs, ws } = randomCase(rng, L, P, n);
     offs[0] = L - P; // the last offset
-    const sp = makeSpikes(offs, ws.map((w) => Math.fround(w)));
+    const sp = makeSpikes(
+      offs,
+      ws.map((w) => Math.fround(w)),
+    );
     for (let u = 0; u < rowUnits(layout); u++) aggregateRowUnit(b, sc, sp, u);
     const out = new Float32Array(P);
     for (let u = 0; u < columnUnits(layout); u++) aggregateColumnUnit(b, sc, u, out);
@@ -80,32 +135,58 @@ test('FFT units: random table sizes and row/column shapes agree with the float64
 
 test('WASM FFT stages equal fftStockham bit for bit (radix-4 and radix-2, both directions, strides 2..16)', () => {
   const rng = createRng(3);
-  for (const [n, s] of [[2, 2], [8, 2], [64, 4], [512, 16], [4096, 2]] as const) {
+  for (const [n, s] of [
+    [2, 2],
+    [8, 2],
+    [64, 4],
+    [512, 16],
+    [4096, 2],
+  ] as const) {
     const tw = makeTwiddles(4096);
     const w = wasmFft(n * s, tw);
     assert.ok(w, 'WASM SIMD unavailable');
     for (const dir of [-1, 1]) {
-      const re = Float64Array.from({ length: n * s }, () => nextFloat(rng) - 0.5), im = Float64Array.from({ length: n * s }, () => nextFloat(rng) - 0.5);
+      const re = Float64Array.from({ length: n * s }, () => nextFloat(rng) - 0.5),
+        im = Float64Array.from({ length: n * s }, () => nextFloat(rng) - 0.5);
       const [xr, xi, yr, yi] = w.bufs as [Float64Array, Float64Array, Float64Array, Float64Array];
-      xr.set(re); xi.set(im);
+      xr.set(re);
+      xi.set(im);
       const inY = w.run(n, s, dir, xr);
       const got: Float64Array[] = inY ? [yr, yi] : [xr, xi];
-      const jr = re.slice(), ji = im.slice(), kr = new Float64Array(n * s), ki = new Float64Array(n * s);
+      const jr = re.slice(),
+        ji = im.slice(),
+        kr = new Float64Array(n * s),
+        ki = new Float64Array(n * s);
       const want = fftStockham(n, s, dir, jr, ji, kr, ki, tw) ? [kr, ki] : [jr, ji];
       assert.deepEqual(got[0], want[0], `n ${n} s ${s} dir ${dir} (re)`);
       assert.deepEqual(got[1], want[1], `n ${n} s ${s} dir ${dir} (im)`);
     }
   }
   // fftStockham against a naive DFT
-  const n = 16, s = 2, tw = makeTwiddles(16);
-  const re = Float64Array.from({ length: n * s }, (_, i) => Math.sin(i * 1.7)), im = Float64Array.from({ length: n * s }, (_, i) => Math.cos(i * 0.3));
-  const xr = re.slice(), xi = im.slice(), yr = new Float64Array(n * s), yi = new Float64Array(n * s);
+  const n = 16,
+    s = 2,
+    tw = makeTwiddles(16);
+  const re = Float64Array.from({ length: n * s }, (_, i) => Math.sin(i * 1.7)),
+    im = Float64Array.from({ length: n * s }, (_, i) => Math.cos(i * 0.3));
+  const xr = re.slice(),
+    xi = im.slice(),
+    yr = new Float64Array(n * s),
+    yi = new Float64Array(n * s);
   const [or, oi] = fftStockham(n, s, -1, xr, xi, yr, yi, tw) ? [yr, yi] : [xr, xi];
-  for (let q = 0; q < s; q++) for (let k = 0; k < n; k++) {
-    let sr = 0, si = 0;
-    for (let j = 0; j < n; j++) { const a = (-2 * Math.PI * j * k) / n; sr += re[q + s * j]! * Math.cos(a) - im[q + s * j]! * Math.sin(a); si += re[q + s * j]! * Math.sin(a) + im[q + s * j]! * Math.cos(a); }
-    assert.ok(Math.abs(or[q + s * k]! - sr) < 1e-12 && Math.abs(oi[q + s * k]! - si) < 1e-12, `DFT ${q} ${k}`);
-  }
+  for (let q = 0; q < s; q++)
+    for (let k = 0; k < n; k++) {
+      let sr = 0,
+        si = 0;
+      for (let j = 0; j < n; j++) {
+        const a = (-2 * Math.PI * j * k) / n;
+        sr += re[q + s * j]! * Math.cos(a) - im[q + s * j]! * Math.sin(a);
+        si += re[q + s * j]! * Math.sin(a) + im[q + s * j]! * Math.cos(a);
+      }
+      assert.ok(
+        Math.abs(or[q + s * k]! - sr) < 1e-12 && Math.abs(oi[q + s * k]! - si) < 1e-12,
+        `DFT ${q} ${k}`,
+      );
+    }
 });
 
 const tableA = createNoiseTable(7, 300_001); // not a power of two: FFT length 2^19, 8 rows of 2^14
@@ -114,7 +195,8 @@ for (const method of ['fft', 'blocked'] as const) {
   test(`aggregate(${method}) at random sizes, 1 and 2 threads: within float32 rounding, threads bit-identical`, () => {
     const rng = createRng(method === 'fft' ? 21 : 22);
     for (let c = 0; c < 3; c++) {
-      const P = 1 + nextInt(rng, 9000), n = 1 + nextInt(rng, 300);
+      const P = 1 + nextInt(rng, 9000),
+        n = 1 + nextInt(rng, 300);
       const { offs, ws } = randomCase(rng, tableA.length, P, n);
       const one = aggregate(tableA, offs, ws, P, { method, threads: 1 });
       checkAgainst(one, tableA, offs, ws, P, `${method} P ${P} n ${n}`);
@@ -132,7 +214,8 @@ for (const method of ['fft', 'blocked'] as const) {
     const rep = aggregate(t, [17, 17, 17, 0, L - 300], [1, 2, -0.25, 3, 1e-3], 300, { method });
     checkAgainst(rep, t, [17, 17, 17, 0, L - 300], [1, 2, -0.25, 3, 1e-3], 300, `${method} repeats`);
     const cancel = aggregate(t, [33, 33], [0.7, -0.7], 100, { method });
-    for (let j = 0; j < 100; j++) assert.ok(Math.abs(cancel[j]!) <= 2 ** -36, `cancelling pair leaves ${cancel[j]}`);
+    for (let j = 0; j < 100; j++)
+      assert.ok(Math.abs(cancel[j]!) <= 2 ** -36, `cancelling pair leaves ${cancel[j]}`);
     const full = aggregate(t, [0], [2], L, { method });
     for (let j = 0; j < L; j++) assert.equal(full[j], 2 * t[j]!);
     assert.deepEqual(aggregate(t, [], [], 10, { method }), new Float32Array(10));
@@ -150,7 +233,9 @@ test('kernels: the WASM axpy/axpy4/axpy8 equal the float64 sum and the JS accumu
   const k = wasmKernels(w.memory)!;
   const wasm = wasmAccumulator(k, w.memory.buffer as unknown as SharedArrayBuffer, 3);
   for (let c = 0; c < 40; c++) {
-    const n = 1 + nextInt(rng, 20), len = 1 + nextInt(rng, 600), j0 = nextInt(rng, 50);
+    const n = 1 + nextInt(rng, 20),
+      len = 1 + nextInt(rng, 600),
+      j0 = nextInt(rng, 50);
     const off = Int32Array.from({ length: n }, () => nextInt(rng, table.length - len - j0));
     const ws = Float64Array.from({ length: n }, () => Math.fround(nextFloat(rng) - 0.5));
     const i0 = nextInt(rng, n);
@@ -159,10 +244,18 @@ test('kernels: the WASM axpy/axpy4/axpy8 equal the float64 sum and the JS accumu
     wasm.acc.fill(0.25, 0, len + 8);
     wasm.add(off, ws, i0, n, j0, len);
     for (let j = 0; j < len + 8; j++) {
-      let exact = 0.25, abs = 0.25;
-      if (j < len) for (let i = i0; i < n; i++) { exact += ws[i]! * table[off[i]! + j0 + j]!; abs += Math.abs(ws[i]! * table[off[i]! + j0 + j]!); }
+      let exact = 0.25,
+        abs = 0.25;
+      if (j < len)
+        for (let i = i0; i < n; i++) {
+          exact += ws[i]! * table[off[i]! + j0 + j]!;
+          abs += Math.abs(ws[i]! * table[off[i]! + j0 + j]!);
+        }
       if (j < len) assert.equal(js[j], wasm.acc[j], `JS and WASM kernels differ: n ${n} len ${len} j ${j}`);
-      assert.ok(Math.abs(wasm.acc[j]! - exact) <= 2 ** -50 * abs, `WASM kernel: n ${n} len ${len} j ${j}: ${wasm.acc[j]} vs ${exact}`);
+      assert.ok(
+        Math.abs(wasm.acc[j]! - exact) <= 2 ** -50 * abs,
+        `WASM kernel: n ${n} len ${len} j ${j}: ${wasm.acc[j]} vs ${exact}`,
+      );
     }
   }
 });
@@ -172,13 +265,22 @@ test('blocked and bucket tasks without WASM (plain SharedArrayBuffer table) run 
   const t = createNoiseTable(2, 30_000);
   const sab = new SharedArrayBuffer(4 * t.length);
   new Float32Array(sab).set(t);
-  const P = 5000, n = 37;
+  const P = 5000,
+    n = 37;
   const { offs, ws } = randomCase(rng, t.length, P, n);
-  const share = <T extends Int32Array | Float64Array>(a: T): SharedArrayBuffer => { const s = new SharedArrayBuffer(a.byteLength); new Uint8Array(s).set(new Uint8Array(a.buffer)); return s; };
+  const share = <T extends Int32Array | Float64Array>(a: T): SharedArrayBuffer => {
+    const s = new SharedArrayBuffer(a.byteLength);
+    new Uint8Array(s).set(new Uint8Array(a.buffer));
+    return s;
+  };
   const out = new Float32Array(new SharedArrayBuffer(4 * P));
   const task = {
-    kind: 'blocked' as const, table: { id: -1, sab, byteOffset: 0, length: t.length }, off: share(Int32Array.from(offs)),
-    w: share(Float64Array.from(ws, (x) => Math.fround(x))), n, out: { sab: out.buffer as SharedArrayBuffer, length: P },
+    kind: 'blocked' as const,
+    table: { id: -1, sab, byteOffset: 0, length: t.length },
+    off: share(Int32Array.from(offs)),
+    w: share(Float64Array.from(ws, (x) => Math.fround(x))),
+    n,
+    out: { sab: out.buffer as SharedArrayBuffer, length: P },
   };
   const run = taskRunner(task, new UnitContext(0));
   for (let u = 0; u < taskUnits(task); u++) run(u);
@@ -200,32 +302,46 @@ test('aggregateBuckets vs aggregateBucketsDirect and the float64 sum, random buc
   const t = tableA;
   for (let c = 0; c < 3; c++) {
     // buckets: consecutive slices of random sizes (<= 700), with a gap now and then
-    const starts: number[] = [], sizes: number[] = [];
+    const starts: number[] = [],
+      sizes: number[] = [];
     let p = 0;
     while (p < 6000) {
       const s = 1 + nextInt(rng, 700);
-      starts.push(p); sizes.push(s);
+      starts.push(p);
+      sizes.push(s);
       p += s + (nextInt(rng, 4) === 0 ? nextInt(rng, 50) : 0);
     }
-    const P = p + 3, B = starts.length, n = 50 + nextInt(rng, 400);
+    const P = p + 3,
+      B = starts.length,
+      n = 50 + nextInt(rng, 400);
     const bucketsN = Array.from({ length: n }, () => nextInt(rng, B));
     const offs = bucketsN.map((b) => nextInt(rng, t.length - sizes[b]! + 1));
     const ws = offs.map(() => nextFloat(rng) * 2 - 1);
-    if (c === 0) { offs[1] = offs[0]!; bucketsN[1] = bucketsN[0]!; } // a repeated offset within a bucket
+    if (c === 0) {
+      offs[1] = offs[0]!;
+      bucketsN[1] = bucketsN[0]!;
+    } // a repeated offset within a bucket
     const ref = aggregateBucketsDirect(t, offs, ws, bucketsN, starts, sizes, P);
     const got = aggregateBuckets(t, offs, ws, bucketsN, starts, sizes, P, { threads: 1 });
     assert.deepEqual(aggregateBuckets(t, offs, ws, bucketsN, starts, sizes, P, { threads: 2 }), got);
     // per bucket, the same bound as for the full sum over that bucket's offspring
-    const exact = new Float64Array(P), abs = new Float64Array(P), count = new Float64Array(P);
+    const exact = new Float64Array(P),
+      abs = new Float64Array(P),
+      count = new Float64Array(P);
     bucketsN.forEach((b, i) => {
       const w = Math.fround(ws[i]!);
       for (let j = 0; j < sizes[b]!; j++) {
         const v = w * t[offs[i]! + j]!;
-        exact[starts[b]! + j] = exact[starts[b]! + j]! + v; abs[starts[b]! + j] = abs[starts[b]! + j]! + Math.abs(v); count[starts[b]! + j]!++;
+        exact[starts[b]! + j] = exact[starts[b]! + j]! + v;
+        abs[starts[b]! + j] = abs[starts[b]! + j]! + Math.abs(v);
+        count[starts[b]! + j]!++;
       }
     });
     for (let j = 0; j < P; j++) {
-      assert.ok(Math.abs(got[j]! - exact[j]!) <= U32 * Math.abs(exact[j]!) + 2 ** -36 * abs[j]!, `param ${j}: ${got[j]} vs ${exact[j]}`);
+      assert.ok(
+        Math.abs(got[j]! - exact[j]!) <= U32 * Math.abs(exact[j]!) + 2 ** -36 * abs[j]!,
+        `param ${j}: ${got[j]} vs ${exact[j]}`,
+      );
       assert.ok(Math.abs(ref[j]! - exact[j]!) <= count[j]! * U32 * abs[j]!, `reference at ${j}`);
       if (count[j] === 0) assert.equal(got[j], 0);
     }

@@ -18,7 +18,8 @@ function naive64(offsets: number[], weights: number[], P: number): Float64Array 
 }
 
 test('aggregateDirect equals a naive float64 sum to float32 accuracy (P spans chunks, not a multiple)', () => {
-  const P = 10_007, n = 300;
+  const P = 10_007,
+    n = 300;
   const rng = createRng(9);
   const offsets = Array.from({ length: n }, () => nextInt(rng, table.length - P + 1));
   const weights = Array.from({ length: n }, () => Math.fround(nextFloat(rng) * 2 - 1));
@@ -33,8 +34,12 @@ test('aggregateDirect equals a naive float64 sum to float32 accuracy (P spans ch
   }
   assert.ok(worst <= 1, `error ratio ${worst}`);
   // and typically far better than the worst-case bound
-  let rel = 0, norm = 0;
-  for (let j = 0; j < P; j++) { rel += (got[j]! - ref[j]!) ** 2; norm += ref[j]! ** 2; }
+  let rel = 0,
+    norm = 0;
+  for (let j = 0; j < P; j++) {
+    rel += (got[j]! - ref[j]!) ** 2;
+    norm += ref[j]! ** 2;
+  }
   assert.ok(Math.sqrt(rel / norm) < 1e-6, `relative error ${Math.sqrt(rel / norm)}`);
 });
 
@@ -53,7 +58,8 @@ test('aggregateDirect: opposite terms cancel up to one float32 rounding; bad off
   // rounding error (so tell() merges a mirrored pair into one weight (f+ - f-) before aggregating)
   const w = Math.fround(0.3);
   const left = aggregateDirect(table, [10, 10], [w, -w], P);
-  for (let j = 0; j < P; j++) assert.ok(Math.abs(left[j]!) <= 2 ** -24 * Math.abs(w * table[10 + j]!), `${j}: ${left[j]}`);
+  for (let j = 0; j < P; j++)
+    assert.ok(Math.abs(left[j]!) <= 2 ** -24 * Math.abs(w * table[10 + j]!), `${j}: ${left[j]}`);
   assert.throws(() => aggregateDirect(table, [table.length - P + 1], [1], P), RangeError);
   assert.throws(() => aggregateDirect(table, [-1], [1], P), RangeError);
   assert.throws(() => aggregateDirect(table, [0, 1], [1], P), RangeError);

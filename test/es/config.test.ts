@@ -16,7 +16,7 @@ function usage(fn: () => unknown, pattern: RegExp): void {
   });
 }
 
-test('defaults: the paper\'s settings', () => {
+test("defaults: the paper's settings", () => {
   assert.deepEqual(DEFAULT_ES_CONFIG, {
     populationSize: 10_000,
     sigma: 0.002,
@@ -30,17 +30,29 @@ test('defaults: the paper\'s settings', () => {
     noMinibatch: false,
     subsetSize: 50,
   });
-  assert.deepEqual(parseEsConfig({ sigma: 0.01, optimizer: { name: 'sgd', lr: 0.1 } }).optimizer, { name: 'sgd', lr: 0.1 });
-  assert.deepEqual(parseEsConfig(parseEsConfig({ populationSize: 4 })), { ...DEFAULT_ES_CONFIG, populationSize: 4 });
+  assert.deepEqual(parseEsConfig({ sigma: 0.01, optimizer: { name: 'sgd', lr: 0.1 } }).optimizer, {
+    name: 'sgd',
+    lr: 0.1,
+  });
+  assert.deepEqual(parseEsConfig(parseEsConfig({ populationSize: 4 })), {
+    ...DEFAULT_ES_CONFIG,
+    populationSize: 4,
+  });
 });
 
 test('bad values name the field, the value and what is allowed', () => {
   usage(() => parseEsConfig({ sigma: 0 }), /^es\.sigma: got 0; .*>0/);
   usage(() => parseEsConfig({ sigma: -0.5 }), /^es\.sigma: got -0\.5; /);
   usage(() => parseEsConfig({ populationSize: 1 }), /^es\.populationSize: got 1; .*>=2/);
-  usage(() => parseEsConfig({ populationSize: 7 }), /^es\.populationSize: got 7; must be even when es\.mirrored is true/);
+  usage(
+    () => parseEsConfig({ populationSize: 7 }),
+    /^es\.populationSize: got 7; must be even when es\.mirrored is true/,
+  );
   parseEsConfig({ populationSize: 7, mirrored: false });
-  usage(() => parseEsConfig({ fitnessShaping: 'ranks' }), /^es\.fitnessShaping: got "ranks"; .*"raw"\|"centered-ranks"/);
+  usage(
+    () => parseEsConfig({ fitnessShaping: 'ranks' }),
+    /^es\.fitnessShaping: got "ranks"; .*"raw"\|"centered-ranks"/,
+  );
   usage(() => parseEsConfig({ optimizer: { name: 'adam', lr: 0 } }), /^es\.optimizer\.lr: got 0; /);
   usage(() => parseEsConfig({ l2: -1 }), /^es\.l2: got -1; /);
   usage(() => parseEsConfig({ sigmaa: 1 }), /^es: unknown field\(s\) "sigmaa"/);

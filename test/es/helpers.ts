@@ -10,7 +10,8 @@ export function evaluateTasks(
   table: Float32Array,
   reward: (xP: Float64Array) => number,
 ): Float64Array {
-  const P = state.thetaP.length, sigma = state.config.sigma;
+  const P = state.thetaP.length,
+    sigma = state.config.sigma;
   const xP = new Float64Array(P);
   return Float64Array.from(tasks, (t) => {
     for (let j = 0; j < P; j++) xP[j] = state.thetaP[j]! + sigma * t.sign * table[t.noiseOffset + j]!;

@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ask, init, tell, type EsState } from '../../src/es/openai-es.ts';
 import type { EsConfigInput } from '../../src/es/config.ts';
+import { ask, type EsState, init, tell } from '../../src/es/openai-es.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { evaluateTasks } from './helpers.ts';
 
@@ -31,8 +31,14 @@ test('ask (mirrored): pairs 2k, 2k+1 share an offset with signs +1, -1; offsets 
     assert.equal(t.dataSeed, -1);
   });
   assert.deepEqual(ask(start({})), tasks);
-  assert.notDeepEqual(ask({ ...s, generation: 1 }).map((t) => t.noiseOffset), tasks.map((t) => t.noiseOffset));
-  assert.notDeepEqual(ask(start({ seed: 6 })).map((t) => t.noiseOffset), tasks.map((t) => t.noiseOffset));
+  assert.notDeepEqual(
+    ask({ ...s, generation: 1 }).map((t) => t.noiseOffset),
+    tasks.map((t) => t.noiseOffset),
+  );
+  assert.notDeepEqual(
+    ask(start({ seed: 6 })).map((t) => t.noiseOffset),
+    tasks.map((t) => t.noiseOffset),
+  );
 });
 
 test('ask (plain): N distinct-ish offsets, all sign +1', () => {
@@ -44,7 +50,8 @@ test('ask (plain): N distinct-ish offsets, all sign +1', () => {
 
 /** gradP = -(1 / (N sigma)) sum_i sign_i f_i eps_i, in float64, written out independently of tell. */
 function handGrad(s: EsState, tasks: ReturnType<typeof ask>, fitness: ArrayLike<number>): Float64Array {
-  const P = s.thetaP.length, g = new Float64Array(P);
+  const P = s.thetaP.length,
+    g = new Float64Array(P);
   tasks.forEach((t, i) => {
     for (let j = 0; j < P; j++) g[j] = g[j]! + t.sign * fitness[i]! * table[t.noiseOffset + j]!;
   });
@@ -52,7 +59,8 @@ function handGrad(s: EsState, tasks: ReturnType<typeof ask>, fitness: ArrayLike<
 }
 
 function assertClose(a: ArrayLike<number>, e: ArrayLike<number>, tol: number, what: string): void {
-  for (let j = 0; j < e.length; j++) assert.ok(Math.abs(a[j]! - e[j]!) <= tol * (1 + Math.abs(e[j]!)), `${what}[${j}]: ${a[j]} vs ${e[j]}`);
+  for (let j = 0; j < e.length; j++)
+    assert.ok(Math.abs(a[j]! - e[j]!) <= tol * (1 + Math.abs(e[j]!)), `${what}[${j}]: ${a[j]} vs ${e[j]}`);
 }
 
 for (const mirrored of [true, false]) {
@@ -63,7 +71,12 @@ for (const mirrored of [true, false]) {
     const { state, gradP, metrics } = tell(s, tasks, rewards, table);
     const expected = handGrad(s, tasks, rewards);
     assertClose(gradP, expected, 1e-5, 'gradP');
-    assertClose(state.thetaP, theta0.map((v, j) => v - 0.05 * gradP[j]!), 1e-7, 'theta');
+    assertClose(
+      state.thetaP,
+      theta0.map((v, j) => v - 0.05 * gradP[j]!),
+      1e-7,
+      'theta',
+    );
     assert.equal(state.generation, 1);
     assert.equal(metrics.evaluationsUsed, 8);
     assert.equal(metrics.badRewards, 0);
@@ -83,7 +96,12 @@ test('tell (centered-ranks, l2, sgd): shaped fitness and the L2 term l2 * theta 
   const ranks = Array.from(rewards, (r) => sorted.indexOf(r) / 7 - 0.5);
   const { state, gradP } = tell(s, tasks, rewards, table);
   assertClose(gradP, handGrad(s, tasks, ranks), 1e-5, 'gradP');
-  assertClose(state.thetaP, theta0.map((v, j) => v - 0.1 * (gradP[j]! + 0.5 * v)), 1e-6, 'theta');
+  assertClose(
+    state.thetaP,
+    theta0.map((v, j) => v - 0.1 * (gradP[j]! + 0.5 * v)),
+    1e-6,
+    'theta',
+  );
 });
 
 test('same seed -> identical tasks and bit-identical state; a structuredClone checkpoint resumes identically', () => {
@@ -106,13 +124,20 @@ test('non-finite rewards are skipped and counted (plain): same gradient as witho
   const s = start({ mirrored: false, populationSize: 8 });
   const tasks = ask(s);
   const rewards = evaluateTasks(s, tasks, table, sphere);
-  rewards[1] = NaN; rewards[4] = Infinity; rewards[6] = -Infinity;
+  rewards[1] = NaN;
+  rewards[4] = Infinity;
+  rewards[6] = -Infinity;
   const r = tell(s, tasks, rewards, table);
   assert.equal(r.metrics.badRewards, 3);
   assert.equal(r.metrics.evaluationsUsed, 5);
   assert.ok(Number.isFinite(r.metrics.rewardMean));
   const keep = [0, 2, 3, 5, 7];
-  const ref = tell(s, keep.map((i) => tasks[i]!), Float64Array.from(keep, (i) => rewards[i]!), table);
+  const ref = tell(
+    s,
+    keep.map((i) => tasks[i]!),
+    Float64Array.from(keep, (i) => rewards[i]!),
+    table,
+  );
   assert.deepEqual(r.gradP, ref.gradP);
   assert.deepEqual(r.state, ref.state);
 });
@@ -126,9 +151,17 @@ test('non-finite rewards (mirrored): the partner is dropped too; all bad -> a cl
   assert.equal(r.metrics.badRewards, 1);
   assert.equal(r.metrics.evaluationsUsed, 6);
   const keep = [0, 1, 4, 5, 6, 7];
-  const ref = tell(s, keep.map((i) => tasks[i]!), Float64Array.from(keep, (i) => rewards[i]!), table);
+  const ref = tell(
+    s,
+    keep.map((i) => tasks[i]!),
+    Float64Array.from(keep, (i) => rewards[i]!),
+    table,
+  );
   assert.deepEqual(r.gradP, ref.gradP);
-  assert.throws(() => tell(s, tasks, new Float64Array(8).fill(NaN), table), /no usable reward among 8 \(8 NaN\/Inf/);
+  assert.throws(
+    () => tell(s, tasks, new Float64Array(8).fill(NaN), table),
+    /no usable reward among 8 \(8 NaN\/Inf/,
+  );
   const oneOfEach = rewards.map((v, i) => (i % 2 === 0 ? v : NaN));
   assert.throws(() => tell(s, tasks, oneOfEach, table), /no mirrored pair with both rewards finite/);
 });

@@ -18,16 +18,24 @@ it('rewards of a generation equal −loss of single forwards at θ + sign·σ·�
   const net = Network.byName('cnn-29k', { threads: 2 });
   const noise = createNoiseTable(5, 100_000);
   const sigma = 0.01;
-  const state = init({ populationSize: 14, sigma, noiseTableSize: noise.length, seed: 5 }, initParams(net.layout, 5));
+  const state = init(
+    { populationSize: 14, sigma, noiseTableSize: noise.length, seed: 5 },
+    initParams(net.layout, 5),
+  );
   const tasks = ask(state);
   const taskData = { train: data.train, seed: 5, batchSize: 20, subsetSize: 20, bucketSize: 0 };
   // Copies per run (4) does not divide N (14): the last run is a partial chunk.
   const rewards = await new LocalEvaluator(net, noise, taskData, 4).evaluate(state.thetaP, sigma, tasks);
   const batches = taskBatches(taskData, tasks);
   for (const [i, t] of tasks.entries()) {
-    const perturbed = state.thetaP.map((v, j) => Math.fround(v + Math.fround(t.sign * sigma * noise[t.noiseOffset + j]!)));
+    const perturbed = state.thetaP.map((v, j) =>
+      Math.fround(v + Math.fround(t.sign * sigma * noise[t.noiseOffset + j]!)),
+    );
     const { loss } = await net.loss(perturbed, batches[i]!);
-    assert.ok(Math.abs(rewards[i]! + loss) <= 1e-6 * loss, `task ${i}: reward ${rewards[i]} vs −loss ${-loss}`);
+    assert.ok(
+      Math.abs(rewards[i]! + loss) <= 1e-6 * loss,
+      `task ${i}: reward ${rewards[i]} vs −loss ${-loss}`,
+    );
   }
   assert.notEqual(rewards[0], rewards[1], 'mirrored members differ');
   await net.close();
@@ -37,8 +45,20 @@ it('limited + no-mini-batch tasks: reward = −loss with only the bucket perturb
   const data = await loadDataset('mnist', { dataDir: MNIST_DIR });
   const net = Network.byName('cnn-29k', { threads: 2 });
   const noise = createNoiseTable(6, 100_000);
-  const sigma = 0.05, S = 5000;
-  const state = init({ populationSize: 6, sigma, noiseTableSize: noise.length, seed: 6, bucketSize: S, noMinibatch: true, subsetSize: 9 }, initParams(net.layout, 6));
+  const sigma = 0.05,
+    S = 5000;
+  const state = init(
+    {
+      populationSize: 6,
+      sigma,
+      noiseTableSize: noise.length,
+      seed: 6,
+      bucketSize: S,
+      noMinibatch: true,
+      subsetSize: 9,
+    },
+    initParams(net.layout, 6),
+  );
   const tasks = ask(state);
   const taskData = { train: data.train, seed: 6, batchSize: 20, subsetSize: 9, bucketSize: S };
   const rewards = await new LocalEvaluator(net, noise, taskData, 4).evaluate(state.thetaP, sigma, tasks);
@@ -49,8 +69,14 @@ it('limited + no-mini-batch tasks: reward = −loss with only the bucket perturb
       const at = startsB[t.bucket]! + j;
       perturbed[at] = Math.fround(perturbed[at]! + Math.fround(t.sign * sigma * noise[t.noiseOffset + j]!));
     }
-    const { loss } = await net.loss(perturbed, gatherBatch(data.train, subsetIndices(t.dataSeed, 9, data.train.count)));
-    assert.ok(Math.abs(rewards[i]! + loss) <= 1e-6 * loss, `task ${i}: reward ${rewards[i]} vs −loss ${-loss}`);
+    const { loss } = await net.loss(
+      perturbed,
+      gatherBatch(data.train, subsetIndices(t.dataSeed, 9, data.train.count)),
+    );
+    assert.ok(
+      Math.abs(rewards[i]! + loss) <= 1e-6 * loss,
+      `task ${i}: reward ${rewards[i]} vs −loss ${-loss}`,
+    );
   }
   await net.close();
 });

@@ -3,24 +3,40 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { redactUrl, redisTarget } from '../../src/evaluate/redis-connect.ts';
-import { decodeReward, decodeTheta, encodeReward, encodeTheta, judgeResult, parseChunk } from '../../src/evaluate/redis-protocol.ts';
+import {
+  decodeReward,
+  decodeTheta,
+  encodeReward,
+  encodeTheta,
+  judgeResult,
+  parseChunk,
+} from '../../src/evaluate/redis-protocol.ts';
 
 describe('redis URLs and credentials', () => {
   it('labels never carry the password; a password may come from the environment', () => {
     const t = redisTarget('redis://alice:s3cret@db.example:6380/2', {});
     assert.equal(t.label, 'redis://alice@db.example:6380/2');
     assert.equal(t.password, undefined);
-    const e = redisTarget(undefined, { ESGRAD_REDIS_URL: 'redis://10.0.0.5:6379', ESGRAD_REDIS_PASSWORD: 'pw' });
+    const e = redisTarget(undefined, {
+      ESGRAD_REDIS_URL: 'redis://10.0.0.5:6379',
+      ESGRAD_REDIS_PASSWORD: 'pw',
+    });
     assert.equal(e.label, 'redis://10.0.0.5:6379/0');
     assert.equal(e.password, 'pw');
-    assert.equal(redactUrl('failed: redis://bob:hunter2@h:1/0 and rediss://:x@h/1'), 'failed: redis://bob:***@h:1/0 and rediss://***@h/1');
+    assert.equal(
+      redactUrl('failed: redis://bob:hunter2@h:1/0 and rediss://:x@h/1'),
+      'failed: redis://bob:***@h:1/0 and rediss://***@h/1',
+    );
   });
 
   it('refuses a missing or bad URL with one line that hides the password', () => {
     assert.throws(() => redisTarget(undefined, {}), /no URL: give --redis/);
     assert.throws(() => redisTarget('http://u:pw@h/0', {}), /scheme 'http:' is not allowed/);
     assert.throws(() => redisTarget('redis://h:1/abc', {}), /database 'abc' is not a number/);
-    assert.throws(() => redisTarget('redis://u:pw@', {}), (e: Error) => !e.message.includes('pw'));
+    assert.throws(
+      () => redisTarget('redis://u:pw@', {}),
+      (e: Error) => !e.message.includes('pw'),
+    );
   });
 });
 
@@ -53,8 +69,23 @@ describe('redis messages', () => {
   });
 
   it('results are judged against the round: ok, stale, malformed or refused', () => {
-    const want = { run: 'r1', version: '1.0.0', round: 3, chunks: [{ ids: [0, 1], generation: 2 }], done: () => false };
-    const msg = { run: 'r1', v: '1.0.0', worker: 'w', round: 3, chunk: 0, generation: 2, ids: [0, 1], rewards: [-1.5, 'NaN'] };
+    const want = {
+      run: 'r1',
+      version: '1.0.0',
+      round: 3,
+      chunks: [{ ids: [0, 1], generation: 2 }],
+      done: () => false,
+    };
+    const msg = {
+      run: 'r1',
+      v: '1.0.0',
+      worker: 'w',
+      round: 3,
+      chunk: 0,
+      generation: 2,
+      ids: [0, 1],
+      rewards: [-1.5, 'NaN'],
+    };
     const j = (m: unknown, w = want) => judgeResult(JSON.stringify(m), w);
     const good = j(msg);
     assert.equal(good.kind, 'ok');

@@ -2,19 +2,19 @@
 // worker processes give the local evaluator's rewards bit for bit, also when a worker dies
 // mid-iteration, stale / malformed / foreign results arrive, or Redis restarts; bad setups are refused.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { Network } from '../../src/backend/network.ts';
 import { loadDataset } from '../../src/data/index.ts';
-import { ask, init, type EsState } from '../../src/es/index.ts';
+import { ask, type EsState, init } from '../../src/es/index.ts';
 import type { TaskData } from '../../src/evaluate/evaluator.ts';
 import { LocalEvaluator } from '../../src/evaluate/local.ts';
+import { RedisEvaluator } from '../../src/evaluate/redis.ts';
 import { redisTarget } from '../../src/evaluate/redis-connect.ts';
 import { GROUP, KEYS, RESULT_FIELD } from '../../src/evaluate/redis-protocol.ts';
 import { VERSION } from '../../src/evaluate/redis-run.ts';
-import { RedisEvaluator } from '../../src/evaluate/redis.ts';
 import { initParams } from '../../src/model/init.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
@@ -24,10 +24,17 @@ const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
 const ENV = { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface WorkerProc { child: ChildProcess; stderr: () => string; exited: Promise<number | null> }
+interface WorkerProc {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
 
 function startWorker(url: string, name: string): WorkerProc {
-  const child = spawn(process.execPath, [BIN, 'worker', '--redis', url, '--name', name], { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'worker', '--redis', url, '--name', name], {
+    env: ENV,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -43,15 +50,28 @@ async function stopWorker(w: WorkerProc): Promise<void> {
 }
 
 describe('RedisEvaluator with worker processes', () => {
-  const size = 200_000, sigma = 0.01;
-  let redis: TestRedis, spy: Redis, net: Network, taskData: TaskData, state: EsState, expected: Float64Array, expected2: Float64Array;
+  const size = 200_000,
+    sigma = 0.01;
+  let redis: TestRedis,
+    spy: Redis,
+    net: Network,
+    taskData: TaskData,
+    state: EsState,
+    expected: Float64Array,
+    expected2: Float64Array;
   const workers: WorkerProc[] = [];
   const evaluators: RedisEvaluator[] = [];
   const logs: string[] = [];
   const master = (over: Partial<ConstructorParameters<typeof RedisEvaluator>[3]> = {}) => {
     const ev = new RedisEvaluator(net.size, createNoiseTable(9, size), taskData, {
-      target: redisTarget(redis.url), model: 'cnn-29k', dataset: 'mnist', copiesPerRun: 4, tasksPerChunk: 8, leaseMs: 1000,
-      log: (m) => logs.push(m), ...over,
+      target: redisTarget(redis.url),
+      model: 'cnn-29k',
+      dataset: 'mnist',
+      copiesPerRun: 4,
+      tasksPerChunk: 8,
+      leaseMs: 1000,
+      log: (m) => logs.push(m),
+      ...over,
     });
     evaluators.push(ev);
     return ev;
@@ -86,7 +106,10 @@ describe('RedisEvaluator with worker processes', () => {
     assert.equal(progress.at(-1), 40);
     // per round: θ (16 + 4P bytes) once plus 5 chunk messages of a few hundred bytes each
     const perRound = ev.stats.bytesOut / 2;
-    assert.ok(perRound > 4 * net.size && perRound < 4 * net.size + 5 * 1000, `bytes out per round ${perRound}`);
+    assert.ok(
+      perRound > 4 * net.size && perRound < 4 * net.size + 5 * 1000,
+      `bytes out per round ${perRound}`,
+    );
     assert.equal(ev.stats.stale + ev.stats.malformed + ev.stats.refused, 0);
     const served = await spy.hkeys(KEYS.workers);
     assert.deepEqual(served.sort(), ['w1', 'w2']);
@@ -96,21 +119,40 @@ describe('RedisEvaluator with worker processes', () => {
   it('drops and counts stale, malformed and foreign results, and still gives the local rewards', async () => {
     const ev = master();
     await ev.connect();
-    const good = { run: ev.runId, v: VERSION, worker: 'evil', round: 1, chunk: 0, generation: 0, ids: [0, 1, 2, 3, 4, 5, 6, 7], rewards: [1, 2, 3, 4, 5, 6, 7, 8] };
-    const inject = (msg: unknown) => spy.xadd(KEYS.results, '*', RESULT_FIELD, typeof msg === 'string' ? msg : JSON.stringify(msg));
+    const good = {
+      run: ev.runId,
+      v: VERSION,
+      worker: 'evil',
+      round: 1,
+      chunk: 0,
+      generation: 0,
+      ids: [0, 1, 2, 3, 4, 5, 6, 7],
+      rewards: [1, 2, 3, 4, 5, 6, 7, 8],
+    };
+    const inject = (msg: unknown) =>
+      spy.xadd(KEYS.results, '*', RESULT_FIELD, typeof msg === 'string' ? msg : JSON.stringify(msg));
     await inject({ ...good, round: 0 }); // stale: an earlier round
     await inject({ ...good, run: '0123456789abcdef' }); // stale: another run
     await inject('not json {');
     await inject({ ...good, rewards: [1, 2, 3] }); // wrong length
     await inject({ ...good, rewards: [1, 2, 3, 'x', 5, 6, 7, 8] }); // not a reward
-    await inject('{"run":"' + ev.runId + '","v":"' + VERSION + '","worker":"evil","round":1,"chunk":0,"generation":0,"ids":[0,1,2,3,4,5,6,7],"rewards":[1e999,2,3,4,5,6,7,8]}'); // overflows to Infinity
+    await inject(
+      '{"run":"' +
+        ev.runId +
+        '","v":"' +
+        VERSION +
+        '","worker":"evil","round":1,"chunk":0,"generation":0,"ids":[0,1,2,3,4,5,6,7],"rewards":[1e999,2,3,4,5,6,7,8]}',
+    ); // overflows to Infinity
     await inject({ ...good, ids: [7, 6, 5, 4, 3, 2, 1, 0] }); // not the chunk's tasks
     await inject({ ...good, generation: 5 });
     await inject({ ...good, chunk: 99 });
     await inject({ ...good, v: '0.0.0-old' }); // another esgrad version
     assert.deepEqual(await ev.evaluate(state.thetaP, sigma, ask(state)), expected);
     assert.deepEqual(ev.stats, { ...ev.stats, stale: 2, malformed: 7, refused: 1 });
-    assert.ok(logs.some((l) => /round 1: skipped 10 of \d+ results .*2 stale, 7 malformed, 1 refused/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => /round 1: skipped 10 of \d+ results .*2 stale, 7 malformed, 1 refused/.test(l)),
+      logs.join('\n'),
+    );
     assert.ok(logs.some((l) => /refused results of worker evil: worker runs esgrad 0\.0\.0-old/.test(l)));
     await ev.close();
   });
@@ -127,11 +169,28 @@ describe('RedisEvaluator with worker processes', () => {
     const pending = ev.evaluate(state.thetaP, sigma, ask(state));
     let stolen: unknown = null;
     const until = Date.now() + 20_000;
-    while (!stolen && Date.now() < until) stolen = await thief.xreadgroup('GROUP', GROUP, 'thief', 'COUNT', 1, 'BLOCK', 100, 'STREAMS', KEYS.tasks, '>');
+    while (!stolen && Date.now() < until)
+      stolen = await thief.xreadgroup(
+        'GROUP',
+        GROUP,
+        'thief',
+        'COUNT',
+        1,
+        'BLOCK',
+        100,
+        'STREAMS',
+        KEYS.tasks,
+        '>',
+      );
     assert.ok(stolen, 'the thief got a chunk');
     // Kill the victim while it holds a leased chunk (or, should it have finished all the others, anyway).
     while (Date.now() < until) {
-      const summary = (await spy.xpending(KEYS.tasks, GROUP)) as [number, string, string, [string, string][] | null];
+      const summary = (await spy.xpending(KEYS.tasks, GROUP)) as [
+        number,
+        string,
+        string,
+        [string, string][] | null,
+      ];
       if (summary[3]?.some(([who]) => who === 'victim')) break;
       await sleep(1);
     }
@@ -152,8 +211,14 @@ describe('RedisEvaluator with worker processes', () => {
     await redis.restart(500); // Redis comes back empty
     workers.push(startWorker(redis.url, 'after-outage'));
     assert.deepEqual(await pending, expected2);
-    assert.ok(logs.some((l) => /reconnected to redis:\/\/127\.0\.0\.1:\d+\/0 after/.test(l)), logs.join('\n'));
-    assert.ok(logs.some((l) => /re-issued θ and 5 unanswered chunks of round 1/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => /reconnected to redis:\/\/127\.0\.0\.1:\d+\/0 after/.test(l)),
+      logs.join('\n'),
+    );
+    assert.ok(
+      logs.some((l) => /re-issued θ and 5 unanswered chunks of round 1/.test(l)),
+      logs.join('\n'),
+    );
     await ev.close();
   });
 
@@ -161,27 +226,66 @@ describe('RedisEvaluator with worker processes', () => {
     const { mkdtempSync, readFileSync, existsSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const tmp = mkdtempSync(join(tmpdir(), 'esgrad-redis-run-'));
-    const lines = (dir: string) => (existsSync(join(dir, 'metrics.jsonl')) ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean) : []);
-    const withoutTime = (dir: string) => lines(dir).map((l) => {
-      const { seconds: _s, ...rest } = JSON.parse(l) as Record<string, unknown>;
-      return rest;
-    });
-    const args = ['train', '--algo', 'es', '--model', 'mlp', '--iters', '40', '--population', '20', '--noise-table-size', '1000000', '--batch', '32', '--eval-every', '10', '--seed', '6', '--quiet'];
-    const local = join(tmp, 'local'), remote = join(tmp, 'remote');
-    assert.equal(spawnSync(process.execPath, [BIN, ...args, '--evaluator', 'local', '--out', local], { env: ENV }).status, 0);
+    const lines = (dir: string) =>
+      existsSync(join(dir, 'metrics.jsonl'))
+        ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
+        : [];
+    const withoutTime = (dir: string) =>
+      lines(dir).map((l) => {
+        const { seconds: _s, ...rest } = JSON.parse(l) as Record<string, unknown>;
+        return rest;
+      });
+    const args = [
+      'train',
+      '--algo',
+      'es',
+      '--model',
+      'mlp',
+      '--iters',
+      '40',
+      '--population',
+      '20',
+      '--noise-table-size',
+      '1000000',
+      '--batch',
+      '32',
+      '--eval-every',
+      '10',
+      '--seed',
+      '6',
+      '--quiet',
+    ];
+    const local = join(tmp, 'local'),
+      remote = join(tmp, 'remote');
+    assert.equal(
+      spawnSync(process.execPath, [BIN, ...args, '--evaluator', 'local', '--out', local], { env: ENV })
+        .status,
+      0,
+    );
     workers.push(startWorker(redis.url, 'w3'));
     const killAt = 5 + Math.floor(Math.random() * 25);
-    const master1 = spawn(process.execPath, [BIN, ...args, '--redis', redis.url, '--checkpoint-every', '2', '--out', remote], { env: ENV, stdio: 'ignore' });
+    const master1 = spawn(
+      process.execPath,
+      [BIN, ...args, '--redis', redis.url, '--checkpoint-every', '2', '--out', remote],
+      { env: ENV, stdio: 'ignore' },
+    );
     const gone = new Promise<string | null>((r) => master1.once('exit', (_c, signal) => r(signal)));
     while (lines(remote).length < killAt && master1.exitCode === null) await sleep(5);
     master1.kill('SIGKILL');
     assert.equal(await gone, 'SIGKILL');
-    const resumed = spawnSync(process.execPath, [BIN, 'train', '--resume', remote, '--redis', redis.url, '--quiet'], { env: ENV, encoding: 'utf8' });
+    const resumed = spawnSync(
+      process.execPath,
+      [BIN, 'train', '--resume', remote, '--redis', redis.url, '--quiet'],
+      { env: ENV, encoding: 'utf8' },
+    );
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.ok(!resumed.stderr.includes(redis.password), 'the password is never printed');
     assert.match(resumed.stderr, /redis: run [0-9a-f]{16} on redis:\/\/127\.0\.0\.1:\d+\/0; start workers/);
     assert.deepEqual(withoutTime(remote), withoutTime(local), `killed after ${killAt} records`);
-    assert.ok(!readFileSync(join(remote, 'config.json'), 'utf8').includes(redis.password), 'no credentials in the run directory');
+    assert.ok(
+      !readFileSync(join(remote, 'config.json'), 'utf8').includes(redis.password),
+      'no credentials in the run directory',
+    );
   });
 
   it('a worker refuses a master of another esgrad version or with other training data', async () => {
@@ -190,7 +294,10 @@ describe('RedisEvaluator with worker processes', () => {
     await ev.connect();
     await ev.close(); // leaves no run behind; publish doctored copies of its run info
     for (const [over, pattern] of [
-      [{ version: '9.9.9' }, /worker refused: the master runs esgrad 9\.9\.9 \(protocol 1\), this worker esgrad .* install the same esgrad version/],
+      [
+        { version: '9.9.9' },
+        /worker refused: the master runs esgrad 9\.9\.9 \(protocol 1\), this worker esgrad .* install the same esgrad version/,
+      ],
       [{ dataHash: 'f'.repeat(64) }, /worker refused: the mnist training images differ from the master's/],
     ] as const) {
       await spy.set(KEYS.run, JSON.stringify({ ...ev.info, ...over }));
@@ -204,13 +311,40 @@ describe('RedisEvaluator with worker processes', () => {
 
   it('the master refuses an unreachable Redis or a wrong password with one line, no secret in it', async () => {
     const port = await freePort();
-    const run = (url: string) => spawnSync(process.execPath, [BIN, 'train', '--algo', 'es', '--model', 'mlp', '--iters', '1', '--population', '4', '--noise-table-size', '100000', '--redis', url, '--quiet'], { encoding: 'utf8', env: ENV });
+    const run = (url: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          BIN,
+          'train',
+          '--algo',
+          'es',
+          '--model',
+          'mlp',
+          '--iters',
+          '1',
+          '--population',
+          '4',
+          '--noise-table-size',
+          '100000',
+          '--redis',
+          url,
+          '--quiet',
+        ],
+        { encoding: 'utf8', env: ENV },
+      );
     const down = run(`redis://127.0.0.1:${port}/0`);
     assert.equal(down.status, 2, down.stderr);
-    assert.match(down.stderr.trim().split('\n').at(-1)!, new RegExp(`^esgrad: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}/0: connection refused$`));
+    assert.match(
+      down.stderr.trim().split('\n').at(-1)!,
+      new RegExp(`^esgrad: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}/0: connection refused$`),
+    );
     const wrong = run(`redis://:not-the-password@127.0.0.1:${redis.port}/0`);
     assert.equal(wrong.status, 2, wrong.stderr);
-    assert.match(wrong.stderr, /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/0: the user name or password was refused/);
+    assert.match(
+      wrong.stderr,
+      /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/0: the user name or password was refused/,
+    );
     assert.ok(!wrong.stderr.includes('not-the-password'));
   });
 });

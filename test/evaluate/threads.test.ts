@@ -24,13 +24,21 @@ describe('ThreadsEvaluator', () => {
     net = Network.byName('cnn-29k', { threads: 2 });
     taskData = { train: sharedSplit(data.train), seed: 9, batchSize: 16, subsetSize: 16, bucketSize: 0 };
     state = init({ populationSize: 30, sigma, noiseTableSize: size, seed: 9 }, initParams(net.layout, 9));
-    expected = await new LocalEvaluator(net, createNoiseTable(9, size), taskData, 4).evaluate(state.thetaP, sigma, ask(state));
+    expected = await new LocalEvaluator(net, createNoiseTable(9, size), taskData, 4).evaluate(
+      state.thetaP,
+      sigma,
+      ask(state),
+    );
   });
   after(() => net.close());
 
   for (const workers of [1, 2]) {
     it(`gives rewards bit-identical to the local evaluator with ${workers} worker(s)`, async () => {
-      const ev = new ThreadsEvaluator('cnn-29k', net.size, sharedTable, taskData, { workers, copiesPerRun: 4, tasksPerChunk: 6 });
+      const ev = new ThreadsEvaluator('cnn-29k', net.size, sharedTable, taskData, {
+        workers,
+        copiesPerRun: 4,
+        tasksPerChunk: 6,
+      });
       try {
         const progress: number[] = [];
         const rewards = await ev.evaluate(state.thetaP, sigma, ask(state), (d) => progress.push(d));
@@ -43,7 +51,12 @@ describe('ThreadsEvaluator', () => {
   }
 
   it('replaces a worker that dies mid-iteration and re-runs its tasks', async () => {
-    const ev = new ThreadsEvaluator('cnn-29k', net.size, sharedTable, taskData, { workers: 2, copiesPerRun: 4, tasksPerChunk: 6, exitOnChunk: 2 });
+    const ev = new ThreadsEvaluator('cnn-29k', net.size, sharedTable, taskData, {
+      workers: 2,
+      copiesPerRun: 4,
+      tasksPerChunk: 6,
+      exitOnChunk: 2,
+    });
     try {
       assert.deepEqual(await ev.evaluate(state.thetaP, sigma, ask(state)), expected);
       assert.equal(ev.restarts, 1, 'one worker died and was replaced');
@@ -57,9 +70,28 @@ describe('ThreadsEvaluator', () => {
 
   it('gives bit-identical rewards for limited-perturbation tasks on per-offspring subsets', async () => {
     const limited = { ...taskData, bucketSize: 3000, subsetSize: 12 };
-    const st = init({ populationSize: 12, sigma, noiseTableSize: size, seed: 4, bucketSize: 3000, noMinibatch: true, subsetSize: 12 }, state.thetaP);
-    const local = await new LocalEvaluator(net, createNoiseTable(9, size), limited, 4).evaluate(st.thetaP, sigma, ask(st));
-    const ev = new ThreadsEvaluator('cnn-29k', net.size, sharedTable, limited, { workers: 2, copiesPerRun: 4, tasksPerChunk: 6 });
+    const st = init(
+      {
+        populationSize: 12,
+        sigma,
+        noiseTableSize: size,
+        seed: 4,
+        bucketSize: 3000,
+        noMinibatch: true,
+        subsetSize: 12,
+      },
+      state.thetaP,
+    );
+    const local = await new LocalEvaluator(net, createNoiseTable(9, size), limited, 4).evaluate(
+      st.thetaP,
+      sigma,
+      ask(st),
+    );
+    const ev = new ThreadsEvaluator('cnn-29k', net.size, sharedTable, limited, {
+      workers: 2,
+      copiesPerRun: 4,
+      tasksPerChunk: 6,
+    });
     try {
       assert.deepEqual(await ev.evaluate(st.thetaP, sigma, ask(st)), local);
     } finally {
@@ -68,6 +100,9 @@ describe('ThreadsEvaluator', () => {
   });
 
   it('refuses a noise table that is not shared memory', () => {
-    assert.throws(() => new ThreadsEvaluator('cnn-29k', net.size, createNoiseTable(9, size), taskData), /SharedArrayBuffer/);
+    assert.throws(
+      () => new ThreadsEvaluator('cnn-29k', net.size, createNoiseTable(9, size), taskData),
+      /SharedArrayBuffer/,
+    );
   });
 });

@@ -14,7 +14,18 @@ describe('esgrad experiment / report CLI', () => {
   it('--list shows every preset with its scales', () => {
     const r = esgrad('experiment', '--list');
     assert.equal(r.status, 0);
-    for (const name of ['fig1', 'fig2', 'table1', 'population-search', 'fig3', 'fig4', 'fig5', 'timing', 'sgd-vs-sgd']) assert.match(r.stdout, new RegExp(`^${name}: `, 'm'));
+    for (const name of [
+      'fig1',
+      'fig2',
+      'table1',
+      'population-search',
+      'fig3',
+      'fig4',
+      'fig5',
+      'timing',
+      'sgd-vs-sgd',
+    ])
+      assert.match(r.stdout, new RegExp(`^${name}: `, 'm'));
     assert.match(r.stdout, /small \(\d seeds?\): cnn-29k/);
   });
 
@@ -22,8 +33,14 @@ describe('esgrad experiment / report CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'esgrad-cli-'));
     for (const [args, msg] of [
       [['experiment', 'fig9'], /unknown experiment 'fig9'/],
-      [['experiment', 'fig2', '--scale', 'huge', '--out', dir], /--scale huge: allowed are smoke, small, paper/],
-      [['experiment', 'fig2', '--scale', 'smoke', '--seeds', '0', '--out', dir], /--seeds 0: must be a positive integer/],
+      [
+        ['experiment', 'fig2', '--scale', 'huge', '--out', dir],
+        /--scale huge: allowed are smoke, small, paper/,
+      ],
+      [
+        ['experiment', 'fig2', '--scale', 'smoke', '--seeds', '0', '--out', dir],
+        /--seeds 0: must be a positive integer/,
+      ],
       [['report', dir], /no manifest\.json/],
     ] as const) {
       const r = esgrad(...args);

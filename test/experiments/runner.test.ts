@@ -16,7 +16,25 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Starts the CLI on fig2 (smoke, 2 seeds) and kills it as soon as the first run's summary exists. */
 async function interruptedFig2(out: string): Promise<void> {
-  const child = spawn(process.execPath, [BIN, 'experiment', 'fig2', '--scale', 'smoke', '--seeds', '2', '--out', out, '--quiet', '--no-report', '--data-dir', MNIST_DIR], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'experiment',
+      'fig2',
+      '--scale',
+      'smoke',
+      '--seeds',
+      '2',
+      '--out',
+      out,
+      '--quiet',
+      '--no-report',
+      '--data-dir',
+      MNIST_DIR,
+    ],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const first = join(out, 'runs', 'es-s0', 'summary.json');
   for (let i = 0; i < 1200 && !existsSync(first); i++) await sleep(25);
@@ -44,7 +62,8 @@ describe('experiment runner (fig2, smoke)', () => {
     assert.ok(r.ran.length >= 1 && r.ran.every((id) => !r.skipped.includes(id)));
     assert.deepEqual([...r.ran, ...r.skipped].sort(), ['es-s0', 'es-s1', 'proxy-s0', 'proxy-s1']);
     assert.equal(statSync(first).mtimeMs, before, 'a finished run is not redone');
-    for (const id of ['es-s0', 'es-s1', 'proxy-s0', 'proxy-s1']) assert.ok(existsSync(join(out, 'runs', id, 'summary.json')), id);
+    for (const id of ['es-s0', 'es-s1', 'proxy-s0', 'proxy-s1'])
+      assert.ok(existsSync(join(out, 'runs', id, 'summary.json')), id);
     // The proxy targets the ES run's measured mean correlation (same seed).
     const es = JSON.parse(readFileSync(join(out, 'runs', 'es-s1', 'summary.json'), 'utf8'));
     const proxy = JSON.parse(readFileSync(join(out, 'runs', 'proxy-s1', 'config.json'), 'utf8'));
@@ -53,27 +72,49 @@ describe('experiment runner (fig2, smoke)', () => {
 
   it('a run without summary (killed mid-run) is run again; the others are not', async () => {
     const victim = join(out, 'runs', 'proxy-s0', 'summary.json');
-    const expected = readFileSync(join(out, 'runs', 'proxy-s0', 'metrics.jsonl'), 'utf8').split('\n').map((l) => l.replace(/"seconds":[^,}]*/, ''));
+    const expected = readFileSync(join(out, 'runs', 'proxy-s0', 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .map((l) => l.replace(/"seconds":[^,}]*/, ''));
     rmSync(victim);
     const r = await runExperiment('fig2', { scale: 'smoke', seeds: 2, out, dataDir: MNIST_DIR });
     assert.deepEqual(r.ran, ['proxy-s0']);
-    const again = readFileSync(join(out, 'runs', 'proxy-s0', 'metrics.jsonl'), 'utf8').split('\n').map((l) => l.replace(/"seconds":[^,}]*/, ''));
+    const again = readFileSync(join(out, 'runs', 'proxy-s0', 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .map((l) => l.replace(/"seconds":[^,}]*/, ''));
     assert.deepEqual(again, expected, 'the rerun gives the same metrics');
   });
 
   it('--jobs 2: runs side by side, the proxy waiting for the ES run it takes its target from', async () => {
     const dir = join(tmp, 'fig2-jobs');
-    const r = await runExperiment('fig2', { scale: 'smoke', seeds: 1, out: dir, dataDir: MNIST_DIR, jobs: 2 });
+    const r = await runExperiment('fig2', {
+      scale: 'smoke',
+      seeds: 1,
+      out: dir,
+      dataDir: MNIST_DIR,
+      jobs: 2,
+    });
     assert.deepEqual([...r.ran].sort(), ['es-s0', 'proxy-s0']);
-    const same = (id: string, file: string): string => readFileSync(join(dir, 'runs', id, file), 'utf8').replace(/"seconds":[^,}\n]*/g, '');
-    assert.equal(same('es-s0', 'metrics.jsonl'), readFileSync(join(out, 'runs', 'es-s0', 'metrics.jsonl'), 'utf8').replace(/"seconds":[^,}\n]*/g, ''), 'same seed, same metrics, whatever the threads');
-    const json = (id: string, file: string): Record<string, unknown> => JSON.parse(readFileSync(join(dir, 'runs', id, file), 'utf8'));
+    const same = (id: string, file: string): string =>
+      readFileSync(join(dir, 'runs', id, file), 'utf8').replace(/"seconds":[^,}\n]*/g, '');
+    assert.equal(
+      same('es-s0', 'metrics.jsonl'),
+      readFileSync(join(out, 'runs', 'es-s0', 'metrics.jsonl'), 'utf8').replace(/"seconds":[^,}\n]*/g, ''),
+      'same seed, same metrics, whatever the threads',
+    );
+    const json = (id: string, file: string): Record<string, unknown> =>
+      JSON.parse(readFileSync(join(dir, 'runs', id, file), 'utf8'));
     assert.equal(json('proxy-s0', 'config.json').targetCorr, json('es-s0', 'summary.json').meanCorr);
   });
 
   it('refuses to mix a different preset or scale into the directory', async () => {
-    await assert.rejects(runExperiment('fig1', { scale: 'smoke', seeds: 1, out, dataDir: MNIST_DIR }), /holds the fig2 experiment/);
-    await assert.rejects(runExperiment('fig2', { scale: 'small', seeds: 1, out, dataDir: MNIST_DIR }), /at scale smoke/);
+    await assert.rejects(
+      runExperiment('fig1', { scale: 'smoke', seeds: 1, out, dataDir: MNIST_DIR }),
+      /holds the fig2 experiment/,
+    );
+    await assert.rejects(
+      runExperiment('fig2', { scale: 'small', seeds: 1, out, dataDir: MNIST_DIR }),
+      /at scale smoke/,
+    );
   });
 
   it('report: figure 2 as SVG and PNG, the tables beside the paper, the paired Wilcoxon test', async () => {

@@ -24,7 +24,7 @@ describe('experiment statistics', () => {
   });
 
   it('signed-rank: Hollander & Wolfe (1973) paired example, W+ = 40, exact p = 0.0390625', () => {
-    const x = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30];
+    const x = [1.83, 0.5, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.3];
     const y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29];
     const t = signedRank(x, y);
     assert.equal(t.statistic, 40);
@@ -39,8 +39,8 @@ describe('experiment statistics', () => {
   });
 
   it('rank-sum: Hollander & Wolfe (1973) p. 69 permeability data, U = 35, exact two-sided p = 0.2544', () => {
-    const x = [0.80, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46];
-    const y = [1.15, 0.88, 0.90, 0.74, 1.21];
+    const x = [0.8, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46];
+    const y = [1.15, 0.88, 0.9, 0.74, 1.21];
     const t = rankSum(x, y);
     assert.equal(t.statistic, 35);
     close(t.pValue, 0.2544122544122544, 1e-12); // R: one-sided 0.1272

@@ -2,4 +2,5 @@
 // Tests never download anything; a missing directory makes the data tests fail with its path.
 import { resolve } from 'node:path';
 
-export const MNIST_DIR = process.env.ESGRAD_DATA_DIR || resolve(import.meta.dirname, '../../../shared/data/mnist');
+export const MNIST_DIR =
+  process.env.ESGRAD_DATA_DIR || resolve(import.meta.dirname, '../../../shared/data/mnist');

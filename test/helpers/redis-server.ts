@@ -1,6 +1,6 @@
 // A throwaway redis-server for tests: 127.0.0.1, a random free port, a random password (in a 0600
 // config file, not on the command line), no persistence; stopped (and killed on exit) by the test.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
@@ -17,7 +17,8 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-export const hasRedisServer = (): boolean => spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+export const hasRedisServer = (): boolean =>
+  spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,8 +42,8 @@ async function waitReady(port: number, password: string, timeoutMs = 10_000): Pr
       s.once('error', () => resolve(false));
       s.on('data', (d) => {
         buf += d.toString();
-        if (buf.includes('+PONG')) (s.destroy(), resolve(true));
-        else if (buf.includes('-')) (s.destroy(), resolve(false));
+        if (buf.includes('+PONG')) s.destroy(), resolve(true);
+        else if (buf.includes('-')) s.destroy(), resolve(false);
       });
       s.connect(port, '127.0.0.1', () => s.write(`AUTH ${password}\r\nPING\r\n`));
     });
@@ -53,15 +54,30 @@ async function waitReady(port: number, password: string, timeoutMs = 10_000): Pr
 }
 
 export async function startRedis(): Promise<TestRedis> {
-  if (!hasRedisServer()) throw new Error('redis-server is not installed: apt-get install redis-server (npm test installs it as root)');
+  if (!hasRedisServer())
+    throw new Error(
+      'redis-server is not installed: apt-get install redis-server (npm test installs it as root)',
+    );
   const dir = mkdtempSync(join(tmpdir(), 'esgrad-redis-'));
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   const conf = join(dir, 'redis.conf');
-  writeFileSync(conf, [
-    `port ${port}`, 'bind 127.0.0.1', `requirepass ${password}`, 'save ""', 'appendonly no', 'protected-mode yes',
-    'daemonize no', 'loglevel warning', `dir ${dir}`, '',
-  ].join('\n'), { mode: 0o600 });
+  writeFileSync(
+    conf,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `requirepass ${password}`,
+      'save ""',
+      'appendonly no',
+      'protected-mode yes',
+      'daemonize no',
+      'loglevel warning',
+      `dir ${dir}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   let child: ChildProcess | undefined;
   const killNow = (): void => void child?.kill('SIGKILL');
   const launch = async (): Promise<void> => {
@@ -79,7 +95,9 @@ export async function startRedis(): Promise<TestRedis> {
   process.on('exit', killNow);
   await launch();
   return {
-    port, password, url: `redis://:${password}@127.0.0.1:${port}/0`,
+    port,
+    password,
+    url: `redis://:${password}@127.0.0.1:${port}/0`,
     async restart(downMs) {
       await halt();
       await new Promise((r) => setTimeout(r, downMs));

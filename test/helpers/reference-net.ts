@@ -1,10 +1,21 @@
 // An independent float64 reference of the networks' forward pass and mean cross-entropy, written
 // with plain loops, to check the ONNX graphs' losses and (by finite differences) their gradients.
-import { layerShapes, paramLayout, type Architecture } from '../../src/model/architecture.ts';
+import { type Architecture, layerShapes, paramLayout } from '../../src/model/architecture.ts';
 
 type Params = ArrayLike<number>;
 
-function conv2dSame(x: Float64Array, C: number, H: number, W: number, w: Params, wOff: number, b: Params, bOff: number, F: number, k: number): Float64Array {
+function conv2dSame(
+  x: Float64Array,
+  C: number,
+  H: number,
+  W: number,
+  w: Params,
+  wOff: number,
+  b: Params,
+  bOff: number,
+  F: number,
+  k: number,
+): Float64Array {
   const y = new Float64Array(F * H * W);
   const p = Math.floor(k / 2);
   for (let f = 0; f < F; f++) {
@@ -30,13 +41,15 @@ function conv2dSame(x: Float64Array, C: number, H: number, W: number, w: Params,
 }
 
 function maxpool2(x: Float64Array, C: number, H: number, W: number): Float64Array {
-  const h = Math.floor(H / 2), w = Math.floor(W / 2);
+  const h = Math.floor(H / 2),
+    w = Math.floor(W / 2);
   const y = new Float64Array(C * h * w);
   for (let c = 0; c < C; c++) {
     for (let i = 0; i < h; i++) {
       for (let j = 0; j < w; j++) {
         let m = -Infinity;
-        for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) m = Math.max(m, x[(c * H + 2 * i + a) * W + 2 * j + b]!);
+        for (let a = 0; a < 2; a++)
+          for (let b = 0; b < 2; b++) m = Math.max(m, x[(c * H + 2 * i + a) * W + 2 * j + b]!);
         y[(c * h + i) * w + j] = m;
       }
     }
@@ -45,7 +58,12 @@ function maxpool2(x: Float64Array, C: number, H: number, W: number): Float64Arra
 }
 
 /** Mean cross-entropy of the batch in float64. images: [B, C*H*W], labels: [B]. */
-export function referenceLoss(arch: Architecture, theta: Params, images: ArrayLike<number>, labels: ArrayLike<number>): number {
+export function referenceLoss(
+  arch: Architecture,
+  theta: Params,
+  images: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): number {
   const layout = paramLayout(arch);
   const slice = (name: string) => layout.slices.find((s) => s.name === name)!.offset;
   const shapes = layerShapes(arch);
@@ -54,18 +72,31 @@ export function referenceLoss(arch: Architecture, theta: Params, images: ArrayLi
   for (let n = 0; n < labels.length; n++) {
     let h: Float64Array = Float64Array.from({ length: pixels }, (_, i) => images[n * pixels + i]!);
     let shape: number[] = [...arch.inputCHW];
-    let nConv = 0, nDense = 0;
+    let nConv = 0,
+      nDense = 0;
     arch.layers.forEach((layer, li) => {
       if (layer.kind === 'conv2d') {
         nConv++;
-        h = conv2dSame(h, shape[0]!, shape[1]!, shape[2]!, theta, slice(`conv${nConv}.weight`), theta, slice(`conv${nConv}.bias`), layer.filters, layer.kernel);
+        h = conv2dSame(
+          h,
+          shape[0]!,
+          shape[1]!,
+          shape[2]!,
+          theta,
+          slice(`conv${nConv}.weight`),
+          theta,
+          slice(`conv${nConv}.bias`),
+          layer.filters,
+          layer.kernel,
+        );
       } else if (layer.kind === 'relu') {
         h = h.map((v) => Math.max(0, v));
       } else if (layer.kind === 'maxpool2') {
         h = maxpool2(h, shape[0]!, shape[1]!, shape[2]!);
       } else if (layer.kind === 'dense') {
         nDense++;
-        const wOff = slice(`fc${nDense}.weight`), bOff = slice(`fc${nDense}.bias`);
+        const wOff = slice(`fc${nDense}.weight`),
+          bOff = slice(`fc${nDense}.bias`);
         const nIn = shape[0]!;
         const out = new Float64Array(layer.units);
         for (let o = 0; o < layer.units; o++) {

@@ -3,14 +3,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Network } from '../../src/backend/network.ts';
-import { getArchitecture, type Architecture, type LayerSpec } from '../../src/model/architecture.ts';
+import { type Architecture, getArchitecture, type LayerSpec } from '../../src/model/architecture.ts';
 import { initParams } from '../../src/model/init.ts';
 import { createRng, nextFloat, nextInt, nextNormal } from '../../src/rng/prng.ts';
 import { referenceLoss } from '../helpers/reference-net.ts';
 
 const dense = (units: number): LayerSpec => ({ kind: 'dense', units });
 const conv = (filters: number): LayerSpec => ({ kind: 'conv2d', filters, kernel: 5 });
-const RELU: LayerSpec = { kind: 'relu' }, POOL: LayerSpec = { kind: 'maxpool2' }, FLAT: LayerSpec = { kind: 'flatten' };
+const RELU: LayerSpec = { kind: 'relu' },
+  POOL: LayerSpec = { kind: 'maxpool2' },
+  FLAT: LayerSpec = { kind: 'flatten' };
 
 /** Tiny networks that isolate one layer type's backward each (input 2x8x8, 10 classes). */
 const PER_LAYER: Record<string, LayerSpec[]> = {
@@ -40,7 +42,11 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * Central difference of the float64 reference along unit direction d (h = 1e-6), compared with the
  * graph's gradient·d. Returns the error relative to |grad| (the largest directional derivative).
  */
-async function checkGradient(arch: Architecture, count: number, seed: number): Promise<{ lossErr: number; dirErrs: number[] }> {
+async function checkGradient(
+  arch: Architecture,
+  count: number,
+  seed: number,
+): Promise<{ lossErr: number; dirErrs: number[] }> {
   const net = new Network(arch, { threads: 2 });
   try {
     const theta32 = initParams(net.layout, seed);
@@ -59,7 +65,8 @@ async function checkGradient(arch: Architecture, count: number, seed: number): P
     }
     const h = 1e-6;
     const dirErrs = directions.map((d) => {
-      const fd = (ref(theta.map((t, i) => t + h * d[i]!)) - ref(theta.map((t, i) => t - h * d[i]!))) / (2 * h);
+      const fd =
+        (ref(theta.map((t, i) => t + h * d[i]!)) - ref(theta.map((t, i) => t - h * d[i]!))) / (2 * h);
       return Math.abs(fd - dot(gradP, d)) / gNorm;
     });
     return { lossErr: Math.abs(loss - refLoss) / Math.max(1, Math.abs(refLoss)), dirErrs };
@@ -70,7 +77,8 @@ async function checkGradient(arch: Architecture, count: number, seed: number): P
 
 // float32 graphs against float64 references: losses agree to 1e-5 relative, directional
 // derivatives to 1e-5 of |grad| (measured: 7e-11 to 1.4e-7).
-const LOSS_TOL = 1e-5, GRAD_TOL = 1e-5;
+const LOSS_TOL = 1e-5,
+  GRAD_TOL = 1e-5;
 
 describe('backward graphs per layer type match finite differences', () => {
   for (const [label, layers] of Object.entries(PER_LAYER)) {
@@ -78,17 +86,23 @@ describe('backward graphs per layer type match finite differences', () => {
       const arch: Architecture = { name: label, inputCHW: [2, 8, 8], layers };
       const { lossErr, dirErrs } = await checkGradient(arch, 4, 11);
       assert.ok(lossErr < LOSS_TOL, `loss error ${lossErr}`);
-      for (const e of dirErrs) assert.ok(e < GRAD_TOL, `directional derivative error ${e} (errors ${dirErrs.join(', ')})`);
+      for (const e of dirErrs)
+        assert.ok(e < GRAD_TOL, `directional derivative error ${e} (errors ${dirErrs.join(', ')})`);
     });
   }
 });
 
 describe('backward graphs of the named networks match finite differences', () => {
-  for (const [name, count] of [['mlp', 8], ['cnn-29k', 4], ['cnn-3m', 2]] as const) {
+  for (const [name, count] of [
+    ['mlp', 8],
+    ['cnn-29k', 4],
+    ['cnn-3m', 2],
+  ] as const) {
     it(name, async () => {
       const { lossErr, dirErrs } = await checkGradient(getArchitecture(name), count, 5);
       assert.ok(lossErr < LOSS_TOL, `loss error ${lossErr}`);
-      for (const e of dirErrs) assert.ok(e < GRAD_TOL, `directional derivative error ${e} (errors ${dirErrs.join(', ')})`);
+      for (const e of dirErrs)
+        assert.ok(e < GRAD_TOL, `directional derivative error ${e} (errors ${dirErrs.join(', ')})`);
     });
   }
 });

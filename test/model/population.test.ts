@@ -31,12 +31,20 @@ for (const model of ['mlp', 'cnn-29k', 'cnn-3m']) {
 
     it('matches single forwards on a shared mini-batch', async () => {
       const batch = randomBatch(20, rng);
-      const losses = await net.populationLosses(thetaP, noise, copies, copies.map(() => batch));
+      const losses = await net.populationLosses(
+        thetaP,
+        noise,
+        copies,
+        copies.map(() => batch),
+      );
       const distinct = new Set(losses).size;
       assert.equal(distinct, K, 'perturbations must change the loss');
       for (let k = 0; k < K; k++) {
         const single = await singleLoss(k, batch);
-        assert.ok(Math.abs(losses[k]! - single) <= 1e-6 * Math.abs(single), `member ${k}: ${losses[k]} vs ${single}`);
+        assert.ok(
+          Math.abs(losses[k]! - single) <= 1e-6 * Math.abs(single),
+          `member ${k}: ${losses[k]} vs ${single}`,
+        );
       }
     });
 
@@ -45,7 +53,10 @@ for (const model of ['mlp', 'cnn-29k', 'cnn-3m']) {
       const losses = await net.populationLosses(thetaP, noise, copies, batches);
       for (let k = 0; k < K; k++) {
         const single = await singleLoss(k, batches[k]!);
-        assert.ok(Math.abs(losses[k]! - single) <= 1e-6 * Math.abs(single), `member ${k}: ${losses[k]} vs ${single}`);
+        assert.ok(
+          Math.abs(losses[k]! - single) <= 1e-6 * Math.abs(single),
+          `member ${k}: ${losses[k]} vs ${single}`,
+        );
       }
       await net.close();
     });

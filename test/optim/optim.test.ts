@@ -20,8 +20,12 @@ const f32 = (xs: number[]) => Float32Array.from(xs);
 function assertClose(actual: ArrayLike<number>, expected: number[], relTol: number, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    assert.ok(Math.abs(a - e) <= relTol * Math.max(Math.abs(e), 1e-12), `${what}[${i}]: got ${a}, expected ${e}`);
+    const a = actual[i]!,
+      e = expected[i]!;
+    assert.ok(
+      Math.abs(a - e) <= relTol * Math.max(Math.abs(e), 1e-12),
+      `${what}[${i}]: got ${a}, expected ${e}`,
+    );
   }
 }
 
@@ -39,14 +43,22 @@ test('sgd: updates = -lr * grad, state counts steps', () => {
 });
 
 test('adam: three steps match the TensorFlow formulation computed by hand (lr 0.1, TF defaults)', () => {
-  const lr = 0.1, b1 = 0.9, b2 = 0.999, eps = 1e-8;
-  const grads = [[1, -2, 0], [0.5, 1, 0], [-1, 0, 3]];
+  const lr = 0.1,
+    b1 = 0.9,
+    b2 = 0.999,
+    eps = 1e-8;
+  const grads = [
+    [1, -2, 0],
+    [0.5, 1, 0],
+    [-1, 0, 3],
+  ];
   const opt = adam(lr);
   const params = f32([0, 0, 0]);
   let state = opt.init(params);
   // by hand, per component: m_t = b1 m + (1-b1) g; v_t = b2 v + (1-b2) g^2;
   // lr_t = lr sqrt(1 - b2^t) / (1 - b1^t); update = -lr_t m_t / (sqrt(v_t) + eps)
-  let m = [0, 0, 0], v = [0, 0, 0];
+  let m = [0, 0, 0],
+    v = [0, 0, 0];
   for (let t = 1; t <= 3; t++) {
     const g = grads[t - 1]!;
     m = m.map((mi, i) => b1 * mi + (1 - b1) * g[i]!);
@@ -59,7 +71,12 @@ test('adam: three steps match the TensorFlow formulation computed by hand (lr 0.
   }
   assert.equal(state.count, 3);
   // the same numbers written out (python float64): step 3 = [-0.011078304795530826, 0.0205879274443318, -0.06388135320616568]
-  assertClose(opt.update(f32([0, 0, 0]), state, params).state.muP, [0.9 * m[0]!, 0.9 * m[1]!, 0.9 * m[2]!], 1e-6, 'decay of m');
+  assertClose(
+    opt.update(f32([0, 0, 0]), state, params).state.muP,
+    [0.9 * m[0]!, 0.9 * m[1]!, 0.9 * m[2]!],
+    1e-6,
+    'decay of m',
+  );
 });
 
 test('adam: eps is added to sqrt(v) without bias correction (TF), not to sqrt(v_hat) (optax)', () => {
@@ -76,7 +93,12 @@ test('adam: eps is added to sqrt(v) without bias correction (TF), not to sqrt(v_
 test('addWeightDecay adds l2 * params (gradient of 0.5 * l2 * |theta|^2); chain feeds it to sgd', () => {
   const params = f32([2, -4]);
   const wd = addWeightDecay(0.5);
-  assertClose(wd.update(f32([1, 1]), wd.init(params), params).updatesP, [1 + 0.5 * 2, 1 + 0.5 * -4], 1e-7, 'decayed grad');
+  assertClose(
+    wd.update(f32([1, 1]), wd.init(params), params).updatesP,
+    [1 + 0.5 * 2, 1 + 0.5 * -4],
+    1e-7,
+    'decayed grad',
+  );
   // numerical check of the penalty's gradient: d/dtheta 0.5 * 0.5 * theta^2 at theta = 2 is 1
   const pen = (x: number) => 0.5 * 0.5 * x * x;
   assert.ok(Math.abs((pen(2 + 1e-6) - pen(2 - 1e-6)) / 2e-6 - 1) < 1e-6);
@@ -122,15 +144,31 @@ test('createOptimizer state is plain data: a structuredClone checkpoint continue
 
 test('optimizer config: defaults, and bad values become one-line UsageErrors naming field and value', () => {
   assert.deepEqual(parseOrUsageError(optimizerConfigSchema, { name: 'adam' }, 'optimizer'), {
-    name: 'adam', lr: 0.001, b1: 0.9, b2: 0.999, eps: 1e-8,
+    name: 'adam',
+    lr: 0.001,
+    b1: 0.9,
+    b2: 0.999,
+    eps: 1e-8,
   });
-  assert.deepEqual(parseOrUsageError(optimizerConfigSchema, { name: 'sgd', lr: 0.5 }, 'optimizer'), { name: 'sgd', lr: 0.5 });
-  assert.throws(() => parseOrUsageError(optimizerConfigSchema, { name: 'adam', lr: -1 }, 'optimizer'), (e: unknown) => {
-    assert.ok(e instanceof UsageError);
-    assert.match(e.message, /^optimizer\.lr: got -1; .*>0/);
-    assert.ok(!e.message.includes('\n'));
-    return true;
+  assert.deepEqual(parseOrUsageError(optimizerConfigSchema, { name: 'sgd', lr: 0.5 }, 'optimizer'), {
+    name: 'sgd',
+    lr: 0.5,
   });
-  assert.throws(() => parseOrUsageError(optimizerConfigSchema, { name: 'rmsprop' }, 'optimizer'), /optimizer\.name: got "rmsprop"; .*adam.*sgd/);
-  assert.throws(() => parseOrUsageError(optimizerConfigSchema, { name: 'sgd', momentum: 0.9 }, 'optimizer'), /optimizer: unknown field\(s\) "momentum"/);
+  assert.throws(
+    () => parseOrUsageError(optimizerConfigSchema, { name: 'adam', lr: -1 }, 'optimizer'),
+    (e: unknown) => {
+      assert.ok(e instanceof UsageError);
+      assert.match(e.message, /^optimizer\.lr: got -1; .*>0/);
+      assert.ok(!e.message.includes('\n'));
+      return true;
+    },
+  );
+  assert.throws(
+    () => parseOrUsageError(optimizerConfigSchema, { name: 'rmsprop' }, 'optimizer'),
+    /optimizer\.name: got "rmsprop"; .*adam.*sgd/,
+  );
+  assert.throws(
+    () => parseOrUsageError(optimizerConfigSchema, { name: 'sgd', momentum: 0.9 }, 'optimizer'),
+    /optimizer: unknown field\(s\) "momentum"/,
+  );
 });

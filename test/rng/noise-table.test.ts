@@ -8,7 +8,10 @@ import { checkNoiseTableSize, createNoiseTable, NOISE_BLOCK_SIZE } from '../../s
 import { createRng, hashSeed, nextU32 } from '../../src/rng/prng.ts';
 import { UsageError } from '../../src/types.ts';
 
-const sha256 = (t: Float32Array) => createHash('sha256').update(new Uint8Array(t.buffer, t.byteOffset, t.byteLength)).digest('hex');
+const sha256 = (t: Float32Array) =>
+  createHash('sha256')
+    .update(new Uint8Array(t.buffer, t.byteOffset, t.byteLength))
+    .digest('hex');
 
 test('golden checksum: 1,000,000 floats for seed 42 (computed once, hard-coded)', () => {
   const t = createNoiseTable(42, 1_000_000);
@@ -19,13 +22,21 @@ test('golden checksum: 1,000,000 floats for seed 42 (computed once, hard-coded)'
 test('moments of a standard normal within sampling bounds (n = 1e6, 5 standard errors)', () => {
   const t = createNoiseTable(42, 1_000_000);
   const n = t.length;
-  let s1 = 0, s2 = 0, s4 = 0, inside1 = 0;
+  let s1 = 0,
+    s2 = 0,
+    s4 = 0,
+    inside1 = 0;
   for (let i = 0; i < n; i++) {
     const x = t[i]!;
-    s1 += x; s2 += x * x; s4 += x ** 4;
+    s1 += x;
+    s2 += x * x;
+    s4 += x ** 4;
     if (Math.abs(x) < 1) inside1++;
   }
-  const mean = s1 / n, m2 = s2 / n, m4 = s4 / n, p1 = inside1 / n;
+  const mean = s1 / n,
+    m2 = s2 / n,
+    m4 = s4 / n,
+    p1 = inside1 / n;
   assert.ok(Math.abs(mean) < 5 / Math.sqrt(n), `mean ${mean}`); // sd 1/sqrt(n)
   assert.ok(Math.abs(m2 - 1) < 5 * Math.sqrt(2 / n), `E[x^2] ${m2}`); // Var(x^2) = 2
   assert.ok(Math.abs(m4 - 3) < 5 * Math.sqrt(96 / n), `E[x^4] ${m4}`); // Var(x^4) = 105 - 9 = 96
@@ -46,7 +57,8 @@ test('same seed -> identical bytes; different seed -> different; a table is a pr
 });
 
 test('matches a slow reference built on prng.nextU32 (block b from hashSeed(seed, 0x4e015e, b), polar method)', () => {
-  const seed = 3, size = NOISE_BLOCK_SIZE + 1001;
+  const seed = 3,
+    size = NOISE_BLOCK_SIZE + 1001;
   const ref = new Float32Array(size);
   for (let start = 0, b = 0; start < size; start += NOISE_BLOCK_SIZE, b++) {
     const rng = createRng(hashSeed(seed, 0x4e015e, b));
@@ -77,9 +89,12 @@ test('generates into a given SharedArrayBuffer; rejects a buffer that is too sma
 test('checkNoiseTableSize: size >= P, else a UsageError naming both numbers', () => {
   checkNoiseTableSize(3_274_634, 3_274_634);
   checkNoiseTableSize(2 ** 25, 3_274_634);
-  assert.throws(() => checkNoiseTableSize(1_000_000, 3_274_634), (e: unknown) => {
-    assert.ok(e instanceof UsageError);
-    assert.match(e.message, /noiseTableSize = 1000000 .*P = 3274634/);
-    return true;
-  });
+  assert.throws(
+    () => checkNoiseTableSize(1_000_000, 3_274_634),
+    (e: unknown) => {
+      assert.ok(e instanceof UsageError);
+      assert.match(e.message, /noiseTableSize = 1000000 .*P = 3274634/);
+      return true;
+    },
+  );
 });

@@ -15,13 +15,23 @@ let runs = 0;
 async function esRun(over: Record<string, unknown>) {
   const out = join(tmp, `run${runs++}`);
   const config = parseTrainConfig({
-    algo: 'es', model: 'mlp', batch: 50, evalEvery: 1000, dataDir: MNIST_DIR, noiseTableSize: 1 << 20, out, ...over,
+    algo: 'es',
+    model: 'mlp',
+    batch: 50,
+    evalEvery: 1000,
+    dataDir: MNIST_DIR,
+    noiseTableSize: 1 << 20,
+    out,
+    ...over,
   });
   const summary = await train(config, { quiet: true });
-  const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
-    const { seconds: _s, ...rest } = JSON.parse(l) as Record<string, unknown>;
-    return rest;
-  });
+  const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const { seconds: _s, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return rest;
+    });
   return { summary, metrics };
 }
 
@@ -41,7 +51,10 @@ describe('ES on MNIST (mlp, 25,450 parameters)', () => {
       const { metrics } = await esRun({ population: N, iters: 1, corrEvery: 1, seed: 3 });
       rho[N] = metrics[0]!.corr as number;
       const theory = Math.sqrt(N / 2 / (N / 2 + P + 1));
-      assert.ok(rho[N]! > 0.75 * theory && rho[N]! < 1.25 * theory, `N=${N}: ρ ${rho[N]} vs theory ${theory}`);
+      assert.ok(
+        rho[N]! > 0.75 * theory && rho[N]! < 1.25 * theory,
+        `N=${N}: ρ ${rho[N]} vs theory ${theory}`,
+      );
     }
     assert.ok(rho[2000]! > 2 * rho[200]!, `ρ should rise about sqrt(10)-fold: ${rho[200]} → ${rho[2000]}`);
   });
