@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { expectedCorrelation, populationSearch } from '../analysis/population-search.ts';
 import { Network } from '../backend/network.ts';
+import { esResources } from '../evaluate/factory.ts';
 import { initParams } from '../model/init.ts';
 import { parseTrainConfig } from '../run/config.ts';
 import { fileReporter, progressReporter, type Reporter } from '../run/reporters.ts';
-import { esResources, loadTrainingData, train } from '../run/train.ts';
+import { loadTrainingData, train } from '../run/train.ts';
 import { UsageError } from '../types.ts';
 import { parseNumber, typedOptions } from './options.ts';
 

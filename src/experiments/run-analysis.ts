@@ -4,10 +4,11 @@
 import { join } from 'node:path';
 import { expectedCorrelation, populationSearch } from '../analysis/population-search.ts';
 import { Network } from '../backend/network.ts';
+import { esResources } from '../evaluate/factory.ts';
 import { initParams } from '../model/init.ts';
 import { parseTrainConfig } from '../run/config.ts';
 import { fileReporter, writeJsonAtomic } from '../run/reporters.ts';
-import { esResources, loadTrainingData } from '../run/train.ts';
+import { loadTrainingData } from '../run/train.ts';
 import type { Metrics } from '../types.ts';
 import type { PopulationRun, TimingRun } from './types.ts';
 

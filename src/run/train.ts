@@ -6,6 +6,7 @@ import { Network } from '../backend/network.ts';
 import { type Dataset, formatCount, loadDataset } from '../data/index.ts';
 import { init } from '../es/index.ts';
 import type { Evaluator, TaskData } from '../evaluate/evaluator.ts';
+import { esResources } from '../evaluate/factory.ts';
 import { LocalEvaluator } from '../evaluate/local.ts';
 import { RedisEvaluator } from '../evaluate/redis.ts';
 import { redisTarget } from '../evaluate/redis-connect.ts';
@@ -45,51 +46,6 @@ function optimizerConfig(config: TrainConfig): OptimizerConfig {
   return config.optimizer === 'adam'
     ? { ...DEFAULT_OPTIMIZER, lr: config.lr }
     : { name: 'sgd', lr: config.lr };
-}
-
-/**
- * The noise table, task data and evaluator of an ES run as configured (threads or in-process). The
- * worker threads share one table through a SharedArrayBuffer; ONNX Runtime in this thread needs a
- * plain one, so the in-process evaluator gets that.
- */
-export function esResources(
-  config: TrainConfig,
-  net: Network,
-  data: Dataset,
-  remote: { readonly redisUrl?: string | undefined; readonly log?: (msg: string) => void } = {},
-): { noiseTable: Float32Array; taskData: TaskData; evaluator: Evaluator } {
-  const threads = config.evaluator === 'threads';
-  const noiseTable = createNoiseTable(
-    config.seed,
-    config.noiseTableSize,
-    threads ? new SharedArrayBuffer(4 * config.noiseTableSize) : undefined,
-  );
-  const train = threads ? sharedSplit(data.train) : data.train;
-  const taskData: TaskData = {
-    train,
-    seed: config.seed,
-    batchSize: config.batch,
-    subsetSize: config.subsetSize,
-    bucketSize: config.limited ? config.bucketSize : 0,
-  };
-  const evaluator =
-    config.evaluator === 'redis'
-      ? new RedisEvaluator(net.size, noiseTable, taskData, {
-          target: redisTarget(remote.redisUrl),
-          model: config.model,
-          dataset: config.dataset,
-          ...(remote.log ? { log: remote.log } : {}),
-        })
-      : threads
-        ? new ThreadsEvaluator(
-            config.model,
-            net.size,
-            noiseTable,
-            taskData,
-            config.workers > 0 ? { workers: config.workers } : {},
-          )
-        : new LocalEvaluator(net, noiseTable, taskData);
-  return { noiseTable, taskData, evaluator };
 }
 
 /** The algorithm's Step and the resources it holds (closed after the run). */

@@ -1,0 +1,75 @@
+// The evaluator factory: the noise table, task data and Evaluator of an ES run from its settings
+// (threads, in-process or Redis), shared by training, the population search and the experiments.
+import type { Network } from '../backend/network.ts';
+import type { Dataset } from '../data/index.ts';
+import { createNoiseTable } from '../rng/noise-table.ts';
+import type { Evaluator, TaskData } from './evaluator.ts';
+import { LocalEvaluator } from './local.ts';
+import { RedisEvaluator } from './redis.ts';
+import { redisTarget } from './redis-connect.ts';
+import { sharedSplit, ThreadsEvaluator } from './threads.ts';
+
+/** The settings an evaluator is built from (a subset of a training run's config). */
+export interface EvaluatorSettings {
+  readonly evaluator: 'threads' | 'local' | 'redis';
+  /** Worker threads of the threads evaluator (0: every core). */
+  readonly workers: number;
+  readonly model: string;
+  readonly dataset: string;
+  readonly seed: number;
+  readonly noiseTableSize: number;
+  readonly batch: number;
+  readonly subsetSize: number;
+  readonly limited: boolean;
+  readonly bucketSize: number;
+}
+
+export interface EsResources {
+  readonly noiseTable: Float32Array;
+  readonly taskData: TaskData;
+  readonly evaluator: Evaluator;
+}
+
+/**
+ * The noise table, task data and evaluator of an ES run as configured. The worker threads share one
+ * table through a SharedArrayBuffer; ONNX Runtime in this thread needs a plain one, so the in-process
+ * evaluator gets that.
+ */
+export function esResources(
+  config: EvaluatorSettings,
+  net: Network,
+  data: Dataset,
+  remote: { readonly redisUrl?: string | undefined; readonly log?: (msg: string) => void } = {},
+): EsResources {
+  const threads = config.evaluator === 'threads';
+  const noiseTable = createNoiseTable(
+    config.seed,
+    config.noiseTableSize,
+    threads ? new SharedArrayBuffer(4 * config.noiseTableSize) : undefined,
+  );
+  const taskData: TaskData = {
+    train: threads ? sharedSplit(data.train) : data.train,
+    seed: config.seed,
+    batchSize: config.batch,
+    subsetSize: config.subsetSize,
+    bucketSize: config.limited ? config.bucketSize : 0,
+  };
+  const evaluator =
+    config.evaluator === 'redis'
+      ? new RedisEvaluator(net.size, noiseTable, taskData, {
+          target: redisTarget(remote.redisUrl),
+          model: config.model,
+          dataset: config.dataset,
+          ...(remote.log ? { log: remote.log } : {}),
+        })
+      : threads
+        ? new ThreadsEvaluator(
+            config.model,
+            net.size,
+            noiseTable,
+            taskData,
+            config.workers > 0 ? { workers: config.workers } : {},
+          )
+        : new LocalEvaluator(net, noiseTable, taskData);
+  return { noiseTable, taskData, evaluator };
+}
