@@ -1,5 +1,7 @@
 // The paper's ES training experiments as presets: figure 1 (ρ over iterations, ES vs SGD), figure 2
 // (ES vs its proxy on one mini-batch sequence), figure 3 (limited perturbation), figure 4 (no mini-batch), figure 5 (99%).
+import { pearson } from '../analysis/correlation.ts';
+import { expectedCorrelation } from '../analysis/population-search.ts';
 import {
   accuracyFigure,
   accuracyTable,
@@ -9,7 +11,7 @@ import {
   meanCorrText,
   testsTable,
 } from './report-parts.ts';
-import { base, bucketSize, MODEL, PARAMS, population, seedList, theoryCorr } from './scales.ts';
+import { base, bucketSize, MODEL, PARAMS, population, seedList } from './scales.ts';
 import { diffs, finals, groupRuns, meanStd, pct, points } from './series.ts';
 import { mean, std } from './stats.ts';
 import type { LoadedRun, Preset, RunSpec, Scale } from './types.ts';
@@ -81,7 +83,7 @@ export const fig1: Preset = {
         {
           title: 'Gradient correlation',
           header: ['', 'ours (mean over iterations, mean ± std over seeds)', 'sampling theory', 'paper'],
-          rows: [['ρ(g_ES, g_True)', meanCorrText(exp, 'ES'), pct(theoryCorr(N, P)), '3.9%']],
+          rows: [['ρ(g_ES, g_True)', meanCorrText(exp, 'ES'), pct(expectedCorrelation(N, P)), '3.9%']],
         },
         accuracyTable(exp, 'Validation accuracy after the run', [
           ['ES', '96.99% (2,000 iterations, 5 runs)'],
@@ -114,18 +116,7 @@ function changeCorrelation(a: LoadedRun, b: LoadedRun): number[] {
   const da = diffs(points(a.metrics, 'testAccuracy')),
     db = diffs(points(b.metrics, 'testAccuracy'));
   const n = Math.min(da.length, db.length);
-  if (n < 3) return [];
-  const ma = mean(da.slice(0, n)),
-    mb = mean(db.slice(0, n));
-  let sab = 0,
-    saa = 0,
-    sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (da[i]! - ma) * (db[i]! - mb);
-    saa += (da[i]! - ma) ** 2;
-    sbb += (db[i]! - mb) ** 2;
-  }
-  return [sab / Math.sqrt(saa * sbb)];
+  return n < 3 ? [] : [pearson(Float64Array.from(da.slice(0, n)), Float64Array.from(db.slice(0, n)))];
 }
 
 /** ES vs proxy change correlations: same seed (same mini-batches) and, as a baseline, different seeds. */

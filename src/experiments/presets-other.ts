@@ -1,6 +1,6 @@
 // The paper's other experiments as presets: table 1 (SGD vs the ES proxy at 4% and 20%), SGD-vs-SGD
 // correlation, the correlation-vs-population search, and the master's aggregation timing (full vs limited).
-
+import { expectedCorrelation } from '../analysis/population-search.ts';
 import { bandChart, logDotChart } from './plots.ts';
 import {
   accuracyFigure,
@@ -10,7 +10,7 @@ import {
   meanCorrText,
   testsTable,
 } from './report-parts.ts';
-import { base, MODEL, PARAMS, seedList, theoryCorr, theoryOffspring } from './scales.ts';
+import { base, MODEL, PARAMS, type ScaleModel, seedList, theoryOffspring } from './scales.ts';
 import { band, finals, groupRuns, meanStd } from './series.ts';
 import type { LoadedExperiment, Preset, RunSpec } from './types.ts';
 
@@ -145,7 +145,7 @@ export const sgdVsSgd: Preset = {
   },
 };
 
-const popModel = (exp: LoadedExperiment): keyof typeof PARAMS => MODEL[exp.manifest.scale];
+const popModel = (exp: LoadedExperiment): ScaleModel => MODEL[exp.manifest.scale];
 
 export const populationSearch: Preset = {
   name: 'population-search',
@@ -181,7 +181,7 @@ export const populationSearch: Preset = {
     const reached = finals(runs, 'reached');
     const rows = band('ES estimate (median)', runs, 'corr', 100, 'offspring');
     const xs = rows.map((r) => r.x);
-    const theory = xs.map((x) => ({ x, y: 100 * theoryCorr(x, P), label: 'sampling theory' }));
+    const theory = xs.map((x) => ({ x, y: 100 * expectedCorrelation(x, P), label: 'sampling theory' }));
     const paperRatio = 274_000 / PARAMS['cnn-3m'];
     return {
       figures: [

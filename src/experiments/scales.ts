@@ -1,11 +1,20 @@
 // What each scale trains on: the paper's network and sizes (`paper`), the 28,938-parameter cnn-29k
 // with populations scaled by the parameter ratio so ρ(g_ES, g_True) stays the paper's (`small`), a tiny mlp (`smoke`).
+import { getArchitecture, paramLayout } from '../model/architecture.ts';
 import type { Scale } from './types.ts';
 
-export const PARAMS = { 'cnn-3m': 3_274_634, 'cnn-29k': 28_938, mlp: 25_450 } as const;
+/** The networks the scales use. */
+export type ScaleModel = 'cnn-3m' | 'cnn-29k' | 'mlp';
+
+/** Parameter count P of each network, from its ParamLayout. */
+export const PARAMS: Readonly<Record<ScaleModel, number>> = {
+  'cnn-3m': paramLayout(getArchitecture('cnn-3m')).size,
+  'cnn-29k': paramLayout(getArchitecture('cnn-29k')).size,
+  mlp: paramLayout(getArchitecture('mlp')).size,
+};
 
 /** The network of each scale for the experiments the paper runs on cnn-3m. */
-export const MODEL: Readonly<Record<Scale, keyof typeof PARAMS>> = {
+export const MODEL: Readonly<Record<Scale, ScaleModel>> = {
   paper: 'cnn-3m',
   small: 'cnn-29k',
   smoke: 'mlp',
@@ -33,12 +42,7 @@ export function bucketSize(scale: Scale, b: number): number {
   return scale === 'paper' ? b : Math.max(1, Math.round((b * PARAMS[MODEL[scale]]) / PARAMS['cnn-3m']));
 }
 
-/** Expected ρ for N evaluations (mirrored pairs) on P parameters: sqrt(n / (n + P + 1)), n = N/2. */
-export function theoryCorr(N: number, P: number): number {
-  return Math.sqrt(N / 2 / (N / 2 + P + 1));
-}
-
-/** Offspring (evaluations) at which theoryCorr reaches ρ: N = 2 (P + 1) ρ² / (1 − ρ²). */
+/** Offspring (evaluations) at which expectedCorrelation (analysis) reaches ρ: N = 2 (P + 1) ρ² / (1 − ρ²). */
 export function theoryOffspring(rho: number, P: number): number {
   return (2 * (P + 1) * rho * rho) / (1 - rho * rho);
 }

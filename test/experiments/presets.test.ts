@@ -2,8 +2,9 @@
 // `small` keeps the paper's ratios (N/P, bucket/P) on cnn-29k.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { expectedCorrelation } from '../../src/analysis/population-search.ts';
 import { getPreset, listPresets, PRESETS } from '../../src/experiments/presets.ts';
-import { population, theoryCorr, theoryOffspring } from '../../src/experiments/scales.ts';
+import { population, theoryOffspring } from '../../src/experiments/scales.ts';
 import { SCALES, type TrainRun } from '../../src/experiments/types.ts';
 import { parseTrainConfig } from '../../src/run/config.ts';
 
@@ -101,8 +102,8 @@ describe('experiment presets', () => {
   it('small scale keeps the expected ρ of 10,000 offspring on cnn-3m (3.9%) with 88 on cnn-29k', () => {
     assert.equal(population('small', 10_000), 88);
     assert.equal(population('small', 50_000), 442);
-    assert.ok(Math.abs(theoryCorr(88, 28_938) - theoryCorr(10_000, 3_274_634)) < 0.001);
-    assert.ok(Math.abs(theoryCorr(10_000, 3_274_634) - 0.039) < 0.001); // the paper's 3.9%
+    assert.ok(Math.abs(expectedCorrelation(88, 28_938) - expectedCorrelation(10_000, 3_274_634)) < 0.001);
+    assert.ok(Math.abs(expectedCorrelation(10_000, 3_274_634) - 0.039) < 0.001); // the paper's 3.9%
     assert.ok(Math.abs(theoryOffspring(0.2, 3_274_634) - 274_000) < 2000); // the paper's "about 274,000"
     const fig2 = trainRuns('fig2', 'small');
     assert.equal(fig2[0]!.config.model, 'cnn-29k');
