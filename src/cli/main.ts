@@ -2,6 +2,7 @@
 // stderr and exit code 2, an unexpected failure as one line and exit code 1 (ESGRAD_DEBUG=1: stack).
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../types.ts';
+import { VERSION } from '../version.ts';
 import { corrCommand } from './corr.ts';
 import { experimentCommand } from './experiment.ts';
 import { infoCommand } from './info.ts';
@@ -62,7 +63,7 @@ function program(): Command {
     );
   const root = new Command('esgrad')
     .description('Evolution Strategies vs SGD on MNIST (Zhang, Clune & Stanley 2017)')
-    .version('0.1.0')
+    .version(VERSION)
     .showSuggestionAfterError(true)
     .addCommand(trainCommand())
     .addCommand(workerCommand())

@@ -1,15 +1,10 @@
 // The run a Redis master publishes (esgrad:run) and a worker checks before serving it: the esgrad
 // version, fingerprints of the training data and noise table, and the refusal when they differ.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Split } from '../data/index.ts';
+import { VERSION } from '../version.ts';
 import { PROTOCOL, type RunInfo } from './redis-protocol.ts';
-
-/** This esgrad's version (package.json), sent with every result and compared by both sides. */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 /** sha256 of a split's images (float32 bytes) and labels. */
 export function dataHash(train: Split): string {

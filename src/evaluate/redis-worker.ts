@@ -9,6 +9,7 @@ import { loadDataset } from '../data/index.ts';
 import { getArchitecture } from '../model/architecture.ts';
 import { createNoiseTable } from '../rng/noise-table.ts';
 import { UsageError } from '../types.ts';
+import { VERSION } from '../version.ts';
 import type { TaskData } from './evaluator.ts';
 import { evaluateTasks } from './local.ts';
 import { closeRedis, connectRedis, type RedisTarget } from './redis-connect.ts';
@@ -24,7 +25,7 @@ import {
   type ResultMessage,
   type RunInfo,
 } from './redis-protocol.ts';
-import { buildRefusal, dataHash, parseRunInfo, tableHash, VERSION, versionRefusal } from './redis-run.ts';
+import { buildRefusal, dataHash, parseRunInfo, tableHash, versionRefusal } from './redis-run.ts';
 
 export interface WorkerOptions {
   readonly target: RedisTarget;

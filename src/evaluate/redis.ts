@@ -3,6 +3,7 @@
 import type { Redis } from 'ioredis';
 import type { EsTask } from '../es/task.ts';
 import { UsageError, type Vec } from '../types.ts';
+import { VERSION } from '../version.ts';
 import type { Evaluator, TaskData } from './evaluator.ts';
 import { defaultCopiesPerRun } from './local.ts';
 import { closeRedis, connectRedis, type RedisTarget, redactUrl } from './redis-connect.ts';
@@ -19,7 +20,7 @@ import {
   type RunInfo,
   toTuple,
 } from './redis-protocol.ts';
-import { dataHash, newRunId, tableHash, VERSION } from './redis-run.ts';
+import { dataHash, newRunId, tableHash } from './redis-run.ts';
 
 export interface RedisEvaluatorOptions {
   readonly target: RedisTarget;

@@ -5,21 +5,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../types.ts';
+import { VERSION } from '../version.ts';
 import type { Manifest, Preset, RunSpec, Scale } from './types.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-
-/** The package's version from package.json. */
-export function packageVersion(): string {
-  try {
-    return String(
-      (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version?: string }).version ??
-        'unknown',
-    );
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** HEAD of the checkout esgrad runs from, "+dirty" when it has uncommitted changes; "unknown" outside git. */
 export function gitCommit(): string {
@@ -67,7 +56,7 @@ export function buildManifest(
     scale,
     seeds,
     dataset,
-    packageVersion: packageVersion(),
+    packageVersion: VERSION,
     gitCommit: gitCommit(),
     machine: machine(),
     createdAt,

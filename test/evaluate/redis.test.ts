@@ -14,9 +14,9 @@ import { LocalEvaluator } from '../../src/evaluate/local.ts';
 import { RedisEvaluator } from '../../src/evaluate/redis.ts';
 import { redisTarget } from '../../src/evaluate/redis-connect.ts';
 import { GROUP, KEYS, RESULT_FIELD } from '../../src/evaluate/redis-protocol.ts';
-import { VERSION } from '../../src/evaluate/redis-run.ts';
 import { initParams } from '../../src/model/init.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
+import { VERSION } from '../../src/version.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.ts';
 
