@@ -7,9 +7,6 @@ export type Vec = Float32Array;
 /** One record of a metrics stream (one JSONL line). */
 export type Metrics = Record<string, number | string | boolean | null>;
 
-/** A reward: larger is better. For MNIST it is the negative mean cross-entropy of a batch. */
-export type Reward = number;
-
 /** A labelled image batch: pixels in [0, 1], row-major [count, rows, cols], labels as int64-ready ints. */
 export interface Batch {
   readonly imagesBxHxW: Float32Array;

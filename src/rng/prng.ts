@@ -37,10 +37,6 @@ export function createRng(seed: number): Rng {
   return { s };
 }
 
-export function cloneRng(rng: Rng): Rng {
-  return { s: rng.s.slice() };
-}
-
 /** Next uint32 (xoshiro128**). */
 export function nextU32(rng: Rng): number {
   const s = rng.s;
