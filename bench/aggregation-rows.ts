@@ -1,6 +1,6 @@
 // The aggregation rows of `esgrad bench`: the paper's three cases (its master took 90 s for full and
-// 1.4 s for limited), timed with bench/aggregate.ts, beside aggregateDirect's extrapolated time.
-import { benchAggregate } from './aggregate.ts';
+// 1.4 s for limited), timed as training runs them (timeAggregation), beside aggregateDirect's estimate.
+import { timeAggregation } from '../src/aggregate/index.ts';
 import type { BenchRow } from './table.ts';
 
 const CASES = [
@@ -12,7 +12,7 @@ const CASES = [
 export async function benchAggregationRows(quick: boolean): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const c of CASES) {
-    const r = await benchAggregate({ ...c, repeats: quick ? 2 : 7 });
+    const r = await timeAggregation({ ...c, repeats: quick ? 2 : 7 });
     const macs = c.population * ('limited' in c ? c.bucketSize : c.params);
     const direct =
       r.directEstimateSeconds === undefined ? '' : `, direct ~${r.directEstimateSeconds.toFixed(1)} s`;

@@ -1,6 +1,7 @@
 // ES as a user runs it: one iteration (evaluate N offspring + tell) per network and population size
 // with the threads evaluator on 1 and all workers (the scaling factor), and the RSS each worker adds.
 import { availableParallelism } from 'node:os';
+import { Aggregator } from '../src/aggregate/index.ts';
 import { Network } from '../src/backend/network.ts';
 import { ask, init, tell } from '../src/es/index.ts';
 import type { TaskData } from '../src/evaluate/evaluator.ts';
@@ -35,6 +36,7 @@ export async function benchEs(quick: boolean): Promise<BenchRow[]> {
   const tableSize = DEFAULT_NOISE_TABLE_SIZE;
   const table = createNoiseTable(1, tableSize, new SharedArrayBuffer(4 * tableSize));
   const data = syntheticData(5000);
+  const aggregator = new Aggregator(table, { threads: cores });
   const cases: [string, number][] = quick
     ? [
         ['cnn-29k', 200],
@@ -62,7 +64,7 @@ export async function benchEs(quick: boolean): Promise<BenchRow[]> {
         const tasks = ask(state);
         const rewards = await ev.evaluate(state.thetaP, 0.002, tasks);
         const t1 = performance.now();
-        tell(state, tasks, rewards, table);
+        tell(state, tasks, rewards, aggregator);
         samples.push((performance.now() - t0) / 1e3);
         tellSeconds = (performance.now() - t1) / 1e3;
       }
@@ -83,5 +85,6 @@ export async function benchEs(quick: boolean): Promise<BenchRow[]> {
     }
     await net.close();
   }
+  await aggregator.close();
   return rows;
 }

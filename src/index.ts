@@ -4,6 +4,7 @@
 export { cosine, l2Norm, pearson } from './analysis/correlation.ts';
 export { Network, type Perturbation } from './backend/network.ts';
 export * from './data/index.ts';
+export * from './aggregate/index.ts';
 export * from './es/index.ts';
 export type { Evaluator, TaskData } from './evaluate/evaluator.ts';
 export { evaluateTasks, LocalEvaluator } from './evaluate/local.ts';

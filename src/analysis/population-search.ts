@@ -1,9 +1,9 @@
 // The correlation-vs-population search of the paper (section 4): at a fixed θ and mini-batch, keep
 // evaluating mirrored offspring in chunks, re-estimate the ES gradient after each chunk, and track
 // ρ(g_ES, g_True) until it reaches a target or the offspring cap.
+import type { Aggregator } from '../aggregate/index.ts';
 import type { Network } from '../backend/network.ts';
 import { batchIndices, gatherBatch } from '../data/index.ts';
-import { aggregate } from '../es/aggregate-fast.ts';
 import { sampleOffsets } from '../es/openai-es.ts';
 import type { EsTask } from '../es/task.ts';
 import type { Evaluator, TaskData } from '../evaluate/evaluator.ts';
@@ -14,7 +14,8 @@ import { pearson } from './correlation.ts';
 export interface SearchOptions {
   readonly net: Network;
   readonly evaluator: Evaluator;
-  readonly noiseTable: Float32Array;
+  /** Aggregates over the run's noise table (its table is the one the evaluator perturbs with). */
+  readonly aggregator: Aggregator;
   readonly data: TaskData;
   readonly thetaP: Vec;
   readonly sigma: number;
@@ -58,7 +59,13 @@ export async function populationSearch(
   for (let c = 0, offspring = 0; offspring < o.cap; c++) {
     const pairs = Math.min(o.chunk, o.cap - offspring) >> 1;
     if (pairs === 0) break;
-    const offsets = sampleOffsets(hashSeed(o.data.seed, SEARCH_STREAM), c, pairs, o.noiseTable.length, P);
+    const offsets = sampleOffsets(
+      hashSeed(o.data.seed, SEARCH_STREAM),
+      c,
+      pairs,
+      o.aggregator.table.length,
+      P,
+    );
     const tasks = offsets.flatMap((noiseOffset, k): EsTask[] =>
       [1, -1].map((sign) => ({
         id: 2 * k + (sign > 0 ? 0 : 1),
@@ -71,7 +78,7 @@ export async function populationSearch(
     );
     const rewards = await o.evaluator.evaluate(o.thetaP, o.sigma, tasks);
     const weights = offsets.map((_, k) => rewards[2 * k + 1]! - rewards[2 * k]!); // −(f+ − f−): loss direction
-    const chunkP = aggregate(o.noiseTable, offsets, weights, P);
+    const chunkP = o.aggregator.sum(offsets, weights, P);
     for (let j = 0; j < P; j++) sumP[j]! += chunkP[j]!;
     offspring += 2 * pairs;
     const point = { offspring, corr: pearson(sumP, trueGradP) };

@@ -1,7 +1,6 @@
-// The ES side of esgrad: the OpenAI-ES strategy (init / ask / tell), its config, fitness shaping
-// and the gradient aggregation over the shared noise table.
+// The ES side of esgrad: the OpenAI-ES strategy (init / ask / tell), its config and fitness shaping;
+// the gradient's aggregation over the noise table is the engine in aggregate/.
 
-export { aggregateDirect } from './aggregate.ts';
 export {
   DEFAULT_ES_CONFIG,
   type EsConfig,

@@ -1,13 +1,15 @@
 // The OpenAI-ES strategy (Salimans et al. 2017; the paper's sec. 2) as init / ask / tell on immutable
 // state (evosax style). The transport of tasks and rewards is elsewhere (evaluate/).
 
+import type { Aggregator } from '../aggregate/index.ts';
 import { applyUpdates, createOptimizer, type PlainState } from '../optim/index.ts';
 import { checkNoiseTableSize } from '../rng/noise-table.ts';
 import { createRng, hashSeed, nextInt } from '../rng/prng.ts';
 import { UsageError, type Vec } from '../types.ts';
-import { aggregate, aggregateBuckets } from './aggregate-fast.ts';
+import { l2Norm } from '../vector.ts';
 import { type Buckets, bucketLayout } from './buckets.ts';
 import { type EsConfig, type EsConfigInput, parseEsConfig } from './config.ts';
+import { gradientTerms, indexTasks, usableRewards } from './estimate.ts';
 import { shapeFitness } from './fitness.ts';
 import type { EsTask } from './task.ts';
 
@@ -70,16 +72,6 @@ export function sampleOffsets(
   return Array.from({ length: count }, () => nextInt(rng, span));
 }
 
-/**
- * The aggregation method for K distinct offsets, as a function of the sizes only (never of timing,
- * threads or caches), so that a run's gradients are the same on every machine and after a resume.
- * FFT when K·P exceeds 50 × the FFT length: the crossover of the two measured costs (blocked sum
- * 1.4e9 multiply-adds/s per thread; FFT ~36 ns per point per thread), see es/aggregate-fast.ts.
- */
-export function aggregationMethod(K: number, P: number, tableLength: number): 'fft' | 'blocked' {
-  return K * P > 50 * 2 ** Math.ceil(Math.log2(tableLength)) ? 'fft' : 'blocked';
-}
-
 /** The bucket layout of a limited-perturbation config (undefined when every parameter is perturbed). */
 export function stateBuckets(config: EsConfig, P: number): Buckets | undefined {
   return config.bucketSize > 0 ? bucketLayout(P, config.bucketSize) : undefined;
@@ -139,118 +131,46 @@ export function tell(
   state: EsState,
   tasks: readonly EsTask[],
   rewardsN: Float64Array,
-  noiseTable: Float32Array,
+  aggregator: Aggregator,
 ): { state: EsState; metrics: EsMetrics; gradP: Vec } {
   const { config, generation, thetaP } = state;
   const P = thetaP.length;
-  if (tasks.length !== rewardsN.length)
+  if (tasks.length !== rewardsN.length) {
     throw new RangeError(`tell: ${tasks.length} tasks but ${rewardsN.length} rewards`);
-  if (noiseTable.length !== config.noiseTableSize) {
+  }
+  if (aggregator.table.length !== config.noiseTableSize) {
     throw new RangeError(
-      `tell: noise table has ${noiseTable.length} floats, config says ${config.noiseTableSize}`,
+      `tell: noise table has ${aggregator.table.length} floats, config says ${config.noiseTableSize}`,
     );
   }
   const buckets = stateBuckets(config, P);
-  const bucketCount = buckets?.sizesB.length ?? 0;
-  const indexOfId = new Map<number, number>();
-  tasks.forEach((t, i) => {
-    if (t.generation !== generation)
-      throw new Error(`tell: task ${t.id} is from generation ${t.generation}, state is at ${generation}`);
-    if (buckets ? !(t.bucket >= 0 && t.bucket < bucketCount) : t.bucket !== -1) {
-      throw new Error(
-        `tell: task ${t.id} perturbs bucket ${t.bucket}; allowed: ${buckets ? `0..${bucketCount - 1}` : '-1 (all parameters)'}`,
-      );
-    }
-    if (indexOfId.has(t.id)) throw new Error(`tell: task id ${t.id} appears twice`);
-    indexOfId.set(t.id, i);
-  });
-
-  let bad = 0,
-    sum = 0,
-    max = -Infinity,
-    min = Infinity,
-    finite = 0;
-  const used: number[] = [];
-  tasks.forEach((t, i) => {
-    const r = rewardsN[i]!;
-    if (!Number.isFinite(r)) return void bad++;
-    finite++;
-    sum += r;
-    max = Math.max(max, r);
-    min = Math.min(min, r);
-    if (config.mirrored) {
-      const j = indexOfId.get(t.id ^ 1);
-      const partner = j === undefined ? undefined : tasks[j]!;
-      if (j === undefined || partner === undefined || !Number.isFinite(rewardsN[j]!)) return;
-      if (partner.noiseOffset !== t.noiseOffset || partner.sign !== -t.sign || partner.bucket !== t.bucket) {
-        throw new Error(`tell: tasks ${t.id} and ${partner.id} are not a mirrored pair`);
-      }
-    }
-    used.push(i);
-  });
-  if (used.length === 0) {
-    throw new Error(
-      `tell: generation ${generation}: no usable reward among ${tasks.length} (${bad} NaN/Inf` +
-        `${config.mirrored ? ', or no mirrored pair with both rewards finite' : ''}); cannot estimate a gradient`,
-    );
-  }
-
+  const indexOfId = indexTasks(tasks, generation, buckets);
+  const rewards = usableRewards(config, generation, tasks, rewardsN, indexOfId);
   const fitnessU = shapeFitness(
-    Float64Array.from(used, (i) => rewardsN[i]!),
+    Float64Array.from(rewards.used, (i) => rewardsN[i]!),
     config.fitnessShaping,
   );
-  // Evaluations per bucket (limited) or in all (full): the N of each estimate.
-  const usedPerBucket = new Float64Array(Math.max(1, bucketCount));
-  for (const i of used) usedPerBucket[Math.max(0, tasks[i]!.bucket)]!++;
-  // One weight per distinct (bucket, offset): a mirrored pair enters once as (f+ - f-).
-  const terms = new Map<number, { offset: number; bucket: number; weight: number }>();
-  used.forEach((i, k) => {
-    const t = tasks[i]!;
-    const key = (t.bucket + 1) * config.noiseTableSize + t.noiseOffset;
-    const term = terms.get(key) ?? { offset: t.noiseOffset, bucket: t.bucket, weight: 0 };
-    term.weight += t.sign * fitnessU[k]!;
-    terms.set(key, term);
-  });
-  const list = [...terms.values()];
-  // minus: the LOSS gradient
-  const weightsK = Float64Array.from(
-    list,
-    (t) => -t.weight / (usedPerBucket[Math.max(0, t.bucket)]! * config.sigma),
+  const { offsetsK, weightsK, bucketsK } = gradientTerms(
+    config,
+    tasks,
+    rewards.used,
+    fitnessU,
+    buckets?.sizesB.length ?? 0,
   );
-  const offsetsK = list.map((t) => t.offset);
   const gradP = buckets
-    ? aggregateBuckets(
-        noiseTable,
-        offsetsK,
-        weightsK,
-        Int32Array.from(list, (t) => t.bucket),
-        buckets.startsB,
-        buckets.sizesB,
-        P,
-      )
-    : aggregate(noiseTable, offsetsK, weightsK, P, {
-        method: aggregationMethod(offsetsK.length, P, noiseTable.length),
-      });
-
-  const { updatesP, state: optState } = createOptimizer(config.optimizer, config.l2).update(
-    gradP,
-    state.optState,
-    thetaP,
-  );
-  let sq = 0;
-  for (let j = 0; j < P; j++) sq += gradP[j]! * gradP[j]!;
+    ? aggregator.sumBuckets(offsetsK, weightsK, bucketsK, buckets.startsB, buckets.sizesB, P)
+    : aggregator.sum(offsetsK, weightsK, P);
+  const optimizer = createOptimizer(config.optimizer, config.l2);
+  const { updatesP, state: optState } = optimizer.update(gradP, state.optState, thetaP);
   const metrics: EsMetrics = {
     generation,
-    rewardMean: sum / finite,
-    rewardMax: max,
-    rewardMin: min,
-    gradNorm: Math.sqrt(sq),
-    badRewards: bad,
-    evaluationsUsed: used.length,
+    rewardMean: rewards.mean,
+    rewardMax: rewards.max,
+    rewardMin: rewards.min,
+    gradNorm: l2Norm(gradP),
+    badRewards: rewards.bad,
+    evaluationsUsed: rewards.used.length,
   };
-  return {
-    state: { config, thetaP: applyUpdates(thetaP, updatesP), optState, generation: generation + 1 },
-    metrics,
-    gradP,
-  };
+  const next = { config, thetaP: applyUpdates(thetaP, updatesP), optState, generation: generation + 1 };
+  return { state: next, metrics, gradP };
 }

@@ -1,5 +1,6 @@
-// The evaluator factory: the noise table, task data and Evaluator of an ES run from its settings
-// (threads, in-process or Redis), shared by training, the population search and the experiments.
+// The resources of an ES run from its settings: the noise table, task data, Evaluator (threads,
+// in-process or Redis) and Aggregator; shared by training, the population search and the experiments.
+import { Aggregator } from '../aggregate/index.ts';
 import type { Network } from '../backend/network.ts';
 import type { Dataset } from '../data/index.ts';
 import { createNoiseTable } from '../rng/noise-table.ts';
@@ -22,16 +23,21 @@ export interface EvaluatorSettings {
   readonly subsetSize: number;
   readonly limited: boolean;
   readonly bucketSize: number;
+  /** Threads of the master (the aggregation's pool; 0: every core). */
+  readonly threads: number;
 }
 
 export interface EsResources {
   readonly noiseTable: Float32Array;
   readonly taskData: TaskData;
   readonly evaluator: Evaluator;
+  readonly aggregator: Aggregator;
+  /** Closes the evaluator and the aggregator (memory and threads returned). */
+  close(): Promise<void>;
 }
 
 /**
- * The noise table, task data and evaluator of an ES run as configured. The worker threads share one
+ * The noise table, task data, evaluator and aggregator of an ES run as configured. The worker threads share one
  * table through a SharedArrayBuffer; ONNX Runtime in this thread needs a plain one, so the in-process
  * evaluator gets that.
  */
@@ -71,5 +77,10 @@ export function esResources(
             config.workers > 0 ? { workers: config.workers } : {},
           )
         : new LocalEvaluator(net, noiseTable, taskData);
-  return { noiseTable, taskData, evaluator };
+  const aggregator = new Aggregator(noiseTable, { threads: config.threads });
+  const close = async (): Promise<void> => {
+    await evaluator.close();
+    await aggregator.close();
+  };
+  return { noiseTable, taskData, evaluator, aggregator, close };
 }

@@ -1,12 +1,13 @@
 // The threads evaluator (the default): a worker_threads pool, one single-threaded ONNX Runtime
 // session per worker, the noise table, training images and θ shared; dead workers are replaced.
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Split } from '../data/index.ts';
 import type { EsTask } from '../es/task.ts';
 import type { Vec } from '../types.ts';
 import type { Evaluator, TaskData } from './evaluator.ts';
 import { defaultCopiesPerRun } from './local.ts';
+import { startWorker } from '../worker-thread.ts';
 import type { ChunkRequest, ChunkResult, WorkerInit } from './threads-protocol.ts';
 
 export interface ThreadsOptions {
@@ -21,7 +22,7 @@ export interface ThreadsOptions {
 
 /** A retried chunk that keeps killing its workers is given up after this many attempts. */
 const MAX_ATTEMPTS = 3;
-const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
+const WORKER_URL = new URL('./worker.ts', import.meta.url);
 
 /** Copies a split's arrays into SharedArrayBuffers (once), so every worker reads the same memory. */
 export function sharedSplit(split: Split): Split {
@@ -95,7 +96,7 @@ export class ThreadsEvaluator implements Evaluator {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(WORKER_URL, { workerData: this.init });
+    const worker = startWorker(WORKER_URL, { ...this.init });
     worker.unref();
     worker.on('message', (r: ChunkResult) => {
       const slot = this.slots.find((s) => s.worker === worker);

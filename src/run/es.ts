@@ -1,6 +1,7 @@
 // The OpenAI-ES as a Step for the training loop: ask -> evaluate (any Evaluator) -> tell, and every
 // k-th iteration the paper's ρ_t = Pearson(g_ES, g_True) with g_True by backprop at the same θ_t and batch.
 
+import type { Aggregator } from '../aggregate/index.ts';
 import { cosine, l2Norm, pearson } from '../analysis/correlation.ts';
 import type { Network } from '../backend/network.ts';
 import { batchIndices, gatherBatch } from '../data/index.ts';
@@ -12,7 +13,8 @@ import { type Step, withSnapshot } from './loop.ts';
 export interface EsStepOptions {
   readonly net: Network;
   readonly evaluator: Evaluator;
-  readonly noiseTable: Float32Array;
+  /** Aggregates the gradient over the run's noise table. */
+  readonly aggregator: Aggregator;
   readonly data: TaskData;
   /** Compute ρ_t every k iterations (0: never). Needs the shared mini-batch of the generation. */
   readonly corrEvery: number;
@@ -28,7 +30,7 @@ export function esStep(o: EsStepOptions, initial: EsState): Step {
       const tasks = ask(state);
       const onProgress = o.onOffspring && ((done: number) => o.onOffspring!(done, tasks.length));
       const rewardsN = await o.evaluator.evaluate(state.thetaP, state.config.sigma, tasks, onProgress);
-      const told = tell(state, tasks, rewardsN, o.noiseTable);
+      const told = tell(state, tasks, rewardsN, o.aggregator);
       const { generation: _g, ...es } = told.metrics;
       const metrics: Metrics = { loss: -es.rewardMean, ...es };
       if (o.corrEvery > 0 && t % o.corrEvery === 0) {

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { Network } from '../backend/network.ts';
 import { type Dataset, formatCount, loadDataset } from '../data/index.ts';
 import { init } from '../es/index.ts';
-import type { Evaluator, } from '../evaluate/evaluator.ts';
-import { esResources } from '../evaluate/factory.ts';
+import { type EsResources, esResources } from '../evaluate/factory.ts';
 import { RedisEvaluator } from '../evaluate/redis.ts';
 import { initParams } from '../model/init.ts';
 import { createOptimizer, DEFAULT_OPTIMIZER, type OptimizerConfig } from '../optim/index.ts';
@@ -52,7 +51,7 @@ function buildStep(
   reporters: readonly Reporter[],
   opts: TrainOptions = {},
   from?: StepState,
-): { step: Step; evaluator?: Evaluator } {
+): { step: Step; resources?: EsResources } {
   const thetaP = from?.thetaP ?? initParams(net.layout, config.seed);
   if (config.algo !== 'es') {
     const opt = createOptimizer(optimizerConfig(config), config.l2);
@@ -85,7 +84,7 @@ function buildStep(
       `--subset-size ${config.subsetSize} is larger than the training set (${formatCount(data.train.count)} images)`,
     );
   }
-  const { noiseTable, taskData, evaluator } = esResources(config, net, data, {
+  const resources = esResources(config, net, data, {
     redisUrl: opts.redisUrl,
     ...(opts.log ? { log: opts.log } : {}),
   });
@@ -94,8 +93,8 @@ function buildStep(
   // ρ(g_ES, g_True) needs the common mini-batch on which g_True is computed.
   const corrEvery = config.noMinibatch ? 0 : config.corrEvery;
   return {
-    step: esStep({ net, evaluator, noiseTable, data: taskData, corrEvery, onOffspring }, esState),
-    evaluator,
+    step: esStep({ net, ...resources, data: resources.taskData, corrEvery, onOffspring }, esState),
+    resources,
   };
 }
 
@@ -124,7 +123,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     const out = config.out ?? defaultRunDir(config);
     const from: ResumePoint | undefined = opts.resume ? resumePoint(out, config) : undefined;
     built = buildStep(config, net, data, reporters, opts, from?.state); // validates the algorithm's settings before anything is written
-    if (built.evaluator instanceof RedisEvaluator) await built.evaluator.connect(); // one clear line if Redis is unreachable
+    if (built.resources?.evaluator instanceof RedisEvaluator) await built.resources.evaluator.connect(); // one clear line if Redis is unreachable
     mkdirSync(out, { recursive: true });
     writeJsonAtomic(join(out, 'config.json'), { ...config, out, datasetLabel: data.label, params: net.size });
     log(
@@ -169,7 +168,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     });
   } finally {
     for (const r of reporters) r.close?.();
-    await built?.evaluator?.close();
+    await built?.resources?.close();
     await net.close();
   }
 }

@@ -1,7 +1,9 @@
 // The correlation-vs-population search: ρ rises with the number of offspring as sampling theory says
 // (mirrored, linear regime), and the search stops at the target or at the cap.
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Aggregator } from '../../src/aggregate/index.ts';
 import { expectedCorrelation, populationSearch } from '../../src/analysis/population-search.ts';
 import { Network } from '../../src/backend/network.ts';
 import { loadDataset } from '../../src/data/index.ts';
@@ -12,20 +14,24 @@ import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 
 describe('population search (mlp, 25,450 parameters)', () => {
-  let net: Network, data: TaskData, noise: Float32Array;
+  let net: Network, data: TaskData, noise: Float32Array, aggregator: Aggregator;
   before(async () => {
     const ds = await loadDataset('mnist', { dataDir: MNIST_DIR });
     net = Network.byName('mlp', { threads: 2 });
     noise = createNoiseTable(8, 1 << 20);
+    aggregator = new Aggregator(noise, { threads: 2 });
     data = { train: ds.train, seed: 8, batchSize: 50, subsetSize: 50, bucketSize: 0 };
   });
-  after(() => net.close());
+  after(async () => {
+    await net.close();
+    await aggregator.close();
+  });
 
   const search = (target: number, chunk: number, cap: number) =>
     populationSearch({
       net,
       evaluator: new LocalEvaluator(net, noise, data),
-      noiseTable: noise,
+      aggregator,
       data,
       thetaP: initParams(net.layout, 8),
       sigma: 0.002,

@@ -1,6 +1,7 @@
 // Test helpers for the ES tests: evaluate tasks on a float64 reward function, exactly as a worker
-// would perturb theta (theta + sigma * sign * table[o, o + P)), but in float64.
+// would perturb theta (theta + sigma * sign * table[o, o + P)), but in float64; one Aggregator per table.
 
+import { Aggregator } from '../../src/aggregate/index.ts';
 import type { EsState } from '../../src/es/openai-es.ts';
 import type { EsTask } from '../../src/es/task.ts';
 
@@ -41,4 +42,16 @@ export function quadratic(aMxP: Float64Array, bM: Float64Array, P: number) {
       return gP;
     },
   };
+}
+
+const aggregators = new WeakMap<Float32Array, Aggregator>();
+
+/** A single-threaded Aggregator over `table` (one per table, so its spectrum is built once). */
+export function aggregatorFor(table: Float32Array): Aggregator {
+  let a = aggregators.get(table);
+  if (!a) {
+    a = new Aggregator(table, { threads: 1 });
+    aggregators.set(table, a);
+  }
+  return a;
 }

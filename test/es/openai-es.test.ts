@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { EsConfigInput } from '../../src/es/config.ts';
 import { ask, type EsState, init, tell } from '../../src/es/openai-es.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
-import { evaluateTasks } from './helpers.ts';
+import { aggregatorFor as agg, evaluateTasks } from './helpers.ts';
 
 const TABLE = 50_000;
 const table = createNoiseTable(11, TABLE);
@@ -68,7 +68,7 @@ for (const mirrored of [true, false]) {
     const s = start({ mirrored, optimizer: { name: 'sgd', lr: 0.05 } });
     const tasks = ask(s);
     const rewards = evaluateTasks(s, tasks, table, sphere);
-    const { state, gradP, metrics } = tell(s, tasks, rewards, table);
+    const { state, gradP, metrics } = tell(s, tasks, rewards, agg(table));
     const expected = handGrad(s, tasks, rewards);
     assertClose(gradP, expected, 1e-5, 'gradP');
     assertClose(
@@ -94,7 +94,7 @@ test('tell (centered-ranks, l2, sgd): shaped fitness and the L2 term l2 * theta 
   // centered ranks by hand: sort, rank / 7 - 0.5 (no ties here)
   const sorted = [...rewards].sort((a, b) => a - b);
   const ranks = Array.from(rewards, (r) => sorted.indexOf(r) / 7 - 0.5);
-  const { state, gradP } = tell(s, tasks, rewards, table);
+  const { state, gradP } = tell(s, tasks, rewards, agg(table));
   assertClose(gradP, handGrad(s, tasks, ranks), 1e-5, 'gradP');
   assertClose(
     state.thetaP,
@@ -108,7 +108,7 @@ test('same seed -> identical tasks and bit-identical state; a structuredClone ch
   const run = (s: EsState, gens: number) => {
     for (let g = 0; g < gens; g++) {
       const tasks = ask(s);
-      s = tell(s, tasks, evaluateTasks(s, tasks, table, sphere), table).state;
+      s = tell(s, tasks, evaluateTasks(s, tasks, table, sphere), agg(table)).state;
     }
     return s;
   };
@@ -127,7 +127,7 @@ test('non-finite rewards are skipped and counted (plain): same gradient as witho
   rewards[1] = NaN;
   rewards[4] = Infinity;
   rewards[6] = -Infinity;
-  const r = tell(s, tasks, rewards, table);
+  const r = tell(s, tasks, rewards, agg(table));
   assert.equal(r.metrics.badRewards, 3);
   assert.equal(r.metrics.evaluationsUsed, 5);
   assert.ok(Number.isFinite(r.metrics.rewardMean));
@@ -136,7 +136,7 @@ test('non-finite rewards are skipped and counted (plain): same gradient as witho
     s,
     keep.map((i) => tasks[i]!),
     Float64Array.from(keep, (i) => rewards[i]!),
-    table,
+    agg(table),
   );
   assert.deepEqual(r.gradP, ref.gradP);
   assert.deepEqual(r.state, ref.state);
@@ -147,7 +147,7 @@ test('non-finite rewards (mirrored): the partner is dropped too; all bad -> a cl
   const tasks = ask(s);
   const rewards = evaluateTasks(s, tasks, table, sphere);
   rewards[2] = NaN;
-  const r = tell(s, tasks, rewards, table);
+  const r = tell(s, tasks, rewards, agg(table));
   assert.equal(r.metrics.badRewards, 1);
   assert.equal(r.metrics.evaluationsUsed, 6);
   const keep = [0, 1, 4, 5, 6, 7];
@@ -155,22 +155,28 @@ test('non-finite rewards (mirrored): the partner is dropped too; all bad -> a cl
     s,
     keep.map((i) => tasks[i]!),
     Float64Array.from(keep, (i) => rewards[i]!),
-    table,
+    agg(table),
   );
   assert.deepEqual(r.gradP, ref.gradP);
   assert.throws(
-    () => tell(s, tasks, new Float64Array(8).fill(NaN), table),
+    () => tell(s, tasks, new Float64Array(8).fill(NaN), agg(table)),
     /no usable reward among 8 \(8 NaN\/Inf/,
   );
   const oneOfEach = rewards.map((v, i) => (i % 2 === 0 ? v : NaN));
-  assert.throws(() => tell(s, tasks, oneOfEach, table), /no mirrored pair with both rewards finite/);
+  assert.throws(() => tell(s, tasks, oneOfEach, agg(table)), /no mirrored pair with both rewards finite/);
 });
 
 test('tell rejects stale tasks, length mismatches and a wrong noise table', () => {
   const s = start({});
   const tasks = ask(s);
   const rewards = new Float64Array(8).fill(1);
-  assert.throws(() => tell({ ...s, generation: 1 }, tasks, rewards, table), /generation 0, state is at 1/);
-  assert.throws(() => tell(s, tasks, new Float64Array(7), table), /8 tasks but 7 rewards/);
-  assert.throws(() => tell(s, tasks, rewards, createNoiseTable(11, 1000)), /noise table has 1000 floats/);
+  assert.throws(
+    () => tell({ ...s, generation: 1 }, tasks, rewards, agg(table)),
+    /generation 0, state is at 1/,
+  );
+  assert.throws(() => tell(s, tasks, new Float64Array(7), agg(table)), /8 tasks but 7 rewards/);
+  assert.throws(
+    () => tell(s, tasks, rewards, agg(createNoiseTable(11, 1000))),
+    /noise table has 1000 floats/,
+  );
 });

@@ -7,7 +7,7 @@ import { pearson } from '../../src/analysis/correlation.ts';
 import { ask, type EsState, init, tell } from '../../src/es/openai-es.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { createRng, nextNormal } from '../../src/rng/prng.ts';
-import { evaluateTasks, quadratic } from './helpers.ts';
+import { aggregatorFor as agg, evaluateTasks, quadratic } from './helpers.ts';
 
 const TABLE = 2 ** 22;
 const table = createNoiseTable(2024, TABLE);
@@ -24,7 +24,7 @@ function randomNormals(seed: number, n: number): Float64Array {
 function estimateAt(s: EsState, g: number, reward: (x: Float64Array) => number): Float32Array {
   const sg = { ...s, generation: g };
   const tasks = ask(sg);
-  return tell(sg, tasks, evaluateTasks(sg, tasks, table, reward), table).gradP;
+  return tell(sg, tasks, evaluateTasks(sg, tasks, table, reward), agg(table)).gradP;
 }
 
 for (const mirrored of [true, false]) {
@@ -165,7 +165,7 @@ test('ES + Adam decreases a quadratic loss over 200 generations', () => {
   const loss0 = -q.reward(s.thetaP);
   for (let g = 0; g < 200; g++) {
     const tasks = ask(s);
-    s = tell(s, tasks, evaluateTasks(s, tasks, table, q.reward), table).state;
+    s = tell(s, tasks, evaluateTasks(s, tasks, table, q.reward), agg(table)).state;
   }
   const loss = -q.reward(s.thetaP);
   note({ loss0, loss });

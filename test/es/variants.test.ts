@@ -8,6 +8,7 @@ import { ask, init, tell } from '../../src/es/openai-es.ts';
 import type { EsTask } from '../../src/es/task.ts';
 import { taskIndices } from '../../src/evaluate/evaluator.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
+import { aggregatorFor as agg } from './helpers.ts';
 
 describe('bucket layout', () => {
   it('tiles θ with contiguous buckets of at most S, sizes differing by at most 1', () => {
@@ -77,7 +78,7 @@ describe('limited-perturbation ES', () => {
     );
     const tasks = ask(state);
     const rewards = linearRewards(state.thetaP, a, tasks, table, sigma, S);
-    const { gradP } = tell(state, tasks, rewards, table);
+    const { gradP } = tell(state, tasks, rewards, agg(table));
     const { startsB, sizesB } = bucketLayout(P, S);
     const expected = new Float64Array(P);
     const perBucket = [0, 0, 0];
@@ -115,7 +116,7 @@ describe('limited-perturbation ES', () => {
     const G = 400;
     for (let g = 0; g < G; g++) {
       const tasks = ask(state);
-      const told = tell(state, tasks, linearRewards(state.thetaP, a, tasks, table, sigma, S), table);
+      const told = tell(state, tasks, linearRewards(state.thetaP, a, tasks, table, sigma, S), agg(table));
       for (let j = 0; j < P; j++) meanP[j]! += told.gradP[j]! / G;
       state = told.state;
     }

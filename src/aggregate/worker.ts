@@ -1,4 +1,4 @@
-// A worker thread of the aggregation pool (aggregate-pool.ts): receives a phase (task + control
+// A worker thread of the aggregation pool (pool.ts): receives a phase (task + control
 // block), claims and runs units until none are left, then counts itself done and wakes the caller.
 
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,7 +10,7 @@ import {
   taskRunner,
   taskUnits,
   UnitContext,
-} from './aggregate-tasks.ts';
+} from './tasks.ts';
 
 interface PhaseMessage {
   readonly ctrl: SharedArrayBuffer;

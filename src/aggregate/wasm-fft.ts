@@ -1,12 +1,12 @@
 // WebAssembly SIMD (f64x2) radix-4 Stockham stages for the FFT aggregation: the same transform as
-// fftStockham (aggregate-fft.ts) for an even stride s, two interleaved transforms per vector.
+// fftStockham (fft.ts) for an even stride s, two interleaved transforms per vector.
 //
 // Each thread owns one private memory: [cos | sin (ntw doubles each) | X re | X im | Y re | Y im
 // (len doubles each)]. An array's imaginary part sits BUF = 8*len bytes after its real part, a
 // constant baked into the module's load/store offsets (one module per BUF).
 
-import type { Twiddles } from './aggregate-fft.ts';
-import { F64, get, I32, i32, mem, op, section, set, uleb, V128, v, vec } from './aggregate-wasm.ts';
+import type { Twiddles } from './fft.ts';
+import { F64, get, I32, i32, mem, op, section, set, uleb, V128, v, vec } from './wasm-asm.ts';
 
 const S = { load: 0x00, store: 0x0b, load64splat: 0x0a, f64splat: 0x14, add: 0xf0, sub: 0xf1, mul: 0xf2 };
 const I32MUL = 0x6c,

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { aggregateDirect } from '../../src/es/aggregate.ts';
+import { aggregateDirect } from '../../src/aggregate/index.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { createRng, nextFloat, nextInt } from '../../src/rng/prng.ts';
 

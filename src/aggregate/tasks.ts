@@ -1,7 +1,7 @@
 // The work of one aggregation phase as plain data over SharedArrayBuffers (so a worker thread can
 // receive it), and the function that runs one unit of it: the same code on the main thread and workers.
 
-import { type Accumulator, BLOCK, blockedUnit, bucketUnit, jsAccumulator } from './aggregate-blocked.ts';
+import { type Accumulator, BLOCK, blockedUnit, bucketUnit, jsAccumulator } from './blocked.ts';
 import {
   aggregateColumnUnit,
   aggregateRowUnit,
@@ -12,8 +12,8 @@ import {
   setupCoefUnit,
   setupColumnUnit,
   setupRowUnit,
-} from './aggregate-spectral.ts';
-import { wasmAccumulator, wasmKernels } from './aggregate-wasm.ts';
+} from './spectral.ts';
+import { wasmAccumulator, wasmKernels } from './wasm-axpy.ts';
 
 type SAB = SharedArrayBuffer;
 

@@ -2,17 +2,17 @@
 // float32 references and a float64 naive sum, at random sizes, on 1 and 2 threads, with edge cases.
 
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { aggregateDirect } from '../../src/es/aggregate.ts';
-import { accumulateBlock } from '../../src/es/aggregate-blocked.ts';
+import { after, test } from 'node:test';
+import { accumulateBlock } from '../../src/aggregate/blocked.ts';
+import { fftStockham, makeTwiddles } from '../../src/aggregate/fft.ts';
 import {
-  aggregate,
-  aggregateBuckets,
+  Aggregator,
   aggregateBucketsDirect,
-  chooseAggregateMethod,
-} from '../../src/es/aggregate-fast.ts';
-import { fftStockham, makeTwiddles } from '../../src/es/aggregate-fft.ts';
-import { poolWorkers } from '../../src/es/aggregate-pool.ts';
+  aggregateDirect,
+  aggregationMethod,
+  estimateAggregateSeconds,
+  fftBytes,
+} from '../../src/aggregate/index.ts';
 import {
   aggregateColumnUnit,
   aggregateRowUnit,
@@ -24,12 +24,26 @@ import {
   setupColumnUnit,
   setupRowUnit,
   spectralLayout,
-} from '../../src/es/aggregate-spectral.ts';
-import { taskRunner, taskUnits, UnitContext } from '../../src/es/aggregate-tasks.ts';
-import { wasmAccumulator, wasmKernels, wasmTableMemory } from '../../src/es/aggregate-wasm.ts';
-import { wasmFft } from '../../src/es/aggregate-wasm-fft.ts';
+} from '../../src/aggregate/spectral.ts';
+import { taskRunner, taskUnits, UnitContext } from '../../src/aggregate/tasks.ts';
+import { wasmAccumulator, wasmKernels, wasmTableMemory } from '../../src/aggregate/wasm-axpy.ts';
+import { wasmFft } from '../../src/aggregate/wasm-fft.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { createRng, nextFloat, nextInt, type Rng } from '../../src/rng/prng.ts';
+
+const aggregators = new Map<Float32Array, Map<number, Aggregator>>();
+
+/** One Aggregator per (table, threads), as a run holds one for its table. */
+function on(table: Float32Array, threads = 2): Aggregator {
+  const byThreads = aggregators.get(table) ?? new Map<number, Aggregator>();
+  aggregators.set(table, byThreads);
+  let a = byThreads.get(threads);
+  if (!a) {
+    a = new Aggregator(table, { threads });
+    byThreads.set(threads, a);
+  }
+  return a;
+}
 
 const U32 = 2 ** -24; // unit roundoff of float32 (half an ulp, relative)
 
@@ -198,29 +212,29 @@ for (const method of ['fft', 'blocked'] as const) {
       const P = 1 + nextInt(rng, 9000),
         n = 1 + nextInt(rng, 300);
       const { offs, ws } = randomCase(rng, tableA.length, P, n);
-      const one = aggregate(tableA, offs, ws, P, { method, threads: 1 });
+      const one = on(tableA, 1).sum(offs, ws, P, { method });
       checkAgainst(one, tableA, offs, ws, P, `${method} P ${P} n ${n}`);
-      const two = aggregate(tableA, offs, ws, P, { method, threads: 2 });
+      const two = on(tableA, 2).sum(offs, ws, P, { method });
       assert.deepEqual(two, one, `${method}: 2 threads differ from 1`);
     }
-    assert.ok(poolWorkers() >= 1, 'no worker thread was started');
+    assert.ok(on(tableA, 2).workerCount >= 1, 'no worker thread was started');
   });
 
   test(`aggregate(${method}) edge cases: one offset, repeats, cancelling pair, offsets 0 and L-P, P = L, none`, () => {
     const t = createNoiseTable(3, 5000);
     const L = t.length;
-    const one = aggregate(t, [L - 700], [0.5], 700, { method });
+    const one = on(t).sum([L - 700], [0.5], 700, { method });
     for (let j = 0; j < 700; j++) assert.equal(one[j], Math.fround(0.5 * t[L - 700 + j]!));
-    const rep = aggregate(t, [17, 17, 17, 0, L - 300], [1, 2, -0.25, 3, 1e-3], 300, { method });
+    const rep = on(t).sum([17, 17, 17, 0, L - 300], [1, 2, -0.25, 3, 1e-3], 300, { method });
     checkAgainst(rep, t, [17, 17, 17, 0, L - 300], [1, 2, -0.25, 3, 1e-3], 300, `${method} repeats`);
-    const cancel = aggregate(t, [33, 33], [0.7, -0.7], 100, { method });
+    const cancel = on(t).sum([33, 33], [0.7, -0.7], 100, { method });
     for (let j = 0; j < 100; j++)
       assert.ok(Math.abs(cancel[j]!) <= 2 ** -36, `cancelling pair leaves ${cancel[j]}`);
-    const full = aggregate(t, [0], [2], L, { method });
+    const full = on(t).sum([0], [2], L, { method });
     for (let j = 0; j < L; j++) assert.equal(full[j], 2 * t[j]!);
-    assert.deepEqual(aggregate(t, [], [], 10, { method }), new Float32Array(10));
+    assert.deepEqual(on(t).sum([], [], 10, { method }), new Float32Array(10));
     const outP = new Float32Array(50).fill(9);
-    assert.equal(aggregate(t, [4], [1], 50, { method, outP }), outP);
+    assert.equal(on(t).sum([4], [1], 50, { method, outP }), outP);
     assert.equal(outP[0], t[4]);
   });
 }
@@ -289,12 +303,12 @@ test('blocked and bucket tasks without WASM (plain SharedArrayBuffer table) run 
 
 test('aggregate rejects bad offsets, lengths and outP', () => {
   const t = createNoiseTable(1, 1000);
-  assert.throws(() => aggregate(t, [901], [1], 100), RangeError);
-  assert.throws(() => aggregate(t, [-1], [1], 100), RangeError);
-  assert.throws(() => aggregate(t, [1.5], [1], 100), RangeError);
-  assert.throws(() => aggregate(t, [1, 2], [1], 100), RangeError);
-  assert.throws(() => aggregate(t, [1], [1], 100, { outP: new Float32Array(99) }), RangeError);
-  assert.throws(() => aggregate(t, [0], [1], 1001), RangeError);
+  assert.throws(() => on(t).sum([901], [1], 100), RangeError);
+  assert.throws(() => on(t).sum([-1], [1], 100), RangeError);
+  assert.throws(() => on(t).sum([1.5], [1], 100), RangeError);
+  assert.throws(() => on(t).sum([1, 2], [1], 100), RangeError);
+  assert.throws(() => on(t).sum([1], [1], 100, { outP: new Float32Array(99) }), RangeError);
+  assert.throws(() => on(t).sum([0], [1], 1001), RangeError);
 });
 
 test('aggregateBuckets vs aggregateBucketsDirect and the float64 sum, random buckets, 1 and 2 threads', () => {
@@ -322,8 +336,8 @@ test('aggregateBuckets vs aggregateBucketsDirect and the float64 sum, random buc
       bucketsN[1] = bucketsN[0]!;
     } // a repeated offset within a bucket
     const ref = aggregateBucketsDirect(t, offs, ws, bucketsN, starts, sizes, P);
-    const got = aggregateBuckets(t, offs, ws, bucketsN, starts, sizes, P, { threads: 1 });
-    assert.deepEqual(aggregateBuckets(t, offs, ws, bucketsN, starts, sizes, P, { threads: 2 }), got);
+    const got = on(t, 1).sumBuckets(offs, ws, bucketsN, starts, sizes, P);
+    assert.deepEqual(on(t, 2).sumBuckets(offs, ws, bucketsN, starts, sizes, P), got);
     // per bucket, the same bound as for the full sum over that bucket's offspring
     const exact = new Float64Array(P),
       abs = new Float64Array(P),
@@ -350,17 +364,74 @@ test('aggregateBuckets vs aggregateBucketsDirect and the float64 sum, random buc
 
 test('aggregateBuckets rejects overlapping buckets, bad bucket indices and windows past the table', () => {
   const t = createNoiseTable(1, 1000);
-  assert.throws(() => aggregateBuckets(t, [0], [1], [0], [0, 5], [10, 10], 20), RangeError);
-  assert.throws(() => aggregateBuckets(t, [0], [1], [2], [0, 10], [10, 10], 20), RangeError);
-  assert.throws(() => aggregateBuckets(t, [995], [1], [0], [0], [10], 20), RangeError);
-  assert.throws(() => aggregateBuckets(t, [0], [1], [0], [15], [10], 20), RangeError);
+  assert.throws(() => on(t).sumBuckets([0], [1], [0], [0, 5], [10, 10], 20), RangeError);
+  assert.throws(() => on(t).sumBuckets([0], [1], [2], [0, 10], [10, 10], 20), RangeError);
+  assert.throws(() => on(t).sumBuckets([995], [1], [0], [0], [10], 20), RangeError);
+  assert.throws(() => on(t).sumBuckets([0], [1], [0], [15], [10], 20), RangeError);
 });
 
 test('method choice: FFT for 10k x cnn-3m on a 2^25 table, blocked for cnn-29k and tiny cases', () => {
   const L = 2 ** 25;
-  assert.equal(chooseAggregateMethod(L, 5000, 3_274_634), 'fft');
-  assert.equal(chooseAggregateMethod(L, 10_000, 3_274_634), 'fft');
-  assert.equal(chooseAggregateMethod(L, 10_000, 28_938), 'blocked');
-  assert.equal(chooseAggregateMethod(L, 10, 3_274_634), 'blocked');
-  assert.equal(chooseAggregateMethod(2 ** 22, 10_000, 3_274_634), 'fft');
+  assert.equal(aggregationMethod(L, 5000, 3_274_634), 'fft');
+  assert.equal(aggregationMethod(L, 10_000, 3_274_634), 'fft');
+  assert.equal(aggregationMethod(L, 10_000, 28_938), 'blocked');
+  assert.equal(aggregationMethod(L, 10, 3_274_634), 'blocked');
+  assert.equal(aggregationMethod(2 ** 22, 10_000, 3_274_634), 'fft');
+});
+
+test('the one method rule: a monotone threshold in K from the cost model, the same on any machine with room', () => {
+  const L = 2 ** 25;
+  // the crossover at cnn-3m: FFT from 727 distinct offsets; at cnn-29k only past 500,000
+  assert.equal(aggregationMethod(L, 726, 3_274_634), 'blocked');
+  assert.equal(aggregationMethod(L, 727, 3_274_634), 'fft');
+  assert.equal(aggregationMethod(L, 500_000, 28_938), 'blocked');
+  for (const [tableLength, P] of [
+    [2 ** 20, 100_000],
+    [2 ** 23, 1_000_000],
+    [L, 3_274_634],
+  ] as const) {
+    let switched = false;
+    for (let K = 1; K <= 20_000; K += 7) {
+      const m = aggregationMethod(tableLength, K, P);
+      const e = estimateAggregateSeconds(tableLength, K, P);
+      assert.equal(m, e.fft < e.blocked ? 'fft' : 'blocked', `L ${tableLength}, K ${K}, P ${P}`);
+      if (switched) assert.equal(m, 'fft', `back to blocked at K ${K} (L ${tableLength}, P ${P})`);
+      switched ||= m === 'fft';
+    }
+    // it does not depend on the machine's memory unless the spectrum would not fit
+    assert.equal(
+      aggregationMethod(tableLength, 5000, P, 2 ** 40),
+      aggregationMethod(tableLength, 5000, P, 2 ** 36),
+    );
+  }
+  assert.equal(
+    aggregationMethod(L, 10_000, 3_274_634, 2 ** 30),
+    'blocked',
+    'a 768 MiB spectrum on a 1 GiB machine',
+  );
+  assert.equal(fftBytes(L), 48 * 2 ** 24);
+});
+
+test('Aggregator lifetime: threads honoured, memory held until close(), nothing after it', async () => {
+  const t = createNoiseTable(4, 2 ** 16);
+  const rng = createRng(5);
+  const { offs, ws } = randomCase(rng, t.length, 20_000, 9);
+  const single = new Aggregator(t, { threads: 1 });
+  const fft = single.sum(offs, ws, 20_000, { method: 'fft' });
+  assert.equal(single.workerCount, 0, 'one thread: no worker started');
+  assert.ok(single.bytesHeld >= fftBytes(t.length), `holds the spectrum (${single.bytesHeld} bytes)`);
+  assert.ok((single.spectrumSetupSeconds ?? -1) >= 0);
+  const three = new Aggregator(t, { threads: 3 });
+  assert.deepEqual(three.sum(offs, ws, 20_000, { method: 'fft' }), fft, 'threads give the same bits');
+  assert.equal(three.workerCount, 2, 'threads - 1 workers');
+  for (const a of [single, three]) {
+    await a.close();
+    assert.equal(a.bytesHeld, 0);
+    assert.equal(a.workerCount, 0);
+    assert.throws(() => a.sum(offs, ws, 20_000), /closed/);
+  }
+});
+
+after(async () => {
+  for (const byThreads of aggregators.values()) for (const a of byThreads.values()) await a.close();
 });

@@ -12,8 +12,8 @@
 // sparse rows (K spikes x M1 twiddles), forward row FFTs, a*conj+b product, inverse row FFTs,
 // twiddle, inverse column FFTs of which only the first ceil(P/2/M2) outputs are kept.
 
-import { fftStockham, makeTwiddles, makeTwoLevel, type Twiddles, type TwoLevel } from './aggregate-fft.ts';
-import { type WasmFft, wasmFft } from './aggregate-wasm-fft.ts';
+import { fftStockham, makeTwiddles, makeTwoLevel, type Twiddles, type TwoLevel } from './fft.ts';
+import { type WasmFft, wasmFft } from './wasm-fft.ts';
 
 export interface SpectralLayout {
   readonly Lf: number;

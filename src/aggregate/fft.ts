@@ -1,4 +1,4 @@
-// Float64 complex FFT kernels for the FFT aggregation (aggregate-spectral.ts): radix-4 Stockham
+// Float64 complex FFT kernels for the FFT aggregation (spectral.ts): radix-4 Stockham
 // autosort on split re/im arrays, `s` interleaved transforms at once (rows: s = 1; column blocks: s > 1).
 
 /** cos / sin of 2*pi*j/n for j < n (n a power of two): the twiddle table of every transform of length <= n. */

@@ -1,6 +1,0 @@
-// Entry of an evaluator worker thread: Node 20 does not apply --import hooks to a worker's entry
-// file, so this plain-JS file registers tsx and then loads the TypeScript worker.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('./worker.ts');
