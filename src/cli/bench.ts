@@ -44,6 +44,7 @@ function aggregateCommand(): Command {
 
 export function benchCommand(): Command {
   return new Command('bench')
+    .enablePositionalOptions() // `bench aggregate --json` is aggregate's flag, not bench's
     .description(
       'measure this machine: MatMul peak, forward and population throughput, SGD step, ES, aggregation',
     )

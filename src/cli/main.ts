@@ -13,6 +13,7 @@ import { workerCommand } from './worker.ts';
 
 function program(): Command {
   const root = new Command('esgrad')
+    .enablePositionalOptions()
     .description('Evolution Strategies vs SGD on MNIST (Zhang, Clune & Stanley 2017)')
     .version(VERSION)
     .showSuggestionAfterError(true)
