@@ -1,10 +1,10 @@
 // The esgrad library: everything a TypeScript user needs to build networks, run ES or SGD, and
 // measure gradient correlations, re-exported from the modules that implement it.
 
-export { cosine, l2Norm, pearson } from './analysis/correlation.ts';
+export * from './aggregate/index.ts';
+export { cosine, pearson } from './analysis/correlation.ts';
 export { Network, type Perturbation } from './backend/network.ts';
 export * from './data/index.ts';
-export * from './aggregate/index.ts';
 export * from './es/index.ts';
 export type { Evaluator, TaskData } from './evaluate/evaluator.ts';
 export { evaluateTasks, LocalEvaluator } from './evaluate/local.ts';
@@ -29,3 +29,4 @@ export { parseTrainConfig, type TrainConfig, trainConfigSchema } from './run/con
 export { type Step, trainLoop } from './run/loop.ts';
 export { train } from './run/train.ts';
 export * from './types.ts';
+export { l2Norm, type NumVec } from './vector.ts';

@@ -1,8 +1,6 @@
 // Similarity of two gradient vectors: Pearson correlation (the paper's eq. 3), cosine similarity
-// and the L2 norm, all accumulated in float64 whatever the input precision.
-
-/** Any numeric vector: float32 gradients, float64 references. */
-export type NumVec = Float32Array | Float64Array;
+// (the L2 norm is in vector.ts), all accumulated in float64 whatever the precision.
+import type { NumVec } from '../vector.ts';
 
 function checkSameLength(aP: NumVec, bP: NumVec, what: string): void {
   if (aP.length !== bP.length) {
@@ -53,11 +51,4 @@ export function cosine(aP: NumVec, bP: NumVec): number {
     sbb += b * b;
   }
   return sab / (Math.sqrt(saa) * Math.sqrt(sbb));
-}
-
-/** Euclidean norm sqrt(sum a_i^2), float64. */
-export function l2Norm(aP: NumVec): number {
-  let s = 0;
-  for (let i = 0; i < aP.length; i++) s += aP[i]! * aP[i]!;
-  return Math.sqrt(s);
 }

@@ -1,6 +1,6 @@
 // The ES proxy of the paper (section 4): SGD whose gradient is g_True + m·g_Noise, with m chosen so
 // that correlation(g_Proxy, g_True) = ρ: m = sqrt(var(g_True)(1 − ρ²) / (var(g_Noise) ρ²)).
-import type { NumVec } from './correlation.ts';
+import type { NumVec } from '../vector.ts';
 
 function variance(aP: NumVec): number {
   let sum = 0,

@@ -2,12 +2,13 @@
 // k-th iteration the paper's ρ_t = Pearson(g_ES, g_True) with g_True by backprop at the same θ_t and batch.
 
 import type { Aggregator } from '../aggregate/index.ts';
-import { cosine, l2Norm, pearson } from '../analysis/correlation.ts';
+import { cosine, pearson } from '../analysis/correlation.ts';
 import type { Network } from '../backend/network.ts';
 import { batchIndices, gatherBatch } from '../data/index.ts';
 import { ask, type EsState, tell } from '../es/index.ts';
 import type { Evaluator, TaskData } from '../evaluate/evaluator.ts';
 import type { Metrics } from '../types.ts';
+import { l2Norm } from '../vector.ts';
 import { type Step, withSnapshot } from './loop.ts';
 
 export interface EsStepOptions {

@@ -3,8 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cosine, l2Norm, pearson } from '../../src/analysis/correlation.ts';
+import { cosine, pearson } from '../../src/analysis/correlation.ts';
 import { createRng, nextNormal } from '../../src/rng/prng.ts';
+import { l2Norm } from '../../src/vector.ts';
 
 test('pearson on a hand-computed example', () => {
   // a = [1,2,3,4], b = [2,4,5,9]: means 2.5 and 5; da = [-1.5,-0.5,0.5,1.5], db = [-3,-1,0,4]
