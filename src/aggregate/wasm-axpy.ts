@@ -8,7 +8,7 @@
 // acc: float64 (byte address), t*: float32 (byte addresses), w*: f64. Products of float32 values
 // and float32-rounded weights are exact in float64, so only the additions round (in float64).
 
-import { F64, get, I32, i32, mem, op, section, set, simd, sleb, uleb, V128, v, vec } from './wasm-asm.ts';
+import { F64, get, I32, i32, mem, op, section, set, simd, uleb, V128, v, vec } from './wasm-asm.ts';
 
 /** f64x2 of w * t[off/4 .. off/4 + 1] (t float32 at local ti, w v128 local wi). */
 const term = (ti: number, wi: number, off: number): number[] => [
@@ -37,6 +37,7 @@ function kernel(k: number): number[] {
     const pairs: number[][] = [];
     for (let i = 0; i < k; i += 2)
       pairs.push(i + 1 < k ? [...terms[i]!, ...terms[i + 1]!, ...v(simd.f64add)] : terms[i]!);
+    // biome-ignore lint/performance/noAccumulatingSpread: a few opcodes, once per compiled module
     return pairs.reduce((a, b) => [...a, ...b, ...v(simd.f64add)]);
   };
   const half = (accOff: number, tOff: number): number[] => [
@@ -68,6 +69,7 @@ function kernel(k: number): number[] {
     ];
     const pairs: number[][] = [];
     for (let i = 0; i < k; i += 2) pairs.push(i + 1 < k ? [...t(i), ...t(i + 1), op.f64add] : t(i));
+    // biome-ignore lint/performance/noAccumulatingSpread: a few opcodes, once per compiled module
     return pairs.reduce((a, b) => [...a, ...b, op.f64add]);
   };
   const body = [

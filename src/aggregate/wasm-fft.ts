@@ -54,6 +54,7 @@ function moduleBytes(buf: number, ntw: number): Uint8Array<ArrayBuffer> {
     UR = 32,
     UI = 33;
   const sinBase = 8 * ntw;
+  // biome-ignore lint/performance/noAccumulatingSpread: a few opcodes, once per compiled module
   const add = (...xs: number[][]): number[] => xs.reduce((s, x) => [...s, ...x, op.i32add]);
   const vop = (code: number, a: number, b: number): number[] => [...get(a), ...get(b), ...v(code)];
   const load = (addr: number, imag: boolean, to: number): number[] => [

@@ -29,7 +29,9 @@ test('aggregateDirect equals a naive float64 sum to float32 accuracy (P spans ch
   let worst = 0;
   for (let j = 0; j < P; j++) {
     let absSum = 0;
-    offsets.forEach((o, i) => (absSum += Math.abs(weights[i]! * table[o + j]!)));
+    offsets.forEach((o, i) => {
+      absSum += Math.abs(weights[i]! * table[o + j]!);
+    });
     worst = Math.max(worst, Math.abs(got[j]! - ref[j]!) / (n * 2 ** -24 * absSum));
   }
   assert.ok(worst <= 1, `error ratio ${worst}`);

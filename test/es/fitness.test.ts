@@ -6,7 +6,7 @@ import { centeredRanks, shapeFitness } from '../../src/es/fitness.ts';
 
 const close = (a: Float64Array, e: number[]) => {
   assert.equal(a.length, e.length);
-  e.forEach((x, i) => assert.ok(Math.abs(a[i]! - x) < 1e-15, `[${i}] ${a[i]} vs ${x}`));
+  for (const [i, x] of e.entries()) assert.ok(Math.abs(a[i]! - x) < 1e-15, `[${i}] ${a[i]} vs ${x}`);
 };
 
 test('centered ranks: rank / (n - 1) - 0.5, smallest -0.5, largest +0.5', () => {
