@@ -1,15 +1,10 @@
 // `esgrad corr`: the paper's gradient-correlation analyses. `sgd-vs-sgd` correlates the gradients of
 // two random mini-batches along an SGD run; `population` tracks ρ(g_ES, g_True) against offspring count.
 
-import { join } from 'node:path';
 import { Command } from 'commander';
-import { expectedCorrelation, populationSearch } from '../analysis/population-search.ts';
-import { Network } from '../backend/network.ts';
-import { esResources } from '../evaluate/factory.ts';
-import { initParams } from '../model/init.ts';
 import { parseTrainConfig } from '../run/config.ts';
-import { fileReporter, progressReporter, type Reporter } from '../run/reporters.ts';
-import { loadTrainingData, train } from '../run/train.ts';
+import { runPopulationSearch } from '../run/population.ts';
+import { train } from '../run/train.ts';
 import { UsageError } from '../types.ts';
 import { parseNumber, typedOptions } from './options.ts';
 
@@ -81,66 +76,25 @@ function population(): Command {
         throw new UsageError(`--chunk ${chunk}: must be an even integer >= 2 (mirrored pairs)`);
       if (!(Number.isInteger(cap) && cap >= chunk))
         throw new UsageError(`--cap ${cap}: must be an integer >= --chunk (${chunk})`);
-      const config = parseTrainConfig({ ...rest, algo: 'es' });
-      const log = (m: string): void => console.error(m);
-      const data = await loadTrainingData(config, log);
-      const net = Network.byName(config.model, { threads: config.threads });
-      const { noiseTable, taskData, evaluator } = esResources(config, net, data);
-      const dir = out ?? join('runs', `population-${config.model}-s${config.seed}`);
-      const reporters: Reporter[] = [fileReporter(dir)];
-      if (!quiet) reporters.push(progressReporter(Math.ceil(cap / chunk), 'chunks'));
-      log(
-        `population search on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}: target ρ ${(100 * target).toFixed(1)}%, chunks of ${chunk}, cap ${cap}; results in ${dir}`,
+      const summary = await runPopulationSearch(rest, {
+        target,
+        chunk,
+        cap,
+        out,
+        progress: !quiet,
+        log: (m) => console.error(m),
+      });
+      const { model, reached, offspring, corr } = summary;
+      const paper =
+        model === 'cnn-3m'
+          ? ` (paper: about ${PAPER_POPULATION_FOR_20.toLocaleString('en-US')} for 20%)`
+          : '';
+      const rho = `${(100 * (corr ?? Number.NaN)).toFixed(2)}%`;
+      console.log(
+        reached === null
+          ? `population ${model}: cap reached, ρ ${rho} after ${offspring.toLocaleString('en-US')} offspring (target ${(100 * target).toFixed(1)}%)${paper}`
+          : `population ${model}: ρ ${rho} ≥ ${(100 * target).toFixed(1)}% at ${reached.toLocaleString('en-US')} offspring${paper}`,
       );
-      try {
-        const { points, reached } = await populationSearch({
-          net,
-          evaluator,
-          noiseTable,
-          data: taskData,
-          thetaP: initParams(net.layout, config.seed),
-          sigma: config.sigma,
-          target,
-          chunk,
-          cap,
-          onChunk: (p) =>
-            reporters.forEach((r) =>
-              r.onIteration({
-                iter: p.offspring / chunk,
-                offspring: p.offspring,
-                corr: p.corr,
-                theory: expectedCorrelation(p.offspring, net.size),
-              }),
-            ),
-        });
-        const last = points.at(-1)!;
-        const summary = {
-          model: config.model,
-          params: net.size,
-          dataset: data.label,
-          seed: config.seed,
-          target,
-          chunk,
-          cap,
-          reached,
-          offspring: last.offspring,
-          corr: last.corr,
-        };
-        reporters.forEach((r) => r.onEnd?.(summary));
-        const paper =
-          config.model === 'cnn-3m'
-            ? ` (paper: about ${PAPER_POPULATION_FOR_20.toLocaleString('en-US')} for 20%)`
-            : '';
-        console.log(
-          reached === null
-            ? `population ${config.model}: cap reached, ρ ${(100 * last.corr).toFixed(2)}% after ${last.offspring.toLocaleString('en-US')} offspring (target ${(100 * target).toFixed(1)}%)${paper}`
-            : `population ${config.model}: ρ ${(100 * last.corr).toFixed(2)}% ≥ ${(100 * target).toFixed(1)}% at ${reached.toLocaleString('en-US')} offspring${paper}`,
-        );
-      } finally {
-        reporters.forEach((r) => r.close?.());
-        await evaluator.close();
-        await net.close();
-      }
     });
 }
 
