@@ -1,7 +1,8 @@
 // The two experiment runs that are not training jobs: the correlation-vs-population search at θ0
-// (src/analysis) and one timing of the master's aggregation (bench/aggregate.ts), each into its run directory.
+// (src/analysis) and one timing of the master's aggregation (aggregate/timing.ts), each into its run directory.
 
 import { join } from 'node:path';
+import { timeAggregation } from '../aggregate/index.ts';
 import { runPopulationSearch } from '../run/population.ts';
 import { writeJsonAtomic } from '../run/reporters.ts';
 import type { Metrics } from '../types.ts';
@@ -16,10 +17,9 @@ export function runPopulation(
   return runPopulationSearch(input, { target: spec.target, chunk: spec.chunk, cap: spec.cap, out: dir });
 }
 
-/** bench/aggregate.ts's result as summary.json (seconds: median of the timed repeats). */
+/** timeAggregation's result as summary.json (seconds: median of the timed repeats). */
 export async function runTiming(spec: TimingRun, dir: string, threads?: number): Promise<Metrics> {
-  const { benchAggregate } = await import('../../bench/aggregate.ts');
-  const r = await benchAggregate({
+  const r = await timeAggregation({
     population: spec.population,
     params: spec.params,
     limited: spec.limited,
