@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { parseTrainConfig } from '../run/config.ts';
 import { resumeConfig } from '../run/resume.ts';
 import { defaultRunDir, train } from '../run/train.ts';
-import { UsageError } from '../types.ts';
+import { type Metrics, UsageError } from '../types.ts';
 import { parseNumber, typedOptions } from './options.ts';
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -121,7 +121,7 @@ export function trainCommand(): Command {
         stop.abort();
       };
       process.on('SIGINT', onSigint);
-      let s;
+      let s: Metrics;
       try {
         s = await train(config, {
           quiet: Boolean(cmd.opts().quiet),

@@ -132,7 +132,7 @@ export async function locateDataset(
     return { dir, source: 'data-dir', paths };
   }
 
-  const envDir = nonEmpty(env['ESGRAD_DATA_DIR']);
+  const envDir = nonEmpty(env.ESGRAD_DATA_DIR);
   if (envDir !== undefined) {
     const root = resolve(envDir);
     if (!(await isDir(root))) throw new DataError(`ESGRAD_DATA_DIR=${envDir}: directory does not exist`);
@@ -159,8 +159,8 @@ export async function locateDataset(
 
   const cacheRoot =
     opts.cacheDir ??
-    nonEmpty(env['ESGRAD_CACHE_DIR']) ??
-    join(nonEmpty(env['XDG_CACHE_HOME']) ?? join(homedir(), '.cache'), 'esgrad');
+    nonEmpty(env.ESGRAD_CACHE_DIR) ??
+    join(nonEmpty(env.XDG_CACHE_HOME) ?? join(homedir(), '.cache'), 'esgrad');
   const dir = resolve(cacheRoot, spec.name);
   const found = await findFiles(dir, spec);
   const paths = { ...found.paths };

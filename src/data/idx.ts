@@ -13,14 +13,14 @@ export class DataError extends UsageError {
   }
 }
 
-const DTYPE_NAMES: Readonly<Record<number, string>> = {
-  0x08: 'ubyte',
-  0x09: 'byte',
-  0x0b: 'short',
-  0x0c: 'int',
-  0x0d: 'float',
-  0x0e: 'double',
-};
+const DTYPE_NAMES: ReadonlyMap<number, string> = new Map([
+  [0x08, 'ubyte'],
+  [0x09, 'byte'],
+  [0x0b, 'short'],
+  [0x0c, 'int'],
+  [0x0d, 'float'],
+  [0x0e, 'double'],
+]);
 const UBYTE = 0x08;
 
 /** A parsed IDX tensor of unsigned bytes; dataU8 is a view into the decoded file bytes. */
@@ -92,7 +92,7 @@ export function parseIdx(bytes: Uint8Array, source: string, expectedDims: number
     throw new DataError(`${source}: not an IDX file: expected ${what}, found ${found}`);
   }
   if (dtype !== UBYTE) {
-    const name = DTYPE_NAMES[dtype] ?? 'unknown';
+    const name = DTYPE_NAMES.get(dtype) ?? 'unknown';
     throw new DataError(
       `${source}: unsupported IDX data type 0x${hex2(dtype)} (${name}): expected 0x08 (ubyte)`,
     );

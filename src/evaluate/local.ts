@@ -60,7 +60,7 @@ export async function evaluateTasks(
       copies,
       batches.slice(start, start + chunk.length),
     );
-    losses.forEach((l, k) => (rewardsN[start + k] = -l));
+    for (let k = 0; k < losses.length; k++) rewardsN[start + k] = -losses[k]!;
     if (scratch && buckets)
       for (const c of copies)
         scratch.fill(

@@ -207,12 +207,18 @@ async function serve(
     log(`worker ${name}: dropped a malformed task entry ${id}: ${chunk.bad}`);
     return void (await ack());
   }
-  if (chunk.run !== b.info.runId) return void (stats.stale++, await ack()); // another run's leftover
+  if (chunk.run !== b.info.runId) {
+    stats.stale++; // another run's leftover
+    return void (await ack());
+  }
   if (b.theta?.round !== chunk.round) {
     const theta = decodeTheta(await client.getBuffer(KEYS.theta), b.info.runId, b.info.params);
     if (theta) b.theta = theta;
   }
-  if (!b.theta || b.theta.round !== chunk.round) return void (stats.stale++, await ack()); // the master has moved on
+  if (!b.theta || b.theta.round !== chunk.round) {
+    stats.stale++; // the master has moved on
+    return void (await ack());
+  }
   const tasks = chunk.tasks.map(fromTuple);
   const renew = setInterval(
     () => void client.xclaim(KEYS.tasks, GROUP, name, 0, id, 'JUSTID').catch(() => {}),

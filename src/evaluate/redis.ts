@@ -76,7 +76,6 @@ export class RedisEvaluator implements Evaluator {
   private reader?: Redis;
   private lastResultId = '0-0';
   private reconnected = false;
-  private current?: Round;
   private readonly tasksPerChunk: number;
   private readonly log: (msg: string) => void;
   private readonly refusedWorkers = new Set<string>();
@@ -208,7 +207,6 @@ export class RedisEvaluator implements Evaluator {
       entryIds: [],
       remaining: chunks.length,
     };
-    this.current = r;
     const before = { ...this.stats };
     await this.issue(
       r,

@@ -5,9 +5,9 @@ import type { Worker } from 'node:worker_threads';
 import type { Split } from '../data/index.ts';
 import type { EsTask } from '../es/task.ts';
 import type { Vec } from '../types.ts';
+import { startWorker } from '../worker-thread.ts';
 import type { Evaluator, TaskData } from './evaluator.ts';
 import { defaultCopiesPerRun } from './local.ts';
-import { startWorker } from '../worker-thread.ts';
 import type { ChunkRequest, ChunkResult, WorkerInit } from './threads-protocol.ts';
 
 export interface ThreadsOptions {
@@ -51,11 +51,11 @@ export class ThreadsEvaluator implements Evaluator {
    * @param data its train split should be sharedSplit(...) so workers do not copy the images
    */
   constructor(
-    private readonly model: string,
+    model: string,
     private readonly params: number,
     noiseTable: Float32Array,
-    private readonly data: TaskData,
-    private readonly opts: ThreadsOptions = {},
+    data: TaskData,
+    opts: ThreadsOptions = {},
   ) {
     if (!(noiseTable.buffer instanceof SharedArrayBuffer))
       throw new Error('ThreadsEvaluator: the noise table must be in a SharedArrayBuffer');

@@ -298,7 +298,7 @@ export const timing: Preset = {
     const f = sec(full, 'seconds'),
       d = sec(full, 'directEstimateSeconds'),
       l = sec(lim, 'seconds');
-    const s = (xs: number[]): string => meanStd(xs, { digits: 3 }) + ' s';
+    const s = (xs: number[]): string => `${meanStd(xs, { digits: 3 })} s`;
     const ratio = (a: number[], b: number[]): string =>
       a.length && b.length ? `${(a[0]! / b[0]!).toFixed(1)}×` : 'n/a';
     const spec0 = exp.manifest.runs[0],

@@ -44,7 +44,7 @@ export function adam(
         throw new RangeError(`adam: state holds ${state.muP.length} moments for a gradient of ${n}`);
       }
       const t = state.count + 1;
-      const lrT = (lr * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t));
+      const lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
       const muP = new Float32Array(n),
         nuP = new Float32Array(n),
         updatesP = new Float32Array(n);

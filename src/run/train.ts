@@ -88,8 +88,9 @@ function buildStep(
     redisUrl: opts.redisUrl,
     ...(opts.log ? { log: opts.log } : {}),
   });
-  const onOffspring = (done: number, total: number): void =>
-    reporters.forEach((r) => r.onPartial?.(done, total, 'offspring'));
+  const onOffspring = (done: number, total: number): void => {
+    for (const r of reporters) r.onPartial?.(done, total, 'offspring');
+  };
   // ρ(g_ES, g_True) needs the common mini-batch on which g_True is computed.
   const corrEvery = config.noMinibatch ? 0 : config.corrEvery;
   return {
