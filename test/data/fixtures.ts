@@ -17,7 +17,7 @@ export function idxBytes(dims: readonly number[], data: ArrayLike<number>, dtype
   const view = new DataView(header.buffer);
   header[2] = dtype;
   header[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  for (const [i, d] of dims.entries()) view.setUint32(4 + 4 * i, d, false);
   const out = new Uint8Array(header.length + data.length);
   out.set(header, 0);
   out.set(Array.from(data), header.length);

@@ -65,7 +65,7 @@ function fakeExperiment(name: string, seeds: number, tops: Record<string, number
     writeFileSync(join(dir, 'runs', spec.id, 'summary.json'), JSON.stringify(summary));
     writeFileSync(
       join(dir, 'runs', spec.id, 'metrics.jsonl'),
-      metrics.map((m) => JSON.stringify(m)).join('\n') + '\n',
+      `${metrics.map((m) => JSON.stringify(m)).join('\n')}\n`,
     );
   }
   return dir;

@@ -38,12 +38,17 @@ async function waitReady(port: number, password: string, timeoutMs = 10_000): Pr
     const ok = await new Promise<boolean>((resolve) => {
       const s = new Socket();
       let buf = '';
-      s.setTimeout(500, () => (s.destroy(), resolve(false)));
+      s.setTimeout(500, () => {
+        s.destroy();
+        resolve(false);
+      });
       s.once('error', () => resolve(false));
       s.on('data', (d) => {
         buf += d.toString();
-        if (buf.includes('+PONG')) s.destroy(), resolve(true);
-        else if (buf.includes('-')) s.destroy(), resolve(false);
+        if (buf.includes('+PONG') || buf.includes('-')) {
+          s.destroy();
+          resolve(buf.includes('+PONG'));
+        }
       });
       s.connect(port, '127.0.0.1', () => s.write(`AUTH ${password}\r\nPING\r\n`));
     });
