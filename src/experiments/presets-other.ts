@@ -261,7 +261,8 @@ export const timing: Preset = {
       repeats = { paper: 5, small: 3, smoke: 1 }[scale];
     const sizes =
       scale === 'smoke'
-        ? { full: 1000, limited: 5000, bucket: 44, tableSize: 1 << 20 }
+        ? // the paper's 5,000-parameter bucket scaled by the parameter ratio (44 on cnn-29k)
+          { full: 1000, limited: 5000, bucket: Math.round((5000 * P) / PARAMS['cnn-3m']), tableSize: 1 << 20 }
         : { full: 10_000, limited: 50_000, bucket: 5000 };
     const t = sizes.tableSize === undefined ? {} : { tableSize: sizes.tableSize };
     return seedList(seeds).flatMap((seed): RunSpec[] => [

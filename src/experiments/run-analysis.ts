@@ -1,5 +1,5 @@
 // The two experiment runs that are not training jobs: the correlation-vs-population search at θ0
-// (src/analysis) and one timing of the master's aggregation (aggregate/timing.ts), each into its run directory.
+// (run/population.ts) and one timing of the master's aggregation (aggregate/timing.ts), each into its run dir.
 
 import { join } from 'node:path';
 import { timeAggregation } from '../aggregate/index.ts';

@@ -1,5 +1,6 @@
 // The layering rule of DESIGN.md, as Biome enforces it (biome.jsonc): for every pair of src/ folders,
-// an import from a lower folder into a higher one is an error, the other way round is not; bench/ never.
+// an import from a lower folder into a higher one is an error, the other way round is not; bench/ never;
+// the modules at the top of src/ (types.ts, vector.ts, ...) import no folder.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,9 @@ test('biome.jsonc: every import from a lower src/ folder into a higher one fails
       expectedBad.add(`src/${from}/probe.ts:${lines.length - 1}`);
       writeFileSync(join(dir, 'src', from, 'probe.ts'), `${lines.join('\n')}\nexport { y, z };\n`);
     }
+    // the modules at the top of src/ import no folder
+    writeFileSync(join(dir, 'src', 'vector.ts'), `import { a } from './rng/index.ts';\nexport { a };\n`);
+    expectedBad.add('src/vector.ts:1');
     const r = spawnSync(BIOME, ['lint', '--reporter=json', '--max-diagnostics=10000', 'src'], {
       cwd: dir,
       encoding: 'utf8',
