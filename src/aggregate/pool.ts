@@ -77,6 +77,8 @@ export class ThreadPool {
       for (let slot = 1; slot < this.threads; slot++) {
         const w = startWorker(ENTRY, { ready: ready.buffer, slot });
         w.unref();
+        // a worker that fails to load never counts itself ready: the pool then runs on this thread
+        w.on('error', (e) => process.stderr.write(`esgrad aggregate worker failed: ${e.message}\n`));
         fresh.push(w);
       }
     } catch {
