@@ -150,8 +150,8 @@ export class Aggregator {
    */
   sum(offsetsN: ArrayLike<number>, weightsN: ArrayLike<number>, P: number, opts: SumOptions = {}): Vec {
     this.checkOpen();
-    validateWindows('aggregate', this.table.length, offsetsN, weightsN, P, opts.outP);
     if (opts.method === 'direct') return aggregateDirect(this.table, offsetsN, weightsN, P, opts.outP);
+    validateWindows('aggregate', this.table.length, offsetsN, weightsN, P, opts.outP);
     const { off, w } = mergeOffsets(offsetsN, weightsN);
     const out = opts.outP ?? new Float32Array(P);
     if (off.length === 0) return out.fill(0);

@@ -90,19 +90,15 @@ export async function timeAggregation(o: TimingOptions): Promise<TimingResult> {
     const L = T.length;
     const g = generation(o, L);
     const m = o.method ?? 'auto';
+    // the method training would take for these sizes, decided once: the one timed is the one reported
+    const full = m === 'auto' ? aggregationMethod(L, g.distinct, P) : m;
     const run = (): Float32Array =>
       o.limited
         ? agg.sumBuckets(g.offsetsN, g.weightsN, g.bucketsN, g.starts, g.sizes, P, {
             method: m === 'direct' ? 'direct' : 'blocked',
           })
-        : agg.sum(g.offsetsN, g.weightsN, P, { method: m });
-    const method = o.limited
-      ? m === 'direct'
-        ? 'direct'
-        : 'blocked (buckets)'
-      : m === 'auto'
-        ? aggregationMethod(L, g.distinct, P)
-        : m;
+        : agg.sum(g.offsetsN, g.weightsN, P, { method: full });
+    const method = o.limited ? (m === 'direct' ? 'direct' : 'blocked (buckets)') : full;
     let t0 = now();
     let gradP = run();
     const firstCall = now() - t0;

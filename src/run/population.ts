@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { expectedCorrelation, populationSearch } from '../analysis/population-search.ts';
 import { Network } from '../backend/network.ts';
-import { esResources } from '../evaluate/factory.ts';
+import { type EsResources, esResources } from '../evaluate/factory.ts';
 import { initParams } from '../model/init.ts';
 import type { Metrics } from '../types.ts';
 import { parseTrainConfig } from './config.ts';
@@ -48,14 +48,16 @@ export async function runPopulationSearch(
   const config = parseTrainConfig({ ...input, algo: 'es' });
   const data = await loadTrainingData(config, log);
   const net = Network.byName(config.model, { threads: config.threads });
-  const resources = esResources(config, net, data);
   const dir = o.out ?? join('runs', `population-${config.model}-s${config.seed}`);
-  const reporters: Reporter[] = [fileReporter(dir)];
-  if (o.progress) reporters.push(progressReporter(Math.ceil(cap / chunk), 'chunks'));
-  log(
-    `population search on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}: target ρ ${(100 * target).toFixed(1)}%, chunks of ${chunk}, cap ${cap}; results in ${dir}`,
-  );
+  const reporters: Reporter[] = [];
+  let resources: EsResources | undefined;
   try {
+    resources = esResources(config, net, data);
+    reporters.push(fileReporter(dir));
+    if (o.progress) reporters.push(progressReporter(Math.ceil(cap / chunk), 'chunks'));
+    log(
+      `population search on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}: target ρ ${(100 * target).toFixed(1)}%, chunks of ${chunk}, cap ${cap}; results in ${dir}`,
+    );
     const { points, reached } = await populationSearch({
       net,
       evaluator: resources.evaluator,
@@ -93,7 +95,7 @@ export async function runPopulationSearch(
     return summary;
   } finally {
     for (const r of reporters) r.close?.();
-    await resources.close();
+    await resources?.close();
     await net.close();
   }
 }
