@@ -9,7 +9,9 @@ import {
   paramLayout,
 } from '../model/architecture.ts';
 import { gradGraph, IO, logitsGraph, lossGraph, populationGraph } from '../model/graphs.ts';
+import { initParams } from '../model/init.ts';
 import type { Batch, Vec } from '../types.ts';
+import type { GradResult, LossKind, LossResult, Model, Perturbation } from './model.ts';
 import {
   createSession,
   type Feeds,
@@ -19,20 +21,7 @@ import {
   type SessionOptions,
 } from './session.ts';
 
-/** One perturbed copy: parameters θ + coef · noise[offset .. offset + P). */
-export interface Perturbation {
-  readonly offset: number;
-  readonly coef: number;
-}
-
-export interface LossResult {
-  readonly loss: number;
-  readonly correct: number;
-}
-
-export interface GradResult extends LossResult {
-  readonly gradP: Vec;
-}
+export type { GradResult, LossResult, Perturbation } from './model.ts';
 
 /** Test-set evaluation in chunks of this many images. */
 const EVAL_CHUNK = 1000;
@@ -43,9 +32,11 @@ export function oneHot(labelsB: Int32Array, classes: number): Float32Array {
   return y;
 }
 
-export class Network {
+/** A network built from an Architecture (a built-in name or a spec): the ONNX graphs esgrad emits for it. */
+export class Network implements Model {
   readonly layout: ParamLayout;
   readonly classes: number;
+  readonly lossKind: LossKind = 'cross-entropy';
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
 
   constructor(
@@ -62,6 +53,18 @@ export class Network {
 
   get size(): number {
     return this.layout.size;
+  }
+
+  get name(): string {
+    return this.arch.name;
+  }
+
+  get inputCHW(): readonly [number, number, number] {
+    return this.arch.inputCHW;
+  }
+
+  initialTheta(seed: number): Vec {
+    return initParams(this.layout, seed);
   }
 
   private session(key: string, build: () => Uint8Array): Promise<ort.InferenceSession> {

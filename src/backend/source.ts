@@ -1,0 +1,48 @@
+// Where a model comes from, as a value that travels to workers: a spec (built-in or from a JSON
+// file) or the bytes of an ONNX file; its sha256 fingerprint; and the Model it opens as.
+import { createHash } from 'node:crypto';
+import { type Architecture, getArchitecture } from '../model/architecture.ts';
+import type { LossKind, Model } from './model.ts';
+import { Network } from './network.ts';
+import type { SessionOptions } from './session.ts';
+
+export type ModelSource =
+  | { readonly format: 'spec'; readonly spec: Architecture }
+  | {
+      readonly format: 'onnx';
+      /** The file's base name, for messages. */
+      readonly name: string;
+      readonly bytes: Uint8Array;
+      readonly loss: LossKind;
+    };
+
+/** A built-in network by name. */
+export function builtinSource(name: string): ModelSource {
+  return { format: 'spec', spec: getArchitecture(name) };
+}
+
+/** JSON with object keys sorted, so equal specs hash equally however they were written. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** sha256 (hex) of what defines the model's function: the spec's canonical JSON, or the ONNX bytes and loss. */
+export function modelFingerprint(source: ModelSource): string {
+  const h = createHash('sha256').update(source.format);
+  if (source.format === 'spec') h.update(canonicalJson(source.spec));
+  else h.update(source.loss).update(source.bytes);
+  return h.digest('hex');
+}
+
+/** The model a source describes, with its ONNX Runtime sessions made lazily. */
+export function openModel(source: ModelSource, opts: SessionOptions = {}): Model {
+  if (source.format === 'spec') return new Network(source.spec, opts);
+  throw new Error('ONNX models: not yet');
+}
