@@ -50,7 +50,7 @@ export async function benchEs(quick: boolean): Promise<BenchRow[]> {
   for (const [model, N] of cases) {
     const net = Network.byName(model, { threads: 1 });
     const flop = 2 * forwardMacsPerExample(net.arch) * POPULATION_BATCH * N;
-    const state = init({ populationSize: N, noiseTableSize: tableSize, seed: 1 }, initParams(net.layout, 1));
+    const state = init({ population: N, noiseTableSize: tableSize, seed: 1 }, initParams(net.layout, 1));
     const perWorkers: number[] = [];
     for (const workers of [...new Set([1, cores])]) {
       const before = rssMiB();

@@ -39,7 +39,7 @@ const taskData: TaskData = {
   bucketSize: 0,
 };
 const state = init(
-  { populationSize: population, sigma, noiseTableSize: tableSize, seed },
+  { population: population, sigma, noiseTableSize: tableSize, seed },
   initParams(net.layout, seed),
 );
 const P = net.size;

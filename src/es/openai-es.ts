@@ -8,7 +8,14 @@ import { createRng, hashSeed, nextInt } from '../rng/prng.ts';
 import { UsageError, type Vec } from '../types.ts';
 import { l2Norm } from '../vector.ts';
 import { type Buckets, bucketLayout } from './buckets.ts';
-import { type EsConfig, type EsConfigInput, parseEsConfig } from './config.ts';
+import {
+  activeBucketSize,
+  type EsConfig,
+  type EsConfigInput,
+  optimizerConfig,
+  parseEsConfig,
+  resolveNoiseTableSize,
+} from './config.ts';
 import { gradientTerms, indexTasks, usableRewards } from './estimate.ts';
 import { shapeFitness } from './fitness.ts';
 import type { EsTask } from './task.ts';
@@ -42,18 +49,26 @@ const OFFSET_STREAM = 0x0ff5e7;
 const BUCKET_STREAM = 0xb0c4e7;
 const DATA_STREAM = 0xda7a;
 
-/** Validates the config (UsageError on bad values or a noise table smaller than P) and starts at theta0. */
+/**
+ * Validates the config (UsageError on bad values or a noise table smaller than P), sizes the noise
+ * table for P when the config leaves it open, and starts at theta0.
+ */
 export function init(config: EsConfigInput | EsConfig, theta0P: Vec): EsState {
-  const parsed = parseEsConfig(config);
+  const settings = parseEsConfig(config);
   if (theta0P.length < 1) throw new UsageError('es: the parameter vector is empty (P = 0)');
+  const parsed = { ...settings, noiseTableSize: resolveNoiseTableSize(settings, theta0P.length) };
   checkNoiseTableSize(parsed.noiseTableSize, theta0P.length);
   const thetaP = theta0P.slice();
   return {
     config: parsed,
     thetaP,
-    optState: createOptimizer(parsed.optimizer, parsed.l2).init(thetaP),
+    optState: esOptimizer(parsed).init(thetaP),
     generation: 0,
   };
+}
+
+function esOptimizer(config: EsConfig) {
+  return createOptimizer(optimizerConfig(config), config.l2);
 }
 
 /**
@@ -74,7 +89,8 @@ export function sampleOffsets(
 
 /** The bucket layout of a limited-perturbation config (undefined when every parameter is perturbed). */
 export function stateBuckets(config: EsConfig, P: number): Buckets | undefined {
-  return config.bucketSize > 0 ? bucketLayout(P, config.bucketSize) : undefined;
+  const size = activeBucketSize(config);
+  return size > 0 ? bucketLayout(P, size) : undefined;
 }
 
 /**
@@ -86,7 +102,7 @@ export function stateBuckets(config: EsConfig, P: number): Buckets | undefined {
  * Everything is a pure function of (seed, generation).
  */
 export function ask(state: EsState): EsTask[] {
-  const { populationSize: N, mirrored, seed, noiseTableSize, noMinibatch } = state.config;
+  const { population: N, mirrored, seed, noiseTableSize, noMinibatch } = state.config;
   const generation = state.generation;
   const P = state.thetaP.length;
   const units = mirrored ? N / 2 : N;
@@ -121,7 +137,7 @@ export function ask(state: EsState): EsTask[] {
  * Non-finite rewards are skipped and counted (with mirrored sampling the partner is dropped too, so
  * the pair cancellation of the baseline survives); N becomes the number of evaluations used.
  *
- * Limited perturbation (bucketSize > 0): offspring i perturbs only bucket b_i with eps_i of the
+ * Limited perturbation (config.limited): offspring i perturbs only bucket b_i with eps_i of the
  * bucket's length. The estimate of bucket b is g_b = 1/(N_b sigma) sum_{i: b_i = b} f_i eps_i, with
  * N_b the evaluations used on bucket b; buckets no offspring drew get 0. Given N_b > 0 it is
  * unbiased for the bucket's slice of the gradient, as the full estimate is for all of θ (Stein's
@@ -148,7 +164,7 @@ export function tell(
   const rewards = usableRewards(config, generation, tasks, rewardsN, indexOfId);
   const fitnessU = shapeFitness(
     Float64Array.from(rewards.used, (i) => rewardsN[i]!),
-    config.fitnessShaping,
+    config.fitness,
   );
   const { offsetsK, weightsK, bucketsK } = gradientTerms(
     config,
@@ -160,8 +176,7 @@ export function tell(
   const gradP = buckets
     ? aggregator.sumBuckets(offsetsK, weightsK, bucketsK, buckets.startsB, buckets.sizesB, P)
     : aggregator.sum(offsetsK, weightsK, P);
-  const optimizer = createOptimizer(config.optimizer, config.l2);
-  const { updatesP, state: optState } = optimizer.update(gradP, state.optState, thetaP);
+  const { updatesP, state: optState } = esOptimizer(config).update(gradP, state.optState, thetaP);
   const metrics: EsMetrics = {
     generation,
     rewardMean: rewards.mean,

@@ -3,6 +3,7 @@
 import { Aggregator } from '../aggregate/index.ts';
 import type { Network } from '../backend/network.ts';
 import type { Dataset } from '../data/index.ts';
+import { activeBucketSize, type EsSettings, resolveNoiseTableSize } from '../es/index.ts';
 import { createNoiseTable } from '../rng/noise-table.ts';
 import type { Evaluator, TaskData } from './evaluator.ts';
 import { LocalEvaluator } from './local.ts';
@@ -10,19 +11,14 @@ import { RedisEvaluator } from './redis.ts';
 import { redisTarget } from './redis-connect.ts';
 import { sharedSplit, ThreadsEvaluator } from './threads.ts';
 
-/** The settings an evaluator is built from (a subset of a training run's config). */
-export interface EvaluatorSettings {
+/** The settings an evaluator is built from: the ES settings that select tasks' data, and the transport. */
+export interface EvaluatorSettings
+  extends Pick<EsSettings, 'seed' | 'batch' | 'noiseTableSize' | 'subsetSize' | 'limited' | 'bucketSize'> {
   readonly evaluator: 'threads' | 'local' | 'redis';
   /** Worker threads of the threads evaluator (0: every core). */
   readonly workers: number;
   readonly model: string;
   readonly dataset: string;
-  readonly seed: number;
-  readonly noiseTableSize: number;
-  readonly batch: number;
-  readonly subsetSize: number;
-  readonly limited: boolean;
-  readonly bucketSize: number;
   /** Threads of the master (the aggregation's pool; 0: every core). */
   readonly threads: number;
 }
@@ -48,17 +44,18 @@ export function esResources(
   remote: { readonly redisUrl?: string | undefined; readonly log?: (msg: string) => void } = {},
 ): EsResources {
   const threads = config.evaluator === 'threads';
+  const tableSize = resolveNoiseTableSize(config, net.size);
   const noiseTable = createNoiseTable(
     config.seed,
-    config.noiseTableSize,
-    threads ? new SharedArrayBuffer(4 * config.noiseTableSize) : undefined,
+    tableSize,
+    threads ? new SharedArrayBuffer(4 * tableSize) : undefined,
   );
   const taskData: TaskData = {
     train: threads ? sharedSplit(data.train) : data.train,
     seed: config.seed,
     batchSize: config.batch,
     subsetSize: config.subsetSize,
-    bucketSize: config.limited ? config.bucketSize : 0,
+    bucketSize: activeBucketSize(config),
   };
   const evaluator =
     config.evaluator === 'redis'

@@ -43,21 +43,28 @@ export function createOptimizer(config: OptimizerConfig, l2 = 0): GradientTransf
   return chain(addWeightDecay(l2), inner) as unknown as GradientTransformation<PlainState>;
 }
 
+/** How a field is named in errors: as the user wrote it (a flag, a config key), from its path in the value. */
+export type FieldNamer = (path: readonly string[]) => string;
+
 /**
- * Parses `value` with `schema`; on failure throws a UsageError naming the first bad field (prefixed
- * by `where`, e.g. "es"), the value found there and what is allowed, on one line.
+ * Parses `value` with `schema`; on failure throws a UsageError naming the first bad field (by
+ * `name`, or prefixed by `where`, e.g. "es.sigma"), the value found there and what is allowed, on one line.
  */
 export function parseOrUsageError<T extends z.ZodType>(
   schema: T,
   value: unknown,
-  where: string,
+  where: string | FieldNamer,
 ): z.output<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  const field = [where, ...issue.path.map(String)].filter((s) => s !== '').join('.');
+  const path = issue.path.map(String);
+  const name: FieldNamer =
+    typeof where === 'function' ? where : (p) => [where, ...p].filter((s) => s !== '').join('.');
+  const field = name(path);
   if (issue.code === 'unrecognized_keys') {
-    throw new UsageError(`${field}: unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`);
+    const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+    throw new UsageError(`${field === '' ? '' : `${field}: `}unknown field(s) ${keys}`);
   }
   let found: unknown = value;
   for (const key of issue.path) {

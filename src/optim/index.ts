@@ -6,6 +6,7 @@ export {
   adamConfigSchema,
   createOptimizer,
   DEFAULT_OPTIMIZER,
+  type FieldNamer,
   type OptimizerConfig,
   optimizerConfigSchema,
   parseOrUsageError,

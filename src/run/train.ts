@@ -4,11 +4,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Network } from '../backend/network.ts';
 import { type Dataset, formatCount, loadDataset } from '../data/index.ts';
-import { init } from '../es/index.ts';
+import { esSettingsOf, init, optimizerConfig } from '../es/index.ts';
 import { type EsResources, esResources } from '../evaluate/factory.ts';
 import { RedisEvaluator } from '../evaluate/redis.ts';
 import { initParams } from '../model/init.ts';
-import { createOptimizer, DEFAULT_OPTIMIZER, type OptimizerConfig } from '../optim/index.ts';
+import { createOptimizer } from '../optim/index.ts';
 import { type Metrics, UsageError } from '../types.ts';
 import { type StepState, writeCheckpoint } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
@@ -37,12 +37,6 @@ export function defaultRunDir(config: TrainConfig): string {
   return join('runs', `${config.algo}-${config.model}-s${config.seed}-${stamp}`);
 }
 
-function optimizerConfig(config: TrainConfig): OptimizerConfig {
-  return config.optimizer === 'adam'
-    ? { ...DEFAULT_OPTIMIZER, lr: config.lr }
-    : { name: 'sgd', lr: config.lr };
-}
-
 /** The algorithm's Step and the resources it holds (closed after the run). */
 function buildStep(
   config: TrainConfig,
@@ -62,22 +56,7 @@ function buildStep(
         : { corrEvery: config.corrEvery };
     return { step: sgdStep(net, data.train, opt, config.seed, config.batch, start, stepOpts) };
   }
-  const fresh = init(
-    {
-      populationSize: config.population,
-      sigma: config.sigma,
-      mirrored: config.mirrored,
-      fitnessShaping: config.fitness,
-      noiseTableSize: config.noiseTableSize,
-      seed: config.seed,
-      optimizer: optimizerConfig(config),
-      l2: config.l2,
-      bucketSize: config.limited ? config.bucketSize : 0,
-      noMinibatch: config.noMinibatch,
-      subsetSize: config.subsetSize,
-    },
-    thetaP,
-  );
+  const fresh = init(esSettingsOf(config), thetaP);
   const esState = from ? { ...fresh, optState: from.optState, generation: from.generation ?? 0 } : fresh;
   if (config.noMinibatch && config.subsetSize > data.train.count) {
     throw new UsageError(

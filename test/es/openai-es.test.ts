@@ -14,7 +14,7 @@ const theta0 = Float32Array.from({ length: 7 }, (_, j) => 0.1 * j - 0.3);
 const sphere = (x: Float64Array) => -x.reduce((s, v) => s + (v - 1) ** 2, 0); // max at x = 1
 
 function start(over: EsConfigInput): EsState {
-  return init({ populationSize: 8, sigma: 0.1, noiseTableSize: TABLE, seed: 5, ...over }, theta0);
+  return init({ population: 8, sigma: 0.1, noiseTableSize: TABLE, seed: 5, ...over }, theta0);
 }
 
 test('ask (mirrored): pairs 2k, 2k+1 share an offset with signs +1, -1; offsets in range; deterministic', () => {
@@ -42,7 +42,7 @@ test('ask (mirrored): pairs 2k, 2k+1 share an offset with signs +1, -1; offsets 
 });
 
 test('ask (plain): N distinct-ish offsets, all sign +1', () => {
-  const tasks = ask(start({ mirrored: false, populationSize: 5 }));
+  const tasks = ask(start({ mirrored: false, population: 5 }));
   assert.equal(tasks.length, 5);
   assert.ok(tasks.every((t) => t.sign === 1));
   assert.equal(new Set(tasks.map((t) => t.noiseOffset)).size, 5);
@@ -65,7 +65,7 @@ function assertClose(a: ArrayLike<number>, e: ArrayLike<number>, tol: number, wh
 
 for (const mirrored of [true, false]) {
   test(`tell (${mirrored ? 'mirrored' : 'plain'}, raw, sgd): gradP is eq. (1) of the loss, theta' = theta - lr gradP`, () => {
-    const s = start({ mirrored, optimizer: { name: 'sgd', lr: 0.05 } });
+    const s = start({ mirrored, optimizer: 'sgd', lr: 0.05 });
     const tasks = ask(s);
     const rewards = evaluateTasks(s, tasks, table, sphere);
     const { state, gradP, metrics } = tell(s, tasks, rewards, agg(table));
@@ -88,7 +88,7 @@ for (const mirrored of [true, false]) {
 }
 
 test('tell (centered-ranks, l2, sgd): shaped fitness and the L2 term l2 * theta enter as specified', () => {
-  const s = start({ fitnessShaping: 'centered-ranks', l2: 0.5, optimizer: { name: 'sgd', lr: 0.1 } });
+  const s = start({ fitness: 'centered-ranks', l2: 0.5, optimizer: 'sgd', lr: 0.1 });
   const tasks = ask(s);
   const rewards = evaluateTasks(s, tasks, table, sphere);
   // centered ranks by hand: sort, rank / 7 - 0.5 (no ties here)
@@ -121,7 +121,7 @@ test('same seed -> identical tasks and bit-identical state; a structuredClone ch
 });
 
 test('non-finite rewards are skipped and counted (plain): same gradient as without those tasks', () => {
-  const s = start({ mirrored: false, populationSize: 8 });
+  const s = start({ mirrored: false, population: 8 });
   const tasks = ask(s);
   const rewards = evaluateTasks(s, tasks, table, sphere);
   rewards[1] = NaN;

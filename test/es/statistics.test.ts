@@ -38,7 +38,7 @@ for (const mirrored of [true, false]) {
     const q = quadratic(A, b, P);
     const sigma = mirrored ? 0.01 : 0.3;
     const s = init(
-      { populationSize: 100, sigma, mirrored, noiseTableSize: TABLE, seed: 3 },
+      { population: 100, sigma, mirrored, noiseTableSize: TABLE, seed: 3 },
       Float32Array.from(randomNormals(4, P)),
     );
     const trueLossGrad = q.rewardGrad(s.thetaP).map((v) => -v);
@@ -89,7 +89,7 @@ for (const mirrored of [true, false]) {
     const measured: number[] = [];
     for (const N of [100, 2000]) {
       const s = init(
-        { populationSize: N, sigma: 0.01, mirrored, noiseTableSize: TABLE, seed: 11 },
+        { population: N, sigma: 0.01, mirrored, noiseTableSize: TABLE, seed: 11 },
         new Float32Array(P),
       );
       let rho = 0;
@@ -126,7 +126,7 @@ test('mirrored sampling removes the baseline term that swamps plain sampling (li
   const theta = Float32Array.from(a, (v) => (3 * v) / a2); // baseline c = a . theta ~= 3
   const c = reward(Float64Array.from(theta));
   const rho = (mirrored: boolean) => {
-    const s = init({ populationSize: N, sigma, mirrored, noiseTableSize: TABLE, seed: 12 }, theta);
+    const s = init({ population: N, sigma, mirrored, noiseTableSize: TABLE, seed: 12 }, theta);
     let r = 0;
     for (let g = 0; g < R; g++)
       r +=
@@ -154,11 +154,11 @@ test('ES + Adam decreases a quadratic loss over 200 generations', () => {
   const q = quadratic(A, b, P);
   let s = init(
     {
-      populationSize: 40,
+      population: 40,
       sigma: 0.01,
       noiseTableSize: TABLE,
       seed: 1,
-      optimizer: { name: 'adam', lr: 0.05 },
+      lr: 0.05,
     },
     new Float32Array(P),
   );

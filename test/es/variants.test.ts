@@ -52,7 +52,7 @@ describe('limited-perturbation ES', () => {
 
   it('tasks: one bucket per mirrored pair, windows of the bucket length, deterministic', () => {
     const state = init(
-      { populationSize: 40, sigma, noiseTableSize: table.length, seed: 1, bucketSize: S },
+      { population: 40, sigma, noiseTableSize: table.length, seed: 1, limited: true, bucketSize: S },
       new Float32Array(P),
     );
     const tasks = ask(state);
@@ -67,12 +67,14 @@ describe('limited-perturbation ES', () => {
   it('one step: g_b = −1/(N_b σ) Σ_{i in b} f_i ε_i on bucket b, by hand', () => {
     const state = init(
       {
-        populationSize: 8,
+        population: 8,
         sigma,
         noiseTableSize: table.length,
         seed: 2,
+        limited: true,
         bucketSize: S,
-        optimizer: { name: 'sgd', lr: 1 },
+        optimizer: 'sgd',
+        lr: 1,
       },
       new Float32Array(P),
     );
@@ -103,12 +105,14 @@ describe('limited-perturbation ES', () => {
   it('is unbiased: the mean estimate over 400 generations is the true loss gradient −a', () => {
     let state = init(
       {
-        populationSize: 60,
+        population: 60,
         sigma,
         noiseTableSize: table.length,
         seed: 4,
+        limited: true,
         bucketSize: S,
-        optimizer: { name: 'sgd', lr: 1e-12 },
+        optimizer: 'sgd',
+        lr: 1e-12,
       },
       new Float32Array(P),
     );
@@ -135,7 +139,7 @@ describe('limited-perturbation ES', () => {
 describe('no-mini-batch ES', () => {
   it('each unit has its own data seed (mirrored pairs share it); its subset is rebuilt from the task alone', () => {
     const state = init(
-      { populationSize: 10, noiseTableSize: 1000, seed: 5, noMinibatch: true, subsetSize: 7 },
+      { population: 10, noiseTableSize: 1000, seed: 5, noMinibatch: true, subsetSize: 7 },
       new Float32Array(100),
     );
     const tasks = ask(state);

@@ -19,7 +19,7 @@ it('rewards of a generation equal −loss of single forwards at θ + sign·σ·�
   const noise = createNoiseTable(5, 100_000);
   const sigma = 0.01;
   const state = init(
-    { populationSize: 14, sigma, noiseTableSize: noise.length, seed: 5 },
+    { population: 14, sigma, noiseTableSize: noise.length, seed: 5 },
     initParams(net.layout, 5),
   );
   const tasks = ask(state);
@@ -49,10 +49,11 @@ it('limited + no-mini-batch tasks: reward = −loss with only the bucket perturb
     S = 5000;
   const state = init(
     {
-      populationSize: 6,
+      population: 6,
       sigma,
       noiseTableSize: noise.length,
       seed: 6,
+      limited: true,
       bucketSize: S,
       noMinibatch: true,
       subsetSize: 9,

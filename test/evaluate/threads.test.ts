@@ -23,7 +23,7 @@ describe('ThreadsEvaluator', () => {
     const data = await loadDataset('mnist', { dataDir: MNIST_DIR });
     net = Network.byName('cnn-29k', { threads: 2 });
     taskData = { train: sharedSplit(data.train), seed: 9, batchSize: 16, subsetSize: 16, bucketSize: 0 };
-    state = init({ populationSize: 30, sigma, noiseTableSize: size, seed: 9 }, initParams(net.layout, 9));
+    state = init({ population: 30, sigma, noiseTableSize: size, seed: 9 }, initParams(net.layout, 9));
     expected = await new LocalEvaluator(net, createNoiseTable(9, size), taskData, 4).evaluate(
       state.thetaP,
       sigma,
@@ -72,10 +72,11 @@ describe('ThreadsEvaluator', () => {
     const limited = { ...taskData, bucketSize: 3000, subsetSize: 12 };
     const st = init(
       {
-        populationSize: 12,
+        population: 12,
         sigma,
         noiseTableSize: size,
         seed: 4,
+        limited: true,
         bucketSize: 3000,
         noMinibatch: true,
         subsetSize: 12,
