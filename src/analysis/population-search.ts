@@ -2,7 +2,7 @@
 // evaluating mirrored offspring in chunks, re-estimate the ES gradient after each chunk, and track
 // ρ(g_ES, g_True) until it reaches a target or the offspring cap.
 import type { Aggregator } from '../aggregate/index.ts';
-import type { Network } from '../backend/network.ts';
+import { gradientOf, type Model } from '../backend/model.ts';
 import { batchIndices, gatherBatch } from '../data/index.ts';
 import { sampleOffsets } from '../es/openai-es.ts';
 import type { EsTask } from '../es/task.ts';
@@ -12,7 +12,7 @@ import type { Vec } from '../types.ts';
 import { pearson } from './correlation.ts';
 
 export interface SearchOptions {
-  readonly net: Network;
+  readonly net: Model;
   readonly evaluator: Evaluator;
   /** Aggregates over the run's noise table (its table is the one the evaluator perturbs with). */
   readonly aggregator: Aggregator;
@@ -53,7 +53,7 @@ export async function populationSearch(
     o.data.train,
     batchIndices(o.data.seed, generation, o.data.batchSize, o.data.train.count),
   );
-  const { gradP: trueGradP } = await o.net.lossAndGrad(o.thetaP, batch);
+  const { gradP: trueGradP } = await gradientOf(o.net, 'the population search')(o.thetaP, batch);
   const sumP = new Float64Array(P);
   const points: SearchPoint[] = [];
   for (let c = 0, offspring = 0; offspring < o.cap; c++) {

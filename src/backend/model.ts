@@ -1,7 +1,7 @@
 // What every trainable model gives the evaluators, loops and analyses: θ's layout and size, the loss
 // of a batch, K perturbed copies per call, and (where a gradient graph exists) loss and gradient.
 import type { ParamLayout } from '../model/architecture.ts';
-import type { Batch, Vec } from '../types.ts';
+import { type Batch, UsageError, type Vec } from '../types.ts';
 
 /** One perturbed copy: parameters θ + coef · noise[offset .. offset + P). */
 export interface Perturbation {
@@ -38,7 +38,11 @@ export interface Model {
   /** Mean loss and number of correct predictions on a batch. */
   loss(thetaP: Vec, batch: Batch): Promise<LossResult>;
   /** Mean loss and accuracy over a whole split, in chunks. */
-  evaluate(thetaP: Vec, images: Float32Array, labels: Int32Array): Promise<{ loss: number; accuracy: number }>;
+  evaluate(
+    thetaP: Vec,
+    images: Float32Array,
+    labels: Int32Array,
+  ): Promise<{ loss: number; accuracy: number }>;
   /**
    * Losses of K perturbed copies, copy k at θ + coef_k · noise[offset_k ..) on batches[k] (the same
    * Batch object K times for a shared mini-batch), in as few ONNX Runtime calls as the model allows.
@@ -52,4 +56,13 @@ export interface Model {
   /** Loss, correct count and dLoss/dθ [P]; absent when the model has no gradient graph. */
   readonly lossAndGrad?: (thetaP: Vec, batch: Batch) => Promise<GradResult>;
   close(): Promise<void>;
+}
+
+/** A model's loss-and-gradient, or a one-line UsageError saying that `what` (SGD, ρ, ...) needs one. */
+export function gradientOf(model: Model, what: string): (thetaP: Vec, batch: Batch) => Promise<GradResult> {
+  if (!model.lossAndGrad)
+    throw new UsageError(
+      `${what} needs the gradient of the loss and ${model.name} has no gradient graph; train it with --algo es`,
+    );
+  return model.lossAndGrad.bind(model);
 }

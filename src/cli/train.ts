@@ -2,7 +2,7 @@
 // progress bar, metrics.jsonl and summary.json, ending with a one-line summary.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { parseTrainConfig } from '../run/config.ts';
+import { parseTrainConfig, userFieldNamer } from '../run/config.ts';
 import { resumeConfig } from '../run/resume.ts';
 import { defaultRunDir, train } from '../run/train.ts';
 import { type Metrics, UsageError } from '../types.ts';
@@ -28,8 +28,12 @@ export function trainCommand(): Command {
   return new Command('train')
     .description('train a network with SGD (backprop) or the OpenAI Evolution Strategy')
     .option('--algo <name>', 'sgd | es | proxy (default sgd)')
-    .option('--model <name>', 'cnn-3m | cnn-29k | mlp (default cnn-3m)')
-    .option('--dataset <name>', 'mnist | fashion-mnist (default mnist)')
+    .option('--model <name|file>', 'cnn-3m | cnn-29k | mlp, a spec net.json or a model.onnx (default cnn-3m)')
+    .option('--loss <name>', "an ONNX model's loss: cross-entropy | mse (default cross-entropy)")
+    .option(
+      '--dataset <name|dir>',
+      'mnist | fashion-mnist, or a directory of IDX or .npy files (default mnist)',
+    )
     .option('--iters <n>', 'iterations (default 2000)', parseNumber)
     .option('--batch <n>', 'mini-batch size (default 50)', parseNumber)
     .option('--optimizer <name>', 'adam | sgd (default adam)')
@@ -107,11 +111,16 @@ export function trainCommand(): Command {
       const redisUrl = cmd.opts().redis as string | undefined;
       if (redisUrl !== undefined) typed.evaluator ??= 'redis';
       const resume = cmd.opts().resume as string | undefined;
-      const file = cmd.opts().config ? readConfigFile(String(cmd.opts().config)) : {};
+      const configPath = cmd.opts().config as string | undefined;
+      const file = configPath === undefined ? {} : readConfigFile(configPath);
+      const name = userFieldNamer(
+        typed,
+        configPath === undefined ? undefined : { path: configPath, value: file },
+      );
       const parsed =
         resume === undefined
-          ? parseTrainConfig({ ...file, ...typed })
-          : resumeConfig(resume, { ...file, ...typed });
+          ? parseTrainConfig({ ...file, ...typed }, name)
+          : resumeConfig(resume, { ...file, ...typed }, name);
       const config = { ...parsed, out: parsed.out ?? defaultRunDir(parsed) };
       const log = (msg: string): void => console.error(msg);
       const stop = new AbortController();
@@ -145,7 +154,7 @@ export function trainCommand(): Command {
       const corr =
         typeof s.meanCorr === 'number' ? `, mean gradient correlation ${(100 * s.meanCorr).toFixed(2)}%` : '';
       console.log(
-        `${config.algo} ${config.model}: test accuracy ${acc} after ${s.iterations} iterations on ${s.dataset} (seed ${config.seed})${corr}, ${Number(s.seconds).toFixed(1)} s`,
+        `${config.algo} ${s.model}: test accuracy ${acc} after ${s.iterations} iterations on ${s.dataset} (seed ${config.seed})${corr}, ${Number(s.seconds).toFixed(1)} s`,
       );
     });
 }

@@ -30,6 +30,26 @@ export const trainConfigSchema = z
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 
+/** The command-line flag of a config key: noiseTableSize -> --noise-table-size. */
+export const flag = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/**
+ * Names a field as the user gave it: the flag when typed on the command line, the key and file when
+ * it came from a config file, else the key (library callers).
+ */
+export function userFieldNamer(
+  typed: Readonly<Record<string, unknown>>,
+  file?: { readonly path: string; readonly value: Readonly<Record<string, unknown>> },
+): FieldNamer {
+  return (path) => {
+    const key = path[0];
+    if (key === undefined) return file ? file.path : '';
+    if (key in typed) return flag(key);
+    if (file && key in file.value) return `${path.join('.')} (in ${file.path})`;
+    return path.join('.');
+  };
+}
+
 /** Validates a run's settings; errors name fields by `name` (the CLI names flags and config keys). */
 export function parseTrainConfig(value: unknown, name: FieldNamer = (path) => path.join('.')): TrainConfig {
   const config = parseOrUsageError(trainConfigSchema, value, name);

@@ -3,16 +3,17 @@
 
 import type { Aggregator } from '../aggregate/index.ts';
 import { cosine, pearson } from '../analysis/correlation.ts';
-import type { Network } from '../backend/network.ts';
 import { batchIndices, gatherBatch } from '../data/index.ts';
 import { ask, type EsState, tell } from '../es/index.ts';
 import type { Evaluator, TaskData } from '../evaluate/evaluator.ts';
 import type { Metrics } from '../types.ts';
 import { l2Norm } from '../vector.ts';
 import { type Step, withSnapshot } from './loop.ts';
+import type { LossAndGrad } from './sgd.ts';
 
 export interface EsStepOptions {
-  readonly net: Network;
+  /** g_True for ρ (required when corrEvery > 0). */
+  readonly lossAndGrad?: LossAndGrad;
   readonly evaluator: Evaluator;
   /** Aggregates the gradient over the run's noise table. */
   readonly aggregator: Aggregator;
@@ -39,7 +40,7 @@ export function esStep(o: EsStepOptions, initial: EsState): Step {
           o.data.train,
           batchIndices(o.data.seed, t, o.data.batchSize, o.data.train.count),
         );
-        const { gradP: trueGradP } = await o.net.lossAndGrad(state.thetaP, batch);
+        const { gradP: trueGradP } = await o.lossAndGrad!(state.thetaP, batch);
         metrics.corr = pearson(told.gradP, trueGradP);
         metrics.cosine = cosine(told.gradP, trueGradP);
         metrics.trueGradNorm = l2Norm(trueGradP);

@@ -2,11 +2,12 @@
 // experiment): config, data, network and ES resources in; ρ per chunk to metrics.jsonl, summary out.
 import { join } from 'node:path';
 import { expectedCorrelation, populationSearch } from '../analysis/population-search.ts';
-import { Network } from '../backend/network.ts';
+import { gradientOf } from '../backend/model.ts';
+import { openModel } from '../backend/source.ts';
 import { type EsResources, esResources } from '../evaluate/factory.ts';
-import { initParams } from '../model/init.ts';
 import type { Metrics } from '../types.ts';
 import { parseTrainConfig } from './config.ts';
+import { checkModelFitsData, modelLabel, modelSource } from './model.ts';
 import { fileReporter, progressReporter, type Reporter } from './reporters.ts';
 import { loadTrainingData } from './train.ts';
 
@@ -46,12 +47,15 @@ export async function runPopulationSearch(
   const { target, chunk, cap } = o;
   const log = o.log ?? (() => {});
   const config = parseTrainConfig({ ...input, algo: 'es' });
+  const source = modelSource(config.model, config.loss);
   const data = await loadTrainingData(config, log);
-  const net = Network.byName(config.model, { threads: config.threads });
-  const dir = o.out ?? join('runs', `population-${config.model}-s${config.seed}`);
+  const net = openModel(source, { threads: config.threads });
+  checkModelFitsData(net, data);
+  const dir = o.out ?? join('runs', `population-${modelLabel(config.model)}-s${config.seed}`);
   const reporters: Reporter[] = [];
   let resources: EsResources | undefined;
   try {
+    gradientOf(net, 'the population search (ρ against backprop)');
     resources = esResources(config, net, data);
     reporters.push(fileReporter(dir));
     if (o.progress) reporters.push(progressReporter(Math.ceil(cap / chunk), 'chunks'));
@@ -63,7 +67,7 @@ export async function runPopulationSearch(
       evaluator: resources.evaluator,
       aggregator: resources.aggregator,
       data: resources.taskData,
-      thetaP: initParams(net.layout, config.seed),
+      thetaP: net.initialTheta(config.seed),
       sigma: config.sigma,
       target,
       chunk,

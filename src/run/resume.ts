@@ -1,8 +1,9 @@
 // Continuing a run from its checkpoint (`esgrad train --resume DIR`): the saved config with the few
 // settings a resumed run may change, and the loop and step state it starts from.
+import type { FieldNamer } from '../optim/index.ts';
 import { type Metrics, UsageError } from '../types.ts';
 import { type LoopState, readCheckpoint, readMetricsHistory, type StepState } from './checkpoint.ts';
-import { parseTrainConfig, type TrainConfig } from './config.ts';
+import { flag, parseTrainConfig, type TrainConfig } from './config.ts';
 
 /** Settings that do not change a run's results, so a resumed run may set them anew. */
 export const RESUME_OVERRIDES: readonly string[] = [
@@ -14,13 +15,15 @@ export const RESUME_OVERRIDES: readonly string[] = [
   'dataDir',
 ];
 
-const flag = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-
 /**
  * The config of the run in `dir` (from its checkpoint), with `overrides` applied. Any other setting
  * given with a different value is refused: a resumed run is the same run.
  */
-export function resumeConfig(dir: string, overrides: Readonly<Record<string, unknown>>): TrainConfig {
+export function resumeConfig(
+  dir: string,
+  overrides: Readonly<Record<string, unknown>>,
+  name?: FieldNamer,
+): TrainConfig {
   const saved = readCheckpoint(dir);
   for (const [key, value] of Object.entries(overrides)) {
     if (key === 'out' || RESUME_OVERRIDES.includes(key) || saved.config[key] === value) continue;
@@ -28,7 +31,7 @@ export function resumeConfig(dir: string, overrides: Readonly<Record<string, unk
       `--resume continues the saved run: ${flag(key)} cannot be changed (allowed: ${RESUME_OVERRIDES.map(flag).join(', ')}, --redis)`,
     );
   }
-  const config = parseTrainConfig({ ...saved.config, ...overrides, out: dir });
+  const config = parseTrainConfig({ ...saved.config, ...overrides, out: dir }, name);
   if (config.iters < saved.loop.iteration) {
     throw new UsageError(
       `--iters ${config.iters}: the checkpoint in ${dir} is already at iteration ${saved.loop.iteration}`,

@@ -2,11 +2,11 @@
 // (the same sequence ES follows), then the optimizer's update (Adam by default, optional L2).
 
 import { pearson } from '../analysis/correlation.ts';
-import type { Network } from '../backend/network.ts';
+import type { GradResult } from '../backend/model.ts';
 import { batchIndices, gatherBatch, type Split } from '../data/index.ts';
 import { applyUpdates, type GradientTransformation, type PlainState } from '../optim/index.ts';
 import { hashSeed } from '../rng/prng.ts';
-import type { Metrics, Vec } from '../types.ts';
+import type { Batch, Metrics, Vec } from '../types.ts';
 import { type Step, withSnapshot } from './loop.ts';
 
 export interface SgdRunState {
@@ -29,9 +29,12 @@ export interface SgdStepOptions {
   readonly hook?: GradientHook;
 }
 
+/** A model's loss and gradient on a batch (Model.lossAndGrad, see gradientOf). */
+export type LossAndGrad = (thetaP: Vec, batch: Batch) => Promise<GradResult>;
+
 /** A Step closure over the run's state: each call advances it by one mini-batch. */
 export function sgdStep(
-  net: Network,
+  lossAndGrad: LossAndGrad,
   train: Split,
   opt: GradientTransformation<PlainState>,
   seed: number,
@@ -44,14 +47,14 @@ export function sgdStep(
   return withSnapshot(
     async (t: number) => {
       const batch = gatherBatch(train, batchIndices(seed, t, batchSize, train.count));
-      const { loss, correct, gradP: trueGradP } = await net.lossAndGrad(state.thetaP, batch);
+      const { loss, correct, gradP: trueGradP } = await lossAndGrad(state.thetaP, batch);
       let metrics: Metrics = { loss, trainAccuracy: correct / batch.count };
       if (corrEvery > 0 && t % corrEvery === 0) {
         const other = gatherBatch(
           train,
           batchIndices(hashSeed(seed, OTHER_BATCH_STREAM), t, batchSize, train.count),
         );
-        metrics.corr = pearson(trueGradP, (await net.lossAndGrad(state.thetaP, other)).gradP);
+        metrics.corr = pearson(trueGradP, (await lossAndGrad(state.thetaP, other)).gradP);
       }
       let gradP = trueGradP;
       if (opts.hook) {

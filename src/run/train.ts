@@ -2,18 +2,21 @@
 // the algorithm's Step, wires the reporters (JSONL, summary.json, progress bar) and runs the loop.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Network } from '../backend/network.ts';
+import { gradientOf, type Model } from '../backend/model.ts';
+import { type ModelSource, openModel } from '../backend/source.ts';
 import { type Dataset, formatCount, loadDataset } from '../data/index.ts';
 import { esSettingsOf, init, optimizerConfig } from '../es/index.ts';
 import { type EsResources, esResources } from '../evaluate/factory.ts';
 import { RedisEvaluator } from '../evaluate/redis.ts';
-import { initParams } from '../model/init.ts';
+import type { Architecture } from '../model/architecture.ts';
+import { parseArchitecture } from '../model/spec.ts';
 import { createOptimizer } from '../optim/index.ts';
 import { type Metrics, UsageError } from '../types.ts';
 import { type StepState, writeCheckpoint } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
 import { esStep } from './es.ts';
 import { type Step, trainLoop } from './loop.ts';
+import { checkModelFitsData, modelLabel, modelSource } from './model.ts';
 import { proxyHook } from './proxy.ts';
 import { fileReporter, progressReporter, type Reporter, writeJsonAtomic } from './reporters.ts';
 import { type ResumePoint, resumePoint } from './resume.ts';
@@ -30,31 +33,36 @@ export interface TrainOptions {
   readonly redisUrl?: string;
   /** Stop after the current iteration, writing a checkpoint (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /** Library use: a network spec (an Architecture value) or a ModelSource instead of config.model. */
+  readonly model?: Architecture | ModelSource;
+  /** Library use: data in memory (datasetFromArrays) instead of config.dataset. */
+  readonly data?: Dataset;
 }
 
 export function defaultRunDir(config: TrainConfig): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return join('runs', `${config.algo}-${config.model}-s${config.seed}-${stamp}`);
+  return join('runs', `${config.algo}-${modelLabel(config.model)}-s${config.seed}-${stamp}`);
 }
 
 /** The algorithm's Step and the resources it holds (closed after the run). */
 function buildStep(
   config: TrainConfig,
-  net: Network,
+  net: Model,
   data: Dataset,
   reporters: readonly Reporter[],
   opts: TrainOptions = {},
   from?: StepState,
 ): { step: Step; resources?: EsResources } {
-  const thetaP = from?.thetaP ?? initParams(net.layout, config.seed);
+  const thetaP = from?.thetaP ?? net.initialTheta(config.seed);
   if (config.algo !== 'es') {
+    const lossAndGrad = gradientOf(net, `--algo ${config.algo}`);
     const opt = createOptimizer(optimizerConfig(config), config.l2);
     const start = { thetaP, optState: from?.optState ?? opt.init(thetaP) };
     const stepOpts =
       config.algo === 'proxy'
         ? { hook: proxyHook(config.seed, config.targetCorr) }
         : { corrEvery: config.corrEvery };
-    return { step: sgdStep(net, data.train, opt, config.seed, config.batch, start, stepOpts) };
+    return { step: sgdStep(lossAndGrad, data.train, opt, config.seed, config.batch, start, stepOpts) };
   }
   const fresh = init(esSettingsOf(config), thetaP);
   const esState = from ? { ...fresh, optState: from.optState, generation: from.generation ?? 0 } : fresh;
@@ -72,8 +80,18 @@ function buildStep(
   };
   // ρ(g_ES, g_True) needs the common mini-batch on which g_True is computed.
   const corrEvery = config.noMinibatch ? 0 : config.corrEvery;
+  const lossAndGrad = corrEvery > 0 ? gradientOf(net, '--corr-every') : undefined;
   return {
-    step: esStep({ net, ...resources, data: resources.taskData, corrEvery, onOffspring }, esState),
+    step: esStep(
+      {
+        ...(lossAndGrad ? { lossAndGrad } : {}),
+        ...resources,
+        data: resources.taskData,
+        corrEvery,
+        onOffspring,
+      },
+      esState,
+    ),
     resources,
   };
 }
@@ -84,6 +102,10 @@ export async function loadTrainingData(config: TrainConfig, log: (msg: string) =
     ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }),
     onProgress: log,
   });
+  return checkBatch(config, data);
+}
+
+function checkBatch(config: TrainConfig, data: Dataset): Dataset {
   if (config.batch > data.train.count) {
     throw new UsageError(
       `--batch ${config.batch} is larger than the training set (${formatCount(data.train.count)} images)`,
@@ -95,8 +117,16 @@ export async function loadTrainingData(config: TrainConfig, log: (msg: string) =
 /** Trains as configured; returns the summary (also written to <out>/summary.json). */
 export async function train(config: TrainConfig, opts: TrainOptions = {}): Promise<Metrics> {
   const log = opts.log ?? (() => {});
-  const data = await loadTrainingData(config, log);
-  const net = Network.byName(config.model, { threads: config.threads });
+  const given = opts.model;
+  const source =
+    given === undefined
+      ? modelSource(config.model, config.loss) // a bad --model ends here, before any data is read
+      : 'format' in given
+        ? given
+        : ({ format: 'spec', spec: parseArchitecture(given, 'model') } as const);
+  const data = opts.data ? checkBatch(config, opts.data) : await loadTrainingData(config, log);
+  const net = openModel(source, { threads: config.threads });
+  checkModelFitsData(net, data);
   let built: ReturnType<typeof buildStep> | undefined;
   const reporters: Reporter[] = [];
   try {
@@ -107,7 +137,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     mkdirSync(out, { recursive: true });
     writeJsonAtomic(join(out, 'config.json'), { ...config, out, datasetLabel: data.label, params: net.size });
     log(
-      `${config.algo} on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}; results in ${out}`,
+      `${config.algo} on ${net.name} (${net.size.toLocaleString('en-US')} parameters), ${data.label}; results in ${out}`,
     );
     if (from) log(`resuming at iteration ${from.loop.iteration} of ${config.iters}`);
     if (config.algo === 'es' && config.noMinibatch && config.corrEvery > 0) {
@@ -126,7 +156,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       reporters,
       describe: {
         algo: config.algo,
-        model: config.model,
+        model: net.name,
         params: net.size,
         dataset: data.label,
         seed: config.seed,

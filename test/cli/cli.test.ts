@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 
@@ -105,16 +105,21 @@ describe('bad input is one line and exit code 2', () => {
     ],
     ['bad config field', ['train', '--config', '/dev/null'], /--config \/dev\/null/],
     ['unknown command', ['fly'], /unknown command 'fly'/],
+    [
+      'seed beyond 32 bits, for SGD as for ES',
+      ['train', '--seed', '4294967296'],
+      /^esgrad: --seed: got 4294967296; /,
+    ],
     ['ES: σ ≤ 0', ['train', '--algo', 'es', '--model', 'mlp', '--sigma', '0'], /sigma.*0/],
     [
       'ES: population < 2',
       ['train', '--algo', 'es', '--model', 'mlp', '--population', '1'],
-      /population.*1/i,
+      /^esgrad: --population: got 1; /,
     ],
     [
       'ES: odd population with mirrored sampling',
       ['train', '--algo', 'es', '--model', 'mlp', '--population', '11', '--iters', '1'],
-      /11.*even/,
+      /--population: got 11; must be even/,
     ],
     [
       'ES: noise table smaller than P',
@@ -122,6 +127,20 @@ describe('bad input is one line and exit code 2', () => {
       /noise table too small.*1000.*25450/,
     ],
   ];
+  const badConfig = join(mkdtempSync(join(tmpdir(), 'esgrad-cfg-')), 'run.json');
+  writeFileSync(badConfig, JSON.stringify({ algo: 'es', population: 3, sigmaa: 1 }));
+  cases.push([
+    'a config file key is named with its file',
+    ['train', '--config', badConfig, '--sigma', '0.01'],
+    /^esgrad: .*run\.json: unknown field\(s\) "sigmaa"/,
+  ]);
+  const oddConfig = join(dirname(badConfig), 'odd.json');
+  writeFileSync(oddConfig, JSON.stringify({ algo: 'es', model: 'mlp', population: 3 }));
+  cases.push([
+    'a bad config value is named as written',
+    ['train', '--config', oddConfig],
+    /^esgrad: population \(in .*odd\.json\): got 3; must be even/,
+  ]);
   for (const [label, args, pattern] of cases) {
     it(label, () => {
       const r = esgrad(...args);
