@@ -1,26 +1,23 @@
-// Locating, downloading and loading a dataset: an explicit data dir, else ESGRAD_DATA_DIR, else a
-// system install (Debian's fashion-mnist), else the cache dir, where missing files are downloaded.
+// Loading a dataset: a registered name is located (an explicit data dir, ESGRAD_DATA_DIR, a system
+// install, else the download cache) and read; any other path is a user's directory (data-dir.ts).
 
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
+import { UsageError } from '../types.ts';
+import { loadDataDir } from './data-dir.ts';
 import { downloadFile } from './download.ts';
-import {
-  checkSameCount,
-  DataError,
-  formatCount,
-  parseImages,
-  parseLabels,
-  readIdxBytes,
-  toUnitFloat,
-} from './idx.ts';
-import { getDatasetSpec, registeredSpecs } from './registry.ts';
+import { DataError, formatCount } from './errors.ts';
+import { isDir, isFile } from './files.ts';
+import { parseImages, parseLabels, readIdxBytes } from './idx.ts';
+import { getDatasetSpec, listDatasets, registeredSpecs } from './registry.ts';
+import { checkSameImageSize, makeSplit } from './split.ts';
 import type { DataSource, Dataset, DatasetSpec, FileRole, Split } from './types.ts';
 import { FILE_ROLES } from './types.ts';
 
 export { getDatasetSpec, listDatasets } from './registry.ts';
 
+/** Options for a registered dataset (a user's directory is read as it is: only onProgress applies). */
 export interface LoadDatasetOptions {
   /** Directory holding the four files (checked to parse, not against official checksums). */
   readonly dataDir?: string;
@@ -46,22 +43,6 @@ export function datasetLabel(spec: DatasetSpec, trainCount: number, testCount: n
   if (trainCount !== spec.trainCount) parts.push(`${formatCount(trainCount)} train`);
   if (testCount !== spec.testCount) parts.push(`${formatCount(testCount)} test`);
   return parts.length === 0 ? spec.title : `${spec.title} (${parts.join(', ')})`;
-}
-
-async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 interface FoundFiles {
@@ -173,51 +154,56 @@ export async function locateDataset(
   return { dir, source: 'cache', paths: all };
 }
 
-async function readSplit(imagesPath: string, labelsPath: string): Promise<Split> {
+async function readSplit(imagesPath: string, labelsPath: string, numClasses: number): Promise<Split> {
   const [imageBytes, labelBytes] = await Promise.all([readIdxBytes(imagesPath), readIdxBytes(labelsPath)]);
   const images = parseImages(imageBytes, imagesPath);
-  const labelsN = parseLabels(labelBytes, labelsPath);
-  checkSameCount(images.count, imagesPath, labelsN.length, labelsPath);
-  if (images.count === 0) throw new DataError(`${imagesPath}: holds no images`);
-  return {
-    imagesNxHxW: toUnitFloat(images.imagesNxHxW),
-    labelsN,
-    count: images.count,
-    rows: images.rows,
-    cols: images.cols,
-  };
+  const labelsN = parseLabels(labelBytes, labelsPath, numClasses);
+  return makeSplit(images, labelsN, imagesPath, labelsPath);
 }
 
 /** Parses the four files of a located dataset into float32 splits. */
 export async function readDataset(spec: DatasetSpec, located: LocatedDataset): Promise<Dataset> {
   const { paths } = located;
-  const train = await readSplit(paths.trainImages, paths.trainLabels);
-  const test = await readSplit(paths.testImages, paths.testLabels);
-  if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new DataError(
-      `${paths.testImages}: test images are ${test.rows}x${test.cols} but train images (${paths.trainImages}) are ${train.rows}x${train.cols}`,
-    );
-  }
+  const train = await readSplit(paths.trainImages, paths.trainLabels, spec.classes);
+  const test = await readSplit(paths.testImages, paths.testLabels, spec.classes);
+  checkSameImageSize(train, paths.trainImages, test, paths.testImages);
   return {
     name: spec.name,
     label: datasetLabel(spec, train.count, test.count),
     train,
     test,
+    classes: spec.classes,
     dir: located.dir,
     source: located.source,
   };
 }
 
+/** Whether a dataset argument is meant as a path: it has a path separator or starts with '.'. */
+function looksLikePath(arg: string): boolean {
+  return arg.includes('/') || arg.includes(sep) || arg.startsWith('.');
+}
+
 /**
- * Loads a dataset by registry name (or an explicit spec, e.g. for tests): resolution order is
- * opts.dataDir, env ESGRAD_DATA_DIR, the spec's system dirs, then the cache (downloading what is missing).
+ * Loads a dataset. A registered name (or an explicit spec, e.g. for tests) resolves through opts.dataDir,
+ * env ESGRAD_DATA_DIR, the spec's system dirs, then the cache (downloading what is missing). Any other
+ * string that is an existing directory, has a path separator or starts with '.' is a user's directory
+ * of IDX or .npy files (see loadDataDir); anything else is an unknown dataset (a UsageError).
  */
 export async function loadDataset(
   nameOrSpec: string | DatasetSpec,
   opts: LoadDatasetOptions = {},
 ): Promise<Dataset> {
+  const progress = opts.onProgress ?? (() => {});
+  if (typeof nameOrSpec === 'string' && !listDatasets().includes(nameOrSpec)) {
+    if (looksLikePath(nameOrSpec) || (await isDir(nameOrSpec))) {
+      return loadDataDir(nameOrSpec, { onProgress: progress });
+    }
+    throw new UsageError(
+      `unknown dataset "${nameOrSpec}": allowed: ${listDatasets().join(', ')}, or a directory of IDX or .npy files`,
+    );
+  }
   const spec = typeof nameOrSpec === 'string' ? getDatasetSpec(nameOrSpec) : nameOrSpec;
   const located = await locateDataset(spec, opts);
-  (opts.onProgress ?? (() => {}))(`${spec.name}: reading ${located.dir} (${located.source})`);
+  progress(`${spec.name}: reading ${located.dir} (${located.source})`);
   return readDataset(spec, located);
 }

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { DataError } from './idx.ts';
+import { DataError } from './errors.ts';
 import type { DatasetFile } from './types.ts';
 
 export interface DownloadOptions {

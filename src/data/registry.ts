@@ -9,6 +9,7 @@ const MNIST: DatasetSpec = {
   title: 'MNIST',
   trainCount: 60000,
   testCount: 10000,
+  classes: 10,
   files: {
     trainImages: {
       name: 'train-images-idx3-ubyte.gz',
@@ -45,6 +46,7 @@ const FASHION_MNIST: DatasetSpec = {
   title: 'Fashion-MNIST',
   trainCount: 60000,
   testCount: 10000,
+  classes: 10,
   files: {
     trainImages: {
       name: 'train-images-idx3-ubyte.gz',

@@ -4,7 +4,7 @@
 import { createRng, hashSeed, nextInt, shuffleInPlace } from '../rng/prng.ts';
 import type { Batch } from '../types.ts';
 import { UsageError } from '../types.ts';
-import { formatCount } from './idx.ts';
+import { formatCount } from './errors.ts';
 import type { Split } from './types.ts';
 
 /** Stream ids mixed into the seed so batch and subset streams never coincide with other streams. */
@@ -89,18 +89,26 @@ export function subsetIndices(subsetSeed: number, size: number, n: number): Int3
   return outS;
 }
 
-/** Copies the chosen examples into caller-provided buffers (hot paths reuse them). */
+/** Floats per example of a split: channels · rows · cols. */
+export function exampleSize(split: Pick<Split, 'channels' | 'rows' | 'cols'>): number {
+  return split.channels * split.rows * split.cols;
+}
+
+/**
+ * Copies the chosen examples into caller-provided buffers (hot paths reuse them): C·H·W floats per
+ * example, so imagesBxHxW is row-major [B, C, H, W].
+ */
 export function gatherBatchInto(
   split: Split,
   indicesB: Int32Array,
   imagesBxHxW: Float32Array,
   labelsB: Int32Array,
 ): void {
-  const hw = split.rows * split.cols;
+  const chw = exampleSize(split);
   const count = indicesB.length;
-  if (imagesBxHxW.length !== count * hw || labelsB.length !== count) {
+  if (imagesBxHxW.length !== count * chw || labelsB.length !== count) {
     throw new RangeError(
-      `gatherBatchInto: buffers hold ${imagesBxHxW.length} pixels / ${labelsB.length} labels, need ${count * hw} / ${count}`,
+      `gatherBatchInto: buffers hold ${imagesBxHxW.length} pixels / ${labelsB.length} labels, need ${count * chw} / ${count}`,
     );
   }
   for (let b = 0; b < count; b++) {
@@ -108,15 +116,15 @@ export function gatherBatchInto(
     if (!(i >= 0 && i < split.count)) {
       throw new RangeError(`gatherBatch: index ${i} at position ${b} is outside 0..${split.count - 1}`);
     }
-    imagesBxHxW.set(split.imagesNxHxW.subarray(i * hw, i * hw + hw), b * hw);
+    imagesBxHxW.set(split.imagesNxHxW.subarray(i * chw, i * chw + chw), b * chw);
     labelsB[b] = split.labelsN[i]!;
   }
 }
 
-/** A fresh Batch holding copies of the chosen images and labels. */
+/** A fresh Batch holding copies of the chosen images ([B, C, H, W]) and labels. */
 export function gatherBatch(split: Split, indicesB: Int32Array): Batch {
   const count = indicesB.length;
-  const imagesBxHxW = new Float32Array(count * split.rows * split.cols);
+  const imagesBxHxW = new Float32Array(count * exampleSize(split));
   const labelsB = new Int32Array(count);
   gatherBatchInto(split, indicesB, imagesBxHxW, labelsB);
   return { imagesBxHxW, labelsB, count };

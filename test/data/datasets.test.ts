@@ -73,7 +73,8 @@ describe('loading from a data directory', () => {
     assert.equal(ds.name, 'fixture');
     assert.equal(ds.label, 'Fixture');
     assert.equal(ds.source, 'data-dir');
-    assert.deepEqual([ds.train.count, ds.train.rows, ds.train.cols], [12, 4, 3]);
+    assert.deepEqual([ds.train.count, ds.train.channels, ds.train.rows, ds.train.cols], [12, 1, 4, 3]);
+    assert.equal(ds.classes, 10);
     assert.equal(ds.test.count, 5);
     assert.equal(ds.train.imagesNxHxW.length, 12 * 4 * 3);
     assert.equal(ds.train.imagesNxHxW[(7 * 4 + 2) * 3 + 1], Math.fround(fixturePixel(7, 2, 1) / 255));

@@ -96,6 +96,7 @@ export function makeFixture(
     title: 'Fixture',
     trainCount: 12,
     testCount: 5,
+    classes: 10,
     files: {
       trainImages: file('trainImages'),
       trainLabels: file('trainLabels'),
@@ -125,6 +126,16 @@ export async function rejectsData(p: Promise<unknown>, ...fragments: string[]): 
   await assert.rejects(p, (err: unknown) => {
     assert.ok(err instanceof DataError, `expected DataError, got ${String(err)}`);
     assert.ok(!err.message.includes('\n'));
+    for (const f of fragments) assert.ok(err.message.includes(f), `"${err.message}" lacks "${f}"`);
+    return true;
+  });
+}
+
+/** Asserts that `fn` throws a one-line DataError whose message holds every fragment. */
+export function throwsData(fn: () => unknown, ...fragments: string[]): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof DataError, `expected DataError, got ${String(err)}`);
+    assert.ok(!err.message.includes('\n'), `message is not one line: ${err.message}`);
     for (const f of fragments) assert.ok(err.message.includes(f), `"${err.message}" lacks "${f}"`);
     return true;
   });

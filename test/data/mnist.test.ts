@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { getDatasetSpec, loadDataset, locateDataset } from '../../src/data/datasets.ts';
+import { dataFingerprint } from '../../src/data/fingerprint.ts';
 import { DataError, readIdxBytes } from '../../src/data/idx.ts';
 import { FILE_ROLES } from '../../src/data/types.ts';
 
@@ -41,6 +42,18 @@ describe('real MNIST', () => {
     // Well-known first labels of MNIST: train starts 5 0 4 1 9, test starts 7 2 1 0 4.
     assert.deepEqual(Array.from(ds.train.labelsN.subarray(0, 5)), [5, 0, 4, 1, 9]);
     assert.deepEqual(Array.from(ds.test.labelsN.subarray(0, 5)), [7, 2, 1, 0, 4]);
+  });
+
+  it("loads as a user's directory too: the same data, labelled by the directory's name", async () => {
+    const registered = await loadDataset('mnist', { dataDir: mnistDir, env: {} });
+    const dir = await loadDataset(mnistDir);
+    assert.equal(dir.source, 'data-dir');
+    assert.equal(dir.classes, 10);
+    assert.equal(registered.classes, 10);
+    assert.equal(dir.train.channels, 1);
+    assert.match(dir.label, /^\S+ \(22,699 train, 10,000 test\)$/);
+    assert.equal(dataFingerprint(dir.train), dataFingerprint(registered.train));
+    assert.equal(dataFingerprint(dir.test), dataFingerprint(registered.test));
   });
 
   it('refuses to load the MNIST directory as Fashion-MNIST', async () => {

@@ -144,6 +144,7 @@ describe('gatherBatch', () => {
     imagesNxHxW: Float32Array.from(range(5 * 6), (v) => v / 100),
     labelsN: Int32Array.from([4, 3, 2, 1, 0]),
     count: 5,
+    channels: 1,
     rows: 2,
     cols: 3,
   };
@@ -167,5 +168,49 @@ describe('gatherBatch', () => {
     assert.throws(() => gatherBatch(split, Int32Array.from([5])), /index 5 at position 0 is outside 0..4/);
     assert.throws(() => gatherBatch(split, Int32Array.from([-1])), RangeError);
     assert.throws(() => gatherBatchInto(split, Int32Array.from([0]), images, labels), RangeError);
+  });
+});
+
+describe('gatherBatch on a 3-channel split', () => {
+  // 7 images of 3 channels x 2 rows x 4 cols; each value encodes (image, channel, row, col).
+  const [N, C, H, W] = [7, 3, 2, 4];
+  const value = (i: number, c: number, r: number, w: number) => i * 1000 + c * 100 + r * 10 + w;
+  const imagesNxHxW = new Float32Array(N * C * H * W);
+  for (let i = 0; i < N; i++)
+    for (let c = 0; c < C; c++)
+      for (let r = 0; r < H; r++)
+        for (let w = 0; w < W; w++) imagesNxHxW[((i * C + c) * H + r) * W + w] = value(i, c, r, w);
+  const split: Split = {
+    imagesNxHxW,
+    labelsN: Int32Array.from(range(N), (i) => i % 4),
+    count: N,
+    channels: C,
+    rows: H,
+    cols: W,
+  };
+
+  it('copies C·H·W pixels per chosen example, channel-major', () => {
+    const indices = Int32Array.from([6, 2, 2, 0]);
+    const batch = gatherBatch(split, indices);
+    assert.equal(batch.imagesBxHxW.length, 4 * C * H * W);
+    for (const [b, i] of Array.from(indices).entries()) {
+      assert.equal(batch.labelsB[b], i % 4);
+      for (let c = 0; c < C; c++)
+        for (let r = 0; r < H; r++)
+          for (let w = 0; w < W; w++) {
+            assert.equal(batch.imagesBxHxW[((b * C + c) * H + r) * W + w], value(i, c, r, w));
+          }
+    }
+  });
+
+  it('gatherBatchInto wants buffers of B·C·H·W floats', () => {
+    const images = new Float32Array(2 * C * H * W);
+    gatherBatchInto(split, Int32Array.from([5, 1]), images, new Int32Array(2));
+    assert.equal(images[C * H * W], value(1, 0, 0, 0));
+    assert.equal(images[C * H * W - 1], value(5, C - 1, H - 1, W - 1));
+    assert.throws(
+      () => gatherBatchInto(split, Int32Array.from([5, 1]), new Float32Array(2 * H * W), new Int32Array(2)),
+      /need 48 \/ 2/,
+    );
   });
 });
