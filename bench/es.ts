@@ -19,7 +19,7 @@ function syntheticData(count: number): TaskData {
   for (let i = 0; i < images.length; i += 97) images[i] = (i % 255) / 255;
   const labels = new Int32Array(new SharedArrayBuffer(count * 4)).map((_, i) => i % 10);
   return {
-    train: { imagesNxHxW: images, labelsN: labels, count, rows: 28, cols: 28 },
+    train: { imagesNxHxW: images, labelsN: labels, count, channels: 1, rows: 28, cols: 28 },
     seed: 1,
     batchSize: POPULATION_BATCH,
     subsetSize: POPULATION_BATCH,

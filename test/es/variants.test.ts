@@ -150,6 +150,7 @@ describe('no-mini-batch ES', () => {
       imagesNxHxW: new Float32Array(0),
       labelsN: new Int32Array(0),
       count: 1000,
+      channels: 1,
       rows: 28,
       cols: 28,
     };
