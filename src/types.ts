@@ -7,7 +7,7 @@ export type Vec = Float32Array;
 /** One record of a metrics stream (one JSONL line). */
 export type Metrics = Record<string, number | string | boolean | null>;
 
-/** A labelled image batch: pixels in [0, 1], row-major [count, rows, cols], labels as int64-ready ints. */
+/** A labelled image batch: pixels row-major [count, channels, rows, cols], labels as int64-ready ints. */
 export interface Batch {
   readonly imagesBxHxW: Float32Array;
   readonly labelsB: Int32Array;
