@@ -1,9 +1,13 @@
 // Where a model comes from, as a value that travels to workers: a spec (built-in or from a JSON
 // file) or the bytes of an ONNX file; its sha256 fingerprint; and the Model it opens as.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { type Architecture, getArchitecture } from '../model/architecture.ts';
+import { UsageError } from '../types.ts';
 import type { LossKind, Model } from './model.ts';
 import { Network } from './network.ts';
+import { OnnxModel } from './onnx-model.ts';
 import type { SessionOptions } from './session.ts';
 
 export type ModelSource =
@@ -33,6 +37,19 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** An ONNX file read into a source (its bytes travel to workers); unreadable → one-line UsageError. */
+export function modelSourceFromFile(path: string, loss: LossKind): ModelSource {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new UsageError(
+      `cannot read ONNX model ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  return { format: 'onnx', name: basename(path), bytes, loss };
+}
+
 /** sha256 (hex) of what defines the model's function: the spec's canonical JSON, or the ONNX bytes and loss. */
 export function modelFingerprint(source: ModelSource): string {
   const h = createHash('sha256').update(source.format);
@@ -44,5 +61,5 @@ export function modelFingerprint(source: ModelSource): string {
 /** The model a source describes, with its ONNX Runtime sessions made lazily. */
 export function openModel(source: ModelSource, opts: SessionOptions = {}): Model {
   if (source.format === 'spec') return new Network(source.spec, opts);
-  throw new Error('ONNX models: not yet');
+  return new OnnxModel(source, opts);
 }
