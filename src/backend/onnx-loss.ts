@@ -6,9 +6,10 @@ import type { LossKind } from './model.ts';
 
 /**
  * Scalar `loss` of out [B, classes] against one-hot y [B, classes]:
- * - 'cross-entropy': mean over the batch of −Σ_c y_c·log softmax(out)_c (emitCrossEntropy's loss);
- * - 'mse': mean over the batch AND the outputs of (out − y)².
- * With `withCorrect`, also `correct`: the float count of rows whose argmax of out is the label.
+ * - 'cross-entropy': mean over the batch of −Σ_c y_c·log softmax(out)_c (model/forward.ts emitCrossEntropy's
+ *   loss, computed as −Σ_{b,c}/B because ReduceSum's axes moved from attribute to input at opset 13);
+ * - 'mse': mean over the batch AND the outputs of (out − y)² (emitMse's loss, the same ops).
+ * With `withCorrect`, also `correct`: the float count of rows whose argmax of out is the label's.
  */
 export function emitImportedLoss(
   g: GraphBuilder,
