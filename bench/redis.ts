@@ -7,13 +7,15 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Network } from '../src/backend/network.ts';
+import { builtinSource } from '../src/backend/source.ts';
 import { loadDataset } from '../src/data/index.ts';
 import { ask, init } from '../src/es/index.ts';
-import type { Evaluator, TaskData } from '../src/evaluate/evaluator.ts';
-import { LocalEvaluator } from '../src/evaluate/local.ts';
+import { type Evaluator, taskData as makeTaskData, type TaskData } from '../src/evaluate/evaluator.ts';
+import { defaultCopiesPerRun, LocalEvaluator } from '../src/evaluate/local.ts';
 import { RedisEvaluator } from '../src/evaluate/redis.ts';
 import { redisTarget } from '../src/evaluate/redis-connect.ts';
 import { KEYS } from '../src/evaluate/redis-protocol.ts';
+import { modelWork } from '../src/evaluate/redis-run.ts';
 import { sharedSplit, ThreadsEvaluator } from '../src/evaluate/threads.ts';
 import { initParams } from '../src/model/init.ts';
 import { createNoiseTable, DEFAULT_NOISE_TABLE_SIZE } from '../src/rng/noise-table.ts';
@@ -31,13 +33,7 @@ const own = process.env.ESGRAD_REDIS_URL ? undefined : await startRedis();
 const url = process.env.ESGRAD_REDIS_URL ?? own!.url;
 const data = await loadDataset('mnist', {});
 const net = Network.byName(model, { threads: 1 });
-const taskData: TaskData = {
-  train: sharedSplit(data.train),
-  seed,
-  batchSize: 50,
-  subsetSize: 50,
-  bucketSize: 0,
-};
+const taskData: TaskData = makeTaskData(sharedSplit(data.train), { seed, batch: 50, subsetSize: 50 });
 const state = init(
   { population: population, sigma, noiseTableSize: tableSize, seed },
   initParams(net.layout, seed),
@@ -62,7 +58,7 @@ const threads = availableParallelism();
 const local = new LocalEvaluator(net, createNoiseTable(seed, tableSize), taskData);
 rows.push(`local evaluator, 1 thread (in-process) | ${(await time(local)).toFixed(3)} s | - | -`);
 const tev = new ThreadsEvaluator(
-  model,
+  builtinSource(model),
   P,
   createNoiseTable(seed, tableSize, new SharedArrayBuffer(4 * tableSize)),
   taskData,
@@ -73,11 +69,12 @@ await tev.close();
 
 const spy = new Redis(url);
 for (const n of [1, 2, 4]) {
-  const ev = new RedisEvaluator(P, createNoiseTable(seed, tableSize), taskData, {
-    target: redisTarget(url),
-    model,
-    dataset: 'mnist',
-  });
+  const ev = new RedisEvaluator(
+    createNoiseTable(seed, tableSize),
+    taskData.settings,
+    modelWork(builtinSource(model), P, data, defaultCopiesPerRun(P)),
+    { target: redisTarget(url) },
+  );
   await ev.connect();
   const workers: ChildProcess[] = Array.from({ length: n }, (_, i) =>
     spawn(process.execPath, [BIN, 'worker', '--redis', url, '--name', `bench${i}`], { stdio: 'ignore' }),

@@ -51,7 +51,7 @@ export async function populationSearch(
   const generation = o.generation ?? 0;
   const batch = gatherBatch(
     o.data.train,
-    batchIndices(o.data.seed, generation, o.data.batchSize, o.data.train.count),
+    batchIndices(o.data.settings.seed, generation, o.data.settings.batch, o.data.train.count),
   );
   const { gradP: trueGradP } = await gradientOf(o.net, 'the population search')(o.thetaP, batch);
   const sumP = new Float64Array(P);
@@ -60,7 +60,7 @@ export async function populationSearch(
     const pairs = Math.min(o.chunk, o.cap - offspring) >> 1;
     if (pairs === 0) break;
     const offsets = sampleOffsets(
-      hashSeed(o.data.seed, SEARCH_STREAM),
+      hashSeed(o.data.settings.seed, SEARCH_STREAM),
       c,
       pairs,
       o.aggregator.table.length,

@@ -1,15 +1,24 @@
-// `esgrad worker --redis URL`: evaluates a Redis master's tasks on this machine until Ctrl-C (which
-// finishes the current chunk first). Start as many as you like, on any machine.
+// `esgrad worker --redis URL [--objective FILE]`: evaluates a Redis master's tasks (a model it publishes,
+// or the user's objective module) on this machine until Ctrl-C, which finishes the current chunk first.
 import { Command } from 'commander';
 import { redisTarget } from '../evaluate/redis-connect.ts';
 import { runWorker } from '../evaluate/redis-worker.ts';
 import { UsageError } from '../types.ts';
 import { parseNumber } from './options.ts';
 
+interface WorkerFlags {
+  redis?: string;
+  dataDir?: string;
+  dataset?: string;
+  objective?: string;
+  threads?: number;
+  name?: string;
+}
+
 export function workerCommand(): Command {
   return new Command('worker')
     .description(
-      'evaluate ES offspring for a master started with esgrad train --redis URL (any number, any machine)',
+      'evaluate ES offspring for a master started with esgrad train --redis URL or optimize() with evaluator redis (any number, any machine)',
     )
     .option(
       '--redis <url>',
@@ -17,7 +26,15 @@ export function workerCommand(): Command {
     )
     .option(
       '--data-dir <dir>',
-      'directory with the IDX files (else $ESGRAD_DATA_DIR, else the download cache)',
+      "directory with the registered dataset's IDX files (else $ESGRAD_DATA_DIR, else the download cache)",
+    )
+    .option(
+      '--dataset <dir>',
+      "the master's training data when it is a user's directory (checked against the master's fingerprint)",
+    )
+    .option(
+      '--objective <file>',
+      "serve an objective run: the module file of the master's objective (its sha256 must match)",
     )
     .option(
       '--threads <n>',
@@ -25,7 +42,7 @@ export function workerCommand(): Command {
       parseNumber,
     )
     .option('--name <name>', "worker name in the master's logs (default host-pid-random)")
-    .action(async (opts: { redis?: string; dataDir?: string; threads?: number; name?: string }) => {
+    .action(async (opts: WorkerFlags) => {
       if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 0)) {
         throw new UsageError(`--threads ${opts.threads}: must be an integer >= 0`);
       }
@@ -45,6 +62,8 @@ export function workerCommand(): Command {
           log,
           signal: stop.signal,
           ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
+          ...(opts.dataset === undefined ? {} : { dataset: opts.dataset }),
+          ...(opts.objective === undefined ? {} : { objective: opts.objective }),
           ...(opts.threads === undefined ? {} : { threads: opts.threads }),
           ...(opts.name === undefined ? {} : { name: opts.name }),
         });

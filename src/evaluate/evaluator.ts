@@ -1,14 +1,16 @@
-// The one seam between the ES algorithm and its transport: Evaluator.evaluate(θ, σ, tasks) -> rewards.
-// Local, threaded and Redis evaluators implement it and must give bit-identical rewards.
+// The one seam between the ES algorithm and its transport: Evaluator.evaluate(θ, σ, tasks) -> rewards,
+// and the evaluation settings every evaluator (local, threads, Redis) receives as one object.
 
+import type { z } from 'zod';
 import { batchIndices, gatherBatch, type Split, subsetIndices } from '../data/index.ts';
+import { esConfigSchema } from '../es/index.ts';
 import type { EsTask } from '../es/task.ts';
 import type { Batch, Vec } from '../types.ts';
 
 export interface Evaluator {
   /**
-   * Rewards (−mean cross-entropy, maximised) of the tasks at θ: rewardsN[i] belongs to tasks[i].
-   * `onProgress` (optional) hears how many tasks are done, for progress displays.
+   * Rewards (maximised: −loss of a model, ±f of an objective) of the tasks at θ: rewardsN[i] belongs
+   * to tasks[i]. `onProgress` (optional) hears how many tasks are done, for progress displays.
    */
   evaluate(
     thetaP: Vec,
@@ -19,23 +21,38 @@ export interface Evaluator {
   close(): Promise<void>;
 }
 
+/**
+ * The ES settings an evaluator needs besides the tasks (picked from the one schema, es/config.ts):
+ * the seed (noise table, generation g's mini-batch), the mini-batch and subset sizes, and the limited
+ * perturbation's buckets. Travels whole to worker threads and Redis workers.
+ */
+export const evaluationSettingsSchema = esConfigSchema
+  .pick({ seed: true, batch: true, subsetSize: true, limited: true, bucketSize: true })
+  .strip();
+export type EvaluationSettings = z.output<typeof evaluationSettingsSchema>;
+
+/** The evaluation settings of a (larger) config, defaults filled in; other fields dropped. */
+export function evaluationSettings(config: z.input<typeof evaluationSettingsSchema>): EvaluationSettings {
+  return evaluationSettingsSchema.parse(config);
+}
+
 /** What selects the data of a task; every evaluator rebuilds batches from it and the task alone. */
 export interface TaskData {
   readonly train: Split;
-  /** The run's seed: generation g evaluates on mini-batch g of the seeded sequence (as SGD's step g). */
-  readonly seed: number;
-  readonly batchSize: number;
-  /** Size of an offspring's own subset when its task carries a dataSeed (no-mini-batch ES). */
-  readonly subsetSize: number;
-  /** Limited perturbation: the bucket size S that tasks' bucket indices refer to (0: none). */
-  readonly bucketSize: number;
+  readonly settings: EvaluationSettings;
+}
+
+/** Task data of a training split under a config's evaluation settings. */
+export function taskData(train: Split, config: z.input<typeof evaluationSettingsSchema>): TaskData {
+  return { train, settings: evaluationSettings(config) };
 }
 
 /** The batch of a task: the generation's shared mini-batch, or the offspring's own seeded subset. */
 export function taskIndices(data: TaskData, task: EsTask): Int32Array {
+  const s = data.settings;
   return task.dataSeed < 0
-    ? batchIndices(data.seed, task.generation, data.batchSize, data.train.count)
-    : subsetIndices(task.dataSeed, data.subsetSize, data.train.count);
+    ? batchIndices(s.seed, task.generation, s.batch, data.train.count)
+    : subsetIndices(task.dataSeed, s.subsetSize, data.train.count);
 }
 
 /** Batches for a list of tasks, built once per distinct data selector (a shared batch is one object). */

@@ -1,7 +1,8 @@
-// The in-process evaluator: runs the population graph on this thread's ONNX Runtime session, K
+// The in-process evaluator: runs the model's population graph on this thread's ONNX Runtime session, K
 // offspring per session.run, perturbations as zero-copy views of the noise table.
-import type { Network } from '../backend/network.ts';
+import type { Model } from '../backend/model.ts';
 import { bucketLayout, windowLength } from '../es/buckets.ts';
+import { activeBucketSize } from '../es/index.ts';
 import type { EsTask } from '../es/task.ts';
 import type { Vec } from '../types.ts';
 import { type Evaluator, type TaskData, taskBatches } from './evaluator.ts';
@@ -22,7 +23,7 @@ export function defaultCopiesPerRun(params: number): number {
  * per copy slot; only the bucket's window is written and cleared again).
  */
 export async function evaluateTasks(
-  net: Network,
+  net: Model,
   noise: Float32Array,
   data: TaskData,
   thetaP: Vec,
@@ -34,7 +35,8 @@ export async function evaluateTasks(
   const P = net.size;
   const rewardsN = new Float64Array(tasks.length);
   const batches = taskBatches(data, tasks);
-  const buckets = data.bucketSize > 0 ? bucketLayout(P, data.bucketSize) : undefined;
+  const bucketSize = activeBucketSize(data.settings);
+  const buckets = bucketSize > 0 ? bucketLayout(P, bucketSize) : undefined;
   const scratch = buckets ? new Float32Array(copiesPerRun * P) : undefined;
   for (let start = 0; start < tasks.length; start += copiesPerRun) {
     const chunk = tasks.slice(start, start + copiesPerRun);
@@ -75,7 +77,7 @@ export async function evaluateTasks(
 
 export class LocalEvaluator implements Evaluator {
   constructor(
-    private readonly net: Network,
+    private readonly net: Model,
     private readonly noiseTable: Float32Array,
     private readonly data: TaskData,
     private readonly copiesPerRun = defaultCopiesPerRun(net.size),

@@ -2,10 +2,14 @@
 // encoding and validation. Pure functions; the transports are redis.ts (master) and redis-worker.ts.
 //
 // One run per Redis database. Keys (PREFIX = "esgrad:"):
-//   esgrad:run      string  JSON RunInfo: the run's id, esgrad version, protocol, and everything a
-//                           worker needs to rebuild the noise table and data locally (model, dataset,
-//                           seed, table size, batch/subset/bucket sizes, K per session.run, lease)
-//                           plus fingerprints (P, training-set size and hash, noise-table hash).
+//   esgrad:run      string  JSON RunInfo: the run's id, esgrad version, protocol, P, the evaluation
+//                           settings (one object: seed, batch, subset, limited + bucket size), the noise
+//                           table's size and hash, the lease, and the run's subject: a model (its name
+//                           and sha256 fingerprint, the dataset's name, size and sha256, K per
+//                           session.run) or an objective module (its file name, sha256, direction).
+//   esgrad:model    string  the model of a model run (encodeModelSource: a spec's JSON or an ONNX
+//                           file's bytes), written before esgrad:run; workers build the model from it
+//                           and check its fingerprint, so they need no model of their own.
 //   esgrad:theta    string  θ of the current round, published ONCE per round: a 16-byte header
 //                           (u32 magic, u32 round, 8 bytes of the run id) then P float32 little-endian.
 //   esgrad:tasks    stream  one entry per chunk of tasks, field "c" = JSON ChunkMessage; consumer
@@ -24,12 +28,17 @@
 // refused. All three are counted, dropped and logged as the skipped fraction. Workers refuse to
 // serve a run whose version, protocol or fingerprints differ from their own (exit code 2).
 // Rewards are JSON numbers (exact for float64); -0, NaN and ±Infinity travel as strings.
+import type { ModelSource } from '../backend/source.ts';
 import type { EsTask } from '../es/task.ts';
+import type { EvaluationSettings } from './evaluator.ts';
+import type { Direction } from './objective.ts';
+import type { ChunkFailures } from './threads-protocol.ts';
 
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 export const PREFIX = 'esgrad:';
 export const KEYS = {
   run: `${PREFIX}run`,
+  model: `${PREFIX}model`,
   theta: `${PREFIX}theta`,
   tasks: `${PREFIX}tasks`,
   results: `${PREFIX}results`,
@@ -43,28 +52,78 @@ export const THETA_HEADER_BYTES = 16;
 /** A result message longer than this is malformed without being parsed. */
 export const MAX_MESSAGE_BYTES = 1 << 20;
 
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What a model run evaluates: the published model and the training data, by fingerprint. */
+export interface ModelSubject {
+  readonly kind: 'model';
+  /** The model's name, for messages. */
+  readonly model: string;
+  /** modelFingerprint of the source published at esgrad:model. */
+  readonly modelFingerprint: string;
+  /** The dataset's name: a registered dataset workers load, else the base name of the master's directory. */
+  readonly dataset: string;
+  readonly trainCount: number;
+  /** dataFingerprint of the training split (sizes, images, labels). */
+  readonly dataFingerprint: string;
+  /** Offspring per session.run (K): chunks start at multiples of it. */
+  readonly copiesPerRun: number;
+}
+
+/** What an objective run evaluates: the user's module, by the sha256 of its bytes. */
+export interface ObjectiveSubject {
+  readonly kind: 'objective';
+  /** The module's file name, for messages. */
+  readonly objective: string;
+  readonly objectiveHash: string;
+  readonly direction: Direction;
+}
+
+export type RunSubject = ModelSubject | ObjectiveSubject;
+
 /** What a worker needs to evaluate the run's tasks bit for bit as the master would. */
 export interface RunInfo {
   readonly protocol: number;
   readonly version: string;
   /** 16 hex digits, new for every master start (also for a resumed run). */
   readonly runId: string;
-  readonly model: string;
   readonly params: number;
-  readonly dataset: string;
-  readonly trainCount: number;
-  /** sha256 of the training images and labels, hex. */
-  readonly dataHash: string;
-  readonly seed: number;
+  readonly settings: EvaluationSettings;
   readonly noiseTableSize: number;
   /** sha256 of a strided sample of the noise table, hex. */
   readonly tableHash: string;
-  readonly batchSize: number;
-  readonly subsetSize: number;
-  readonly bucketSize: number;
-  readonly copiesPerRun: number;
   /** A chunk not renewed for this long is re-issued to another worker. */
   readonly leaseMs: number;
+  readonly subject: RunSubject;
+}
+
+/** A model source as stored at esgrad:model: u32 LE header length, the header's JSON, then an ONNX file's bytes. */
+export function encodeModelSource(source: ModelSource): Buffer {
+  const { bytes, ...rest } = source.format === 'onnx' ? source : { ...source, bytes: undefined };
+  const header = Buffer.from(JSON.stringify(rest));
+  const lengthB = Buffer.alloc(4);
+  lengthB.writeUInt32LE(header.length, 0);
+  return Buffer.concat([lengthB, header, ...(bytes ? [bytes] : [])]);
+}
+
+/** The model source in a stored value, or undefined when it is not one (its fingerprint is checked apart). */
+export function decodeModelSource(buf: Buffer | null): ModelSource | undefined {
+  if (!buf || buf.length < 4) return undefined;
+  const n = buf.readUInt32LE(0);
+  if (4 + n > buf.length) return undefined;
+  let header: unknown;
+  try {
+    header = JSON.parse(buf.subarray(4, 4 + n).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isObject(header)) return undefined;
+  if (header.format === 'spec' && isObject(header.spec) && 4 + n === buf.length)
+    return header as unknown as ModelSource;
+  if (header.format === 'onnx' && typeof header.name === 'string' && typeof header.loss === 'string')
+    return { ...(header as object), bytes: new Uint8Array(buf.subarray(4 + n)) } as ModelSource;
+  return undefined;
 }
 
 /** One task as 6 numbers: [id, generation, noiseOffset, sign, bucket, dataSeed]. */
@@ -90,6 +149,8 @@ export interface ResultMessage {
   readonly generation: number;
   readonly ids: readonly number[];
   readonly rewards: readonly WireReward[];
+  /** Objective runs: the chunk's failed evaluations (NaN rewards) and the first failure's message. */
+  readonly failures?: ChunkFailures;
 }
 
 export interface WorkerInfo {
@@ -158,8 +219,6 @@ export function decodeTheta(
   return { round: buf.readUInt32LE(4), thetaP };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
 function parseJson(text: unknown): unknown {
@@ -205,7 +264,13 @@ export interface IssuedChunk {
 }
 
 export type ResultVerdict =
-  | { readonly kind: 'ok'; readonly chunk: number; readonly rewards: Float64Array; readonly worker: string }
+  | {
+      readonly kind: 'ok';
+      readonly chunk: number;
+      readonly rewards: Float64Array;
+      readonly worker: string;
+      readonly failures?: ChunkFailures;
+    }
   | { readonly kind: 'stale' | 'malformed' | 'refused'; readonly why: string; readonly worker?: string };
 
 /**
@@ -270,5 +335,10 @@ export function judgeResult(
     if (r === undefined) return { kind: 'malformed', why: `reward ${i} is not a number`, ...w };
     rewards[i] = r;
   }
-  return { kind: 'ok', chunk: m.chunk, rewards, worker };
+  const f = m.failures;
+  const failures =
+    isObject(f) && isInt(f.count) && f.count > 0 && typeof f.first === 'string'
+      ? { failures: { count: f.count, first: f.first.slice(0, 500) } }
+      : {};
+  return { kind: 'ok', chunk: m.chunk, rewards, worker, ...failures };
 }

@@ -1,20 +1,21 @@
-// The run a Redis master publishes (esgrad:run) and a worker checks before serving it: the esgrad
-// version, fingerprints of the training data and noise table, and the refusal when they differ.
+// The run a Redis master publishes (esgrad:run, esgrad:model) and a worker checks before serving it:
+// the esgrad version, fingerprints of the model, data, objective module and noise table, and refusals.
 import { createHash, randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
 import { z } from 'zod';
-import type { Split } from '../data/index.ts';
+import { type ModelSource, modelFingerprint } from '../backend/source.ts';
+import { dataFingerprint, type Split } from '../data/index.ts';
 import { VERSION } from '../version.ts';
-import { PROTOCOL, type RunInfo } from './redis-protocol.ts';
-
-/** sha256 of a split's images (float32 bytes) and labels. */
-export function dataHash(train: Split): string {
-  const h = createHash('sha256');
-  h.update(
-    new Uint8Array(train.imagesNxHxW.buffer, train.imagesNxHxW.byteOffset, train.imagesNxHxW.byteLength),
-  );
-  h.update(new Uint8Array(train.labelsN.buffer, train.labelsN.byteOffset, train.labelsN.byteLength));
-  return h.digest('hex');
-}
+import { evaluationSettingsSchema } from './evaluator.ts';
+import { type Direction, describeObjective, type ObjectiveModule } from './objective.ts';
+import {
+  encodeModelSource,
+  type ModelSubject,
+  type ObjectiveSubject,
+  PROTOCOL,
+  type RunInfo,
+  type RunSubject,
+} from './redis-protocol.ts';
 
 /** sha256 of the table's length and every 1009th value (catches a table built differently, cheaply). */
 export function tableHash(tableS: Float32Array): string {
@@ -28,23 +29,75 @@ export function tableHash(tableS: Float32Array): string {
 
 export const newRunId = (): string => randomBytes(8).toString('hex');
 
+/** What a Redis run evaluates as the master publishes it: P, the subject, and a model's stored bytes. */
+export interface RedisWork {
+  readonly params: number;
+  readonly subject: RunSubject;
+  /** Stored at esgrad:model (model runs). */
+  readonly modelBlob?: Buffer;
+}
+
+/** A model run: the source published whole, the data by name and fingerprint. */
+export function modelWork(
+  source: ModelSource,
+  params: number,
+  data: { readonly name: string; readonly train: Split },
+  copiesPerRun: number,
+): RedisWork {
+  const subject: ModelSubject = {
+    kind: 'model',
+    model: source.format === 'spec' ? source.spec.name : source.name,
+    modelFingerprint: modelFingerprint(source),
+    dataset: data.name,
+    trainCount: data.train.count,
+    dataFingerprint: dataFingerprint(data.train),
+    copiesPerRun,
+  };
+  return { params, subject, modelBlob: encodeModelSource(source) };
+}
+
+/** An objective run: workers load the module themselves and must hold the same bytes. */
+export function objectiveWork(
+  module: Pick<ObjectiveModule, 'path' | 'hash'>,
+  direction: Direction,
+  params: number,
+): RedisWork {
+  const subject: ObjectiveSubject = {
+    kind: 'objective',
+    objective: basename(module.path),
+    objectiveHash: module.hash,
+    direction,
+  };
+  return { params, subject };
+}
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const runInfoSchema = z.object({
   protocol: z.number().int(),
   version: z.string(),
   runId: z.string().regex(/^[0-9a-f]{16}$/),
-  model: z.string(),
   params: z.number().int().positive(),
-  dataset: z.string(),
-  trainCount: z.number().int().positive(),
-  dataHash: z.string(),
-  seed: z.number().int().min(0),
+  settings: evaluationSettingsSchema,
   noiseTableSize: z.number().int().positive(),
   tableHash: z.string(),
-  batchSize: z.number().int().positive(),
-  subsetSize: z.number().int().positive(),
-  bucketSize: z.number().int().min(0),
-  copiesPerRun: z.number().int().positive(),
   leaseMs: z.number().int().positive(),
+  subject: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('model'),
+      model: z.string(),
+      modelFingerprint: hex64,
+      dataset: z.string(),
+      trainCount: z.number().int().positive(),
+      dataFingerprint: hex64,
+      copiesPerRun: z.number().int().positive(),
+    }),
+    z.object({
+      kind: z.literal('objective'),
+      objective: z.string(),
+      objectiveHash: hex64,
+      direction: z.enum(['minimize', 'maximize']),
+    }),
+  ]),
 });
 
 /** The run info stored in Redis, or undefined when the value is not one. */
@@ -64,23 +117,51 @@ export function versionRefusal(info: Pick<RunInfo, 'version' | 'protocol'>): str
   return `the master runs esgrad ${info.version} (protocol ${info.protocol}), this worker esgrad ${VERSION} (protocol ${PROTOCOL}); install the same esgrad version on every machine`;
 }
 
-/** What a worker built locally, to compare with the master's fingerprints. */
-export interface LocalBuild {
-  readonly params: number;
-  readonly trainCount: number;
-  readonly dataHash: string;
-  readonly tableHash: string;
+/** Why a worker started for one kind of run may not serve the other, or undefined. */
+export function subjectRefusal(subject: RunSubject, objectivePath: string | undefined): string | undefined {
+  if (subject.kind === 'objective' && objectivePath === undefined)
+    return `the master optimises the objective ${subject.objective} (sha256 ${subject.objectiveHash.slice(0, 12)}…); start this worker with --objective FILE`;
+  if (subject.kind === 'model' && objectivePath !== undefined)
+    return `the master trains the model ${subject.model}, not an objective; start this worker without --objective`;
+  return undefined;
 }
 
-/** Why the worker's local data, network or noise table differ from the master's, or undefined. */
-export function buildRefusal(info: RunInfo, local: LocalBuild): string | undefined {
+/** Why the model built here from the published source differs from the master's, or undefined. */
+export function modelRefusal(
+  info: RunInfo,
+  subject: ModelSubject,
+  local: { readonly fingerprint: string; readonly params: number },
+): string | undefined {
+  if (local.fingerprint !== subject.modelFingerprint)
+    return `the model published at the master is not the one its run names (sha256 ${local.fingerprint.slice(0, 12)}… vs ${subject.modelFingerprint.slice(0, 12)}…)`;
   if (local.params !== info.params)
-    return `the model ${info.model} has ${local.params} parameters here, ${info.params} at the master`;
-  if (local.trainCount !== info.trainCount)
-    return `the ${info.dataset} training set has ${local.trainCount} images here, ${info.trainCount} at the master`;
-  if (local.dataHash !== info.dataHash)
-    return `the ${info.dataset} training images differ from the master's (sha256 ${local.dataHash.slice(0, 12)}… vs ${info.dataHash.slice(0, 12)}…)`;
-  if (local.tableHash !== info.tableHash)
-    return `the noise table built here differs from the master's (seed ${info.seed}, ${info.noiseTableSize} floats)`;
+    return `the model ${subject.model} has ${local.params} parameters here, ${info.params} at the master`;
   return undefined;
+}
+
+/** Why the training data loaded here differ from the master's, or undefined. */
+export function dataRefusal(
+  subject: ModelSubject,
+  local: { readonly trainCount: number; readonly dataFingerprint: string },
+): string | undefined {
+  if (local.trainCount !== subject.trainCount)
+    return `the ${subject.dataset} training set has ${local.trainCount} images here, ${subject.trainCount} at the master`;
+  if (local.dataFingerprint !== subject.dataFingerprint)
+    return `the ${subject.dataset} training images differ from the master's (sha256 ${local.dataFingerprint.slice(0, 12)}… vs ${subject.dataFingerprint.slice(0, 12)}…)`;
+  return undefined;
+}
+
+/** Why the objective module loaded here differs from the master's, or undefined. */
+export function objectiveRefusal(
+  subject: ObjectiveSubject,
+  local: Pick<ObjectiveModule, 'path' | 'hash'>,
+): string | undefined {
+  if (local.hash === subject.objectiveHash) return undefined;
+  return `the objective ${describeObjective(local)} differs from the master's ${subject.objective} (sha256 ${subject.objectiveHash.slice(0, 12)}…); give every worker the same file`;
+}
+
+/** Why the noise table built here differs from the master's, or undefined. */
+export function tableRefusal(info: RunInfo, localTableHash: string): string | undefined {
+  if (localTableHash === info.tableHash) return undefined;
+  return `the noise table built here differs from the master's (seed ${info.settings.seed}, ${info.noiseTableSize} floats)`;
 }

@@ -1,36 +1,55 @@
-// An esgrad worker for a Redis master: rebuilds the run's noise table and data locally from the
-// published run info, takes leased chunks of tasks, evaluates them with evaluateTasks, sends rewards.
+// An esgrad worker for a Redis master: builds what the run publishes (the model from esgrad:model and
+// the data by fingerprint, or the user's objective module by hash) and the noise table, takes leased
+// chunks of tasks, evaluates them with the routine every evaluator shares, and sends the rewards.
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { Network } from '../backend/network.ts';
-import { loadDataset } from '../data/index.ts';
-import { getArchitecture } from '../model/architecture.ts';
+import { modelFingerprint, openModel } from '../backend/source.ts';
+import { dataFingerprint, loadDataset } from '../data/index.ts';
+import type { EsTask } from '../es/task.ts';
 import { createNoiseTable } from '../rng/noise-table.ts';
-import { UsageError } from '../types.ts';
+import { UsageError, type Vec } from '../types.ts';
 import { VERSION } from '../version.ts';
-import type { TaskData } from './evaluator.ts';
 import { evaluateTasks } from './local.ts';
+import { describeObjective, FailureReport, loadObjective } from './objective.ts';
+import { evaluateObjectiveTasks } from './objective-local.ts';
 import { closeRedis, connectRedis, type RedisTarget } from './redis-connect.ts';
 import {
   CHUNK_FIELD,
+  decodeModelSource,
   decodeTheta,
   encodeReward,
   fromTuple,
   GROUP,
   KEYS,
+  type ModelSubject,
+  type ObjectiveSubject,
   parseChunk,
   RESULT_FIELD,
   type ResultMessage,
   type RunInfo,
 } from './redis-protocol.ts';
-import { buildRefusal, dataHash, parseRunInfo, tableHash, versionRefusal } from './redis-run.ts';
+import {
+  dataRefusal,
+  modelRefusal,
+  objectiveRefusal,
+  parseRunInfo,
+  subjectRefusal,
+  tableHash,
+  tableRefusal,
+  versionRefusal,
+} from './redis-run.ts';
+import type { ChunkFailures } from './threads-protocol.ts';
 
 export interface WorkerOptions {
   readonly target: RedisTarget;
-  /** Where this machine keeps the dataset's IDX files (else ESGRAD_DATA_DIR, else the download cache). */
+  /** Where this machine keeps a registered dataset's files (else ESGRAD_DATA_DIR, else the download cache). */
   readonly dataDir?: string;
+  /** The dataset to load instead of the master's by name (a user's directory); checked by fingerprint. */
+  readonly dataset?: string;
+  /** The objective module to serve objective runs with (checked against the master's sha256). */
+  readonly objective?: string;
   /** ONNX Runtime intra-op threads (default 1: start one worker per core). */
   readonly threads?: number;
   readonly name?: string;
@@ -45,65 +64,132 @@ export interface WorkerStats {
   malformed: number;
 }
 
-/** What a worker builds for a run: everything evaluateTasks needs. */
+type EvaluateChunk = (
+  thetaP: Vec,
+  sigma: number,
+  tasks: readonly EsTask[],
+) => Promise<{ rewardsN: Float64Array; failures?: ChunkFailures }>;
+
+/** What a worker builds for a run: the evaluation of a chunk and what to close. */
 interface Build {
   info: RunInfo;
-  readonly net: Network;
-  readonly noiseTable: Float32Array;
-  readonly data: TaskData;
+  readonly evaluate: EvaluateChunk;
+  readonly close: () => Promise<void>;
   theta?: { round: number; thetaP: Float32Array };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const sameBuild = (a: RunInfo, b: RunInfo): boolean =>
-  (
-    [
-      'model',
-      'dataset',
-      'dataHash',
-      'seed',
-      'noiseTableSize',
-      'tableHash',
-      'batchSize',
-      'subsetSize',
-      'bucketSize',
-    ] as const
-  ).every((k) => a[k] === b[k]);
+/** Runs that differ only in id and lease are served by the same build. */
+const buildKey = (i: RunInfo): string => JSON.stringify({ ...i, runId: '', leaseMs: 0 });
+const refuse = (why: string): never => {
+  throw new UsageError(`worker refused: ${why}`);
+};
 
-async function build(info: RunInfo, o: WorkerOptions): Promise<Build> {
-  const refused = versionRefusal(info);
-  if (refused) throw new UsageError(`worker refused: ${refused}`);
-  const net = new Network(getArchitecture(info.model), { threads: o.threads ?? 1 });
-  const data = await loadDataset(info.dataset, {
-    ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
-    onProgress: o.log,
-  });
-  const noiseTable = createNoiseTable(info.seed, info.noiseTableSize);
-  const why = buildRefusal(info, {
-    params: net.size,
-    trainCount: data.train.count,
-    dataHash: dataHash(data.train),
-    tableHash: tableHash(noiseTable),
-  });
-  if (why) {
-    await net.close();
-    throw new UsageError(`worker refused: ${why}`);
+/** The noise table of the run, checked against the master's. */
+function buildTable(info: RunInfo): Float32Array {
+  const noiseTable = createNoiseTable(info.settings.seed, info.noiseTableSize);
+  const why = tableRefusal(info, tableHash(noiseTable));
+  return why ? refuse(why) : noiseTable;
+}
+
+async function buildModel(
+  client: Redis,
+  info: RunInfo,
+  subject: ModelSubject,
+  o: WorkerOptions,
+): Promise<Omit<Build, 'info'>> {
+  const source = decodeModelSource(await client.getBuffer(KEYS.model));
+  if (!source) return refuse(`the master published no readable model at ${KEYS.model}`);
+  const fingerprint = modelFingerprint(source);
+  if (fingerprint !== subject.modelFingerprint) {
+    const now = parseRunInfo(await client.get(KEYS.run));
+    if (now && now.runId !== info.runId) throw new NewRun(); // the master published another run meanwhile
   }
-  o.log(
-    `worker: run ${info.runId}: ${info.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}, seed ${info.seed}`,
+  const net = openModel(source, { threads: o.threads ?? 1 });
+  try {
+    const whyModel = modelRefusal(info, subject, { fingerprint, params: net.size });
+    if (whyModel) refuse(whyModel);
+    const name = o.dataset ?? subject.dataset;
+    const data = await loadDataset(name, {
+      ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
+      onProgress: o.log,
+    }).catch((e: unknown) =>
+      refuse(
+        `cannot load the master's dataset ${name} here (${(e as Error).message}); give its directory with --dataset DIR or --data-dir DIR`,
+      ),
+    );
+    const whyData = dataRefusal(subject, {
+      trainCount: data.train.count,
+      dataFingerprint: dataFingerprint(data.train),
+    });
+    if (whyData) refuse(whyData);
+    const noiseTable = buildTable(info);
+    o.log(
+      `worker: run ${info.runId}: ${subject.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}, seed ${info.settings.seed}`,
+    );
+    const taskData = { train: data.train, settings: info.settings };
+    return {
+      evaluate: async (thetaP, sigma, tasks) => ({
+        rewardsN: await evaluateTasks(net, noiseTable, taskData, thetaP, sigma, tasks, subject.copiesPerRun),
+      }),
+      close: () => net.close(),
+    };
+  } catch (e) {
+    await net.close();
+    throw e;
+  }
+}
+
+async function buildObjective(
+  info: RunInfo,
+  subject: ObjectiveSubject,
+  path: string,
+  log: (msg: string) => void,
+): Promise<Omit<Build, 'info'>> {
+  const module = await loadObjective(path);
+  const why = objectiveRefusal(subject, module);
+  if (why) refuse(why);
+  if (info.params < 1) refuse('the master has no parameters');
+  const noiseTable = buildTable(info);
+  log(
+    `worker: run ${info.runId}: objective ${describeObjective(module)}, ${subject.direction}, ${info.params.toLocaleString('en-US')} parameters, seed ${info.settings.seed}`,
   );
+  const objective = { fn: module.fn, direction: subject.direction };
+  const report = new FailureReport(log);
   return {
-    info,
-    net,
-    noiseTable,
-    data: {
-      train: data.train,
-      seed: info.seed,
-      batchSize: info.batchSize,
-      subsetSize: info.subsetSize,
-      bucketSize: info.bucketSize,
+    evaluate: async (thetaP, sigma, tasks) => {
+      let count = 0;
+      let first = '';
+      const rewardsN = await evaluateObjectiveTasks(
+        objective,
+        noiseTable,
+        info.settings,
+        thetaP,
+        sigma,
+        tasks,
+        (m) => {
+          if (count++ === 0) first = m;
+          report.add(m);
+        },
+      );
+      return count > 0 ? { rewardsN, failures: { count, first } } : { rewardsN };
     },
+    close: async () => report.close(),
   };
+}
+
+/** Thrown when the run changed while a worker was building for it: build again for the new one. */
+class NewRun extends Error {}
+
+async function build(client: Redis, info: RunInfo, o: WorkerOptions): Promise<Build> {
+  const refused = versionRefusal(info) ?? subjectRefusal(info.subject, o.objective);
+  if (refused) refuse(refused);
+  const s = info.subject;
+  const built =
+    s.kind === 'model'
+      ? await buildModel(client, info, s, o)
+      : await buildObjective(info, s, o.objective!, o.log);
+  return { info, ...built };
 }
 
 type Entry = [id: string, fields: string[]];
@@ -163,10 +249,15 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
         continue;
       }
       waiting = false;
-      if (!b || !sameBuild(b.info, info)) {
-        await b?.net.close();
+      if (!b || buildKey(b.info) !== buildKey(info)) {
+        await b?.close();
         b = undefined;
-        b = await build(info, o);
+        try {
+          b = await build(client, info, o);
+        } catch (e) {
+          if (e instanceof NewRun) continue;
+          throw e;
+        }
       }
       if (b.info.runId !== info.runId) o.log(`worker ${name}: serving run ${info.runId}`);
       b.info = info;
@@ -187,7 +278,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       // Redis is gone
     }
     await closeRedis(client);
-    await b?.net.close();
+    await b?.close();
   }
   return stats;
 }
@@ -224,17 +315,9 @@ async function serve(
     () => void client.xclaim(KEYS.tasks, GROUP, name, 0, id, 'JUSTID').catch(() => {}),
     Math.max(50, b.info.leaseMs / 3),
   );
-  let rewardsN: Float64Array;
+  let evaluated: Awaited<ReturnType<EvaluateChunk>>;
   try {
-    rewardsN = await evaluateTasks(
-      b.net,
-      b.noiseTable,
-      b.data,
-      b.theta.thetaP,
-      chunk.sigma,
-      tasks,
-      b.info.copiesPerRun,
-    );
+    evaluated = await b.evaluate(b.theta.thetaP, chunk.sigma, tasks);
   } catch (e) {
     stats.malformed++;
     log(`worker ${name}: dropped task entry ${id}, which cannot be evaluated: ${(e as Error).message}`);
@@ -250,7 +333,8 @@ async function serve(
     chunk: chunk.chunk,
     generation: tasks[0]!.generation,
     ids: tasks.map((t) => t.id),
-    rewards: Array.from(rewardsN, encodeReward),
+    rewards: Array.from(evaluated.rewardsN, encodeReward),
+    ...(evaluated.failures ? { failures: evaluated.failures } : {}),
   };
   await client.xadd(KEYS.results, '*', RESULT_FIELD, JSON.stringify(result));
   await ack();

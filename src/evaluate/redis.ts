@@ -4,8 +4,8 @@ import type { Redis } from 'ioredis';
 import type { EsTask } from '../es/task.ts';
 import { UsageError, type Vec } from '../types.ts';
 import { VERSION } from '../version.ts';
-import type { Evaluator, TaskData } from './evaluator.ts';
-import { defaultCopiesPerRun } from './local.ts';
+import type { EvaluationSettings, Evaluator } from './evaluator.ts';
+import { FailureReport } from './objective.ts';
 import { closeRedis, connectRedis, type RedisTarget, redactUrl } from './redis-connect.ts';
 import {
   CHUNK_FIELD,
@@ -20,15 +20,14 @@ import {
   type RunInfo,
   toTuple,
 } from './redis-protocol.ts';
-import { dataHash, newRunId, tableHash } from './redis-run.ts';
+import { newRunId, type RedisWork, tableHash } from './redis-run.ts';
 
 export interface RedisEvaluatorOptions {
   readonly target: RedisTarget;
-  readonly model: string;
-  /** Registry name of the dataset, which workers load locally. */
-  readonly dataset: string;
-  readonly copiesPerRun?: number;
-  /** Tasks per stream entry (rounded up to a multiple of copiesPerRun; default 2 × copiesPerRun). */
+  /**
+   * Tasks per stream entry: for a model rounded up to a multiple of its copies per run K (default 2K);
+   * for an objective default 1/64 of a generation.
+   */
   readonly tasksPerChunk?: number;
   /** A chunk whose worker has not renewed its lease for this long goes to another worker (default 10 s). */
   readonly leaseMs?: number;
@@ -76,38 +75,40 @@ export class RedisEvaluator implements Evaluator {
   private reader?: Redis;
   private lastResultId = '0-0';
   private reconnected = false;
-  private readonly tasksPerChunk: number;
   private readonly log: (msg: string) => void;
   private readonly refusedWorkers = new Set<string>();
+  private readonly failures: FailureReport;
 
+  /** @param work what the run evaluates (redis-run.ts: modelWork or objectiveWork) */
   constructor(
-    params: number,
     noiseTable: Float32Array,
-    data: TaskData,
+    settings: EvaluationSettings,
+    private readonly work: RedisWork,
     private readonly o: RedisEvaluatorOptions,
   ) {
-    const copiesPerRun = o.copiesPerRun ?? defaultCopiesPerRun(params);
-    // Chunks start at multiples of K, so every worker groups offspring into session.runs as the local evaluator does.
-    this.tasksPerChunk = Math.ceil((o.tasksPerChunk ?? 2 * copiesPerRun) / copiesPerRun) * copiesPerRun;
     this.log = o.log ?? (() => {});
+    this.failures = new FailureReport(this.log);
     this.info = {
       protocol: PROTOCOL,
       version: VERSION,
       runId: this.runId,
-      model: o.model,
-      params,
-      dataset: o.dataset,
-      trainCount: data.train.count,
-      dataHash: dataHash(data.train),
-      seed: data.seed,
+      params: work.params,
+      settings,
       noiseTableSize: noiseTable.length,
       tableHash: tableHash(noiseTable),
-      batchSize: data.batchSize,
-      subsetSize: data.subsetSize,
-      bucketSize: data.bucketSize,
-      copiesPerRun,
       leaseMs: o.leaseMs ?? 10_000,
+      subject: work.subject,
     };
+  }
+
+  /** Tasks per chunk of a round of n: for a model, multiples of K so every worker groups offspring into session.runs as the local evaluator does. */
+  private chunkSize(n: number): number {
+    const s = this.work.subject;
+    if (s.kind === 'model') {
+      const k = s.copiesPerRun;
+      return Math.ceil((this.o.tasksPerChunk ?? 2 * k) / k) * k;
+    }
+    return this.o.tasksPerChunk ?? Math.max(1, Math.ceil(n / 64));
   }
 
   /** Connects (one clear UsageError line when Redis is unreachable) and publishes a fresh run. */
@@ -127,8 +128,10 @@ export class RedisEvaluator implements Evaluator {
     );
   }
 
-  /** Run info and consumer group (idempotent: also after Redis came back empty). */
+  /** The model, run info and consumer group (idempotent: also after Redis came back empty). */
   private async publishRun(): Promise<void> {
+    if (this.work.modelBlob) await this.cmd!.set(KEYS.model, this.work.modelBlob);
+    else await this.cmd!.del(KEYS.model);
     await this.cmd!.set(KEYS.run, JSON.stringify(this.info));
     try {
       await this.cmd!.xgroup('CREATE', KEYS.tasks, GROUP, '0', 'MKSTREAM');
@@ -188,8 +191,9 @@ export class RedisEvaluator implements Evaluator {
     await this.connect();
     const round = ++this.stats.rounds;
     const chunks = [];
-    for (let start = 0, chunk = 0; start < tasks.length; start += this.tasksPerChunk, chunk++) {
-      const part = tasks.slice(start, start + this.tasksPerChunk);
+    const perChunk = this.chunkSize(tasks.length);
+    for (let start = 0, chunk = 0; start < tasks.length; start += perChunk, chunk++) {
+      const part = tasks.slice(start, start + perChunk);
       const msg: ChunkMessage = { run: this.runId, round, chunk, sigma, tasks: part.map(toTuple) };
       chunks.push({
         start,
@@ -264,6 +268,7 @@ export class RedisEvaluator implements Evaluator {
         r.doneC[v.chunk] = 1;
         r.remaining--;
         r.rewardsN.set(v.rewards, r.chunks[v.chunk]!.start);
+        if (v.failures) this.failures.add(`on worker ${v.worker}: ${v.failures.first}`, v.failures.count);
         answered += v.rewards.length;
       } else {
         this.stats[v.kind]++;
@@ -301,13 +306,14 @@ export class RedisEvaluator implements Evaluator {
     this.cmd = undefined;
     if (cmd?.status === 'ready') {
       try {
-        await cmd.del(KEYS.run, KEYS.theta, KEYS.tasks, KEYS.results);
+        await cmd.del(KEYS.run, KEYS.model, KEYS.theta, KEYS.tasks, KEYS.results);
       } catch {
         // Redis is gone: nothing to clean
       }
     }
     await closeRedis(cmd);
     await closeRedis(this.reader);
+    this.failures.close();
     const s = this.stats;
     if (s.rounds > 0) {
       const skipped = s.stale + s.malformed + s.refused;

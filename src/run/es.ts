@@ -38,7 +38,7 @@ export function esStep(o: EsStepOptions, initial: EsState): Step {
       if (o.corrEvery > 0 && t % o.corrEvery === 0) {
         const batch = gatherBatch(
           o.data.train,
-          batchIndices(o.data.seed, t, o.data.batchSize, o.data.train.count),
+          batchIndices(o.data.settings.seed, t, o.data.settings.batch, o.data.train.count),
         );
         const { gradP: trueGradP } = await o.lossAndGrad!(state.thetaP, batch);
         metrics.corr = pearson(told.gradP, trueGradP);

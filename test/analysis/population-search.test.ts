@@ -7,7 +7,7 @@ import { Aggregator } from '../../src/aggregate/index.ts';
 import { expectedCorrelation, populationSearch } from '../../src/analysis/population-search.ts';
 import { Network } from '../../src/backend/network.ts';
 import { loadDataset } from '../../src/data/index.ts';
-import type { TaskData } from '../../src/evaluate/evaluator.ts';
+import { type TaskData, taskData } from '../../src/evaluate/evaluator.ts';
 import { LocalEvaluator } from '../../src/evaluate/local.ts';
 import { initParams } from '../../src/model/init.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
@@ -20,7 +20,7 @@ describe('population search (mlp, 25,450 parameters)', () => {
     net = Network.byName('mlp', { threads: 2 });
     noise = createNoiseTable(8, 1 << 20);
     aggregator = new Aggregator(noise, { threads: 2 });
-    data = { train: ds.train, seed: 8, batchSize: 50, subsetSize: 50, bucketSize: 0 };
+    data = taskData(ds.train, { seed: 8, batch: 50 });
   });
   after(async () => {
     await net.close();

@@ -7,7 +7,7 @@ import { Network } from '../../src/backend/network.ts';
 import { gatherBatch, loadDataset, subsetIndices } from '../../src/data/index.ts';
 import { bucketLayout } from '../../src/es/buckets.ts';
 import { ask, init } from '../../src/es/index.ts';
-import { taskBatches } from '../../src/evaluate/evaluator.ts';
+import { taskData as makeTaskData, taskBatches } from '../../src/evaluate/evaluator.ts';
 import { LocalEvaluator } from '../../src/evaluate/local.ts';
 import { initParams } from '../../src/model/init.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
@@ -23,7 +23,7 @@ it('rewards of a generation equal −loss of single forwards at θ + sign·σ·�
     initParams(net.layout, 5),
   );
   const tasks = ask(state);
-  const taskData = { train: data.train, seed: 5, batchSize: 20, subsetSize: 20, bucketSize: 0 };
+  const taskData = makeTaskData(data.train, { seed: 5, batch: 20, subsetSize: 20 });
   // Copies per run (4) does not divide N (14): the last run is a partial chunk.
   const rewards = await new LocalEvaluator(net, noise, taskData, 4).evaluate(state.thetaP, sigma, tasks);
   const batches = taskBatches(taskData, tasks);
@@ -61,7 +61,13 @@ it('limited + no-mini-batch tasks: reward = −loss with only the bucket perturb
     initParams(net.layout, 6),
   );
   const tasks = ask(state);
-  const taskData = { train: data.train, seed: 6, batchSize: 20, subsetSize: 9, bucketSize: S };
+  const taskData = makeTaskData(data.train, {
+    seed: 6,
+    batch: 20,
+    subsetSize: 9,
+    limited: true,
+    bucketSize: S,
+  });
   const rewards = await new LocalEvaluator(net, noise, taskData, 4).evaluate(state.thetaP, sigma, tasks);
   const { startsB, sizesB } = bucketLayout(net.size, S);
   for (const [i, t] of tasks.entries()) {

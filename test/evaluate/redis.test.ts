@@ -7,13 +7,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { Network } from '../../src/backend/network.ts';
-import { loadDataset } from '../../src/data/index.ts';
+import { builtinSource } from '../../src/backend/source.ts';
+import { type Dataset, loadDataset } from '../../src/data/index.ts';
 import { ask, type EsState, init } from '../../src/es/index.ts';
-import type { TaskData } from '../../src/evaluate/evaluator.ts';
+import { taskData as makeTaskData, type TaskData } from '../../src/evaluate/evaluator.ts';
 import { LocalEvaluator } from '../../src/evaluate/local.ts';
 import { RedisEvaluator } from '../../src/evaluate/redis.ts';
 import { redisTarget } from '../../src/evaluate/redis-connect.ts';
-import { GROUP, KEYS, RESULT_FIELD } from '../../src/evaluate/redis-protocol.ts';
+import { encodeModelSource, GROUP, KEYS, RESULT_FIELD } from '../../src/evaluate/redis-protocol.ts';
+import { modelWork } from '../../src/evaluate/redis-run.ts';
 import { initParams } from '../../src/model/init.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { VERSION } from '../../src/version.ts';
@@ -56,6 +58,7 @@ describe('RedisEvaluator with worker processes', () => {
     spy: Redis,
     net: Network,
     taskData: TaskData,
+    dataset: Dataset,
     state: EsState,
     expected: Float64Array,
     expected2: Float64Array;
@@ -63,11 +66,9 @@ describe('RedisEvaluator with worker processes', () => {
   const evaluators: RedisEvaluator[] = [];
   const logs: string[] = [];
   const master = (over: Partial<ConstructorParameters<typeof RedisEvaluator>[3]> = {}) => {
-    const ev = new RedisEvaluator(net.size, createNoiseTable(9, size), taskData, {
+    const work = modelWork(builtinSource('cnn-29k'), net.size, dataset, 4);
+    const ev = new RedisEvaluator(createNoiseTable(9, size), taskData.settings, work, {
       target: redisTarget(redis.url),
-      model: 'cnn-29k',
-      dataset: 'mnist',
-      copiesPerRun: 4,
       tasksPerChunk: 8,
       leaseMs: 1000,
       log: (m) => logs.push(m),
@@ -83,7 +84,8 @@ describe('RedisEvaluator with worker processes', () => {
     spy.on('error', () => {}); // the restart test takes Redis away for a moment
     const data = await loadDataset('mnist', { dataDir: MNIST_DIR });
     net = Network.byName('cnn-29k', { threads: 2 });
-    taskData = { train: data.train, seed: 9, batchSize: 16, subsetSize: 16, bucketSize: 0 };
+    dataset = data;
+    taskData = makeTaskData(data.train, { seed: 9, batch: 16, subsetSize: 16 });
     state = init({ population: 40, sigma, noiseTableSize: size, seed: 9 }, initParams(net.layout, 9));
     const local = new LocalEvaluator(net, createNoiseTable(9, size), taskData, 4);
     expected = await local.evaluate(state.thetaP, sigma, ask(state));
@@ -292,21 +294,40 @@ describe('RedisEvaluator with worker processes', () => {
     await Promise.all(workers.splice(0).map(stopWorker));
     const ev = master();
     await ev.connect();
-    await ev.close(); // leaves no run behind; publish doctored copies of its run info
+    await ev.close(); // leaves no run behind; publish its model and doctored copies of its run info
+    await spy.set(KEYS.model, encodeModelSource(builtinSource('cnn-29k')));
     for (const [over, pattern] of [
       [
         { version: '9.9.9' },
-        /worker refused: the master runs esgrad 9\.9\.9 \(protocol 1\), this worker esgrad .* install the same esgrad version/,
+        /worker refused: the master runs esgrad 9\.9\.9 \(protocol 2\), this worker esgrad .* install the same esgrad version/,
       ],
-      [{ dataHash: 'f'.repeat(64) }, /worker refused: the mnist training images differ from the master's/],
+      [
+        { subject: { ...ev.info.subject, dataFingerprint: 'f'.repeat(64) } },
+        /worker refused: the mnist training images differ from the master's/,
+      ],
+      [
+        { subject: { ...ev.info.subject, modelFingerprint: 'e'.repeat(64) } },
+        /worker refused: the model published at the master is not the one its run names/,
+      ],
+      [
+        {
+          subject: {
+            kind: 'objective',
+            objective: 'f.mjs',
+            objectiveHash: 'a'.repeat(64),
+            direction: 'minimize',
+          },
+        },
+        /worker refused: the master optimises the objective f\.mjs \(sha256 aaaaaaaaaaaa…\); start this worker with --objective FILE/,
+      ],
     ] as const) {
       await spy.set(KEYS.run, JSON.stringify({ ...ev.info, ...over }));
       const w = startWorker(redis.url, 'other');
       assert.equal(await w.exited, 2, w.stderr());
-      assert.match(w.stderr(), pattern);
+      assert.match(w.stderr().trim().split('\n').at(-1)!, pattern);
       assert.ok(!w.stderr().includes(redis.password), 'the password is never printed');
     }
-    await spy.del(KEYS.run);
+    await spy.del(KEYS.run, KEYS.model);
   });
 
   it('the master refuses an unreachable Redis or a wrong password with one line, no secret in it', async () => {

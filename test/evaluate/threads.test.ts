@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Network } from '../../src/backend/network.ts';
+import { builtinSource } from '../../src/backend/source.ts';
 import { loadDataset } from '../../src/data/index.ts';
 import { ask, init } from '../../src/es/index.ts';
-import type { TaskData } from '../../src/evaluate/evaluator.ts';
+import { taskData as makeTaskData, type TaskData } from '../../src/evaluate/evaluator.ts';
 import { LocalEvaluator } from '../../src/evaluate/local.ts';
 import { sharedSplit, ThreadsEvaluator } from '../../src/evaluate/threads.ts';
 import { initParams } from '../../src/model/init.ts';
@@ -22,7 +23,7 @@ describe('ThreadsEvaluator', () => {
   before(async () => {
     const data = await loadDataset('mnist', { dataDir: MNIST_DIR });
     net = Network.byName('cnn-29k', { threads: 2 });
-    taskData = { train: sharedSplit(data.train), seed: 9, batchSize: 16, subsetSize: 16, bucketSize: 0 };
+    taskData = makeTaskData(sharedSplit(data.train), { seed: 9, batch: 16, subsetSize: 16 });
     state = init({ population: 30, sigma, noiseTableSize: size, seed: 9 }, initParams(net.layout, 9));
     expected = await new LocalEvaluator(net, createNoiseTable(9, size), taskData, 4).evaluate(
       state.thetaP,
@@ -34,7 +35,7 @@ describe('ThreadsEvaluator', () => {
 
   for (const workers of [1, 2]) {
     it(`gives rewards bit-identical to the local evaluator with ${workers} worker(s)`, async () => {
-      const ev = new ThreadsEvaluator('cnn-29k', net.size, sharedTable, taskData, {
+      const ev = new ThreadsEvaluator(builtinSource('cnn-29k'), net.size, sharedTable, taskData, {
         workers,
         copiesPerRun: 4,
         tasksPerChunk: 6,
@@ -51,7 +52,7 @@ describe('ThreadsEvaluator', () => {
   }
 
   it('replaces a worker that dies mid-iteration and re-runs its tasks', async () => {
-    const ev = new ThreadsEvaluator('cnn-29k', net.size, sharedTable, taskData, {
+    const ev = new ThreadsEvaluator(builtinSource('cnn-29k'), net.size, sharedTable, taskData, {
       workers: 2,
       copiesPerRun: 4,
       tasksPerChunk: 6,
@@ -69,7 +70,12 @@ describe('ThreadsEvaluator', () => {
   });
 
   it('gives bit-identical rewards for limited-perturbation tasks on per-offspring subsets', async () => {
-    const limited = { ...taskData, bucketSize: 3000, subsetSize: 12 };
+    const limited = makeTaskData(taskData.train, {
+      ...taskData.settings,
+      limited: true,
+      bucketSize: 3000,
+      subsetSize: 12,
+    });
     const st = init(
       {
         population: 12,
@@ -88,7 +94,7 @@ describe('ThreadsEvaluator', () => {
       sigma,
       ask(st),
     );
-    const ev = new ThreadsEvaluator('cnn-29k', net.size, sharedTable, limited, {
+    const ev = new ThreadsEvaluator(builtinSource('cnn-29k'), net.size, sharedTable, limited, {
       workers: 2,
       copiesPerRun: 4,
       tasksPerChunk: 6,
@@ -102,7 +108,7 @@ describe('ThreadsEvaluator', () => {
 
   it('refuses a noise table that is not shared memory', () => {
     assert.throws(
-      () => new ThreadsEvaluator('cnn-29k', net.size, createNoiseTable(9, size), taskData),
+      () => new ThreadsEvaluator(builtinSource('cnn-29k'), net.size, createNoiseTable(9, size), taskData),
       /SharedArrayBuffer/,
     );
   });
