@@ -3,8 +3,9 @@
 import { availableParallelism } from 'node:os';
 import { Aggregator } from '../src/aggregate/index.ts';
 import { Network } from '../src/backend/network.ts';
+import { builtinSource } from '../src/backend/source.ts';
 import { ask, init, tell } from '../src/es/index.ts';
-import type { TaskData } from '../src/evaluate/evaluator.ts';
+import { type TaskData, taskData } from '../src/evaluate/evaluator.ts';
 import { ThreadsEvaluator } from '../src/evaluate/threads.ts';
 import { forwardMacsPerExample } from '../src/model/architecture.ts';
 import { initParams } from '../src/model/init.ts';
@@ -18,13 +19,10 @@ function syntheticData(count: number): TaskData {
   const images = new Float32Array(new SharedArrayBuffer(count * 784 * 4));
   for (let i = 0; i < images.length; i += 97) images[i] = (i % 255) / 255;
   const labels = new Int32Array(new SharedArrayBuffer(count * 4)).map((_, i) => i % 10);
-  return {
-    train: { imagesNxHxW: images, labelsN: labels, count, channels: 1, rows: 28, cols: 28 },
-    seed: 1,
-    batchSize: POPULATION_BATCH,
-    subsetSize: POPULATION_BATCH,
-    bucketSize: 0,
-  };
+  return taskData(
+    { imagesNxHxW: images, labelsN: labels, count, channels: 1, rows: 28, cols: 28 },
+    { seed: 1, batch: POPULATION_BATCH, subsetSize: POPULATION_BATCH },
+  );
 }
 
 const rssMiB = (): number => process.memoryUsage().rss / 2 ** 20;
@@ -54,7 +52,7 @@ export async function benchEs(quick: boolean): Promise<BenchRow[]> {
     const perWorkers: number[] = [];
     for (const workers of [...new Set([1, cores])]) {
       const before = rssMiB();
-      const ev = new ThreadsEvaluator(model, net.size, table, data, { workers });
+      const ev = new ThreadsEvaluator(builtinSource(model), net.size, table, data, { workers });
       await ev.evaluate(state.thetaP, 0.002, ask(state).slice(0, 4 * workers)); // start the workers
       const rss = rssMiB() - before;
       const samples: number[] = [];

@@ -56,7 +56,7 @@ export async function runPopulationSearch(
   let resources: EsResources | undefined;
   try {
     gradientOf(net, 'the population search (ρ against backprop)');
-    resources = esResources(config, net, data);
+    resources = esResources(config, net, source, data);
     reporters.push(fileReporter(dir));
     if (o.progress) reporters.push(progressReporter(Math.ceil(cap / chunk), 'chunks'));
     log(

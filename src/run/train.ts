@@ -48,6 +48,7 @@ export function defaultRunDir(config: TrainConfig): string {
 function buildStep(
   config: TrainConfig,
   net: Model,
+  source: ModelSource,
   data: Dataset,
   reporters: readonly Reporter[],
   opts: TrainOptions = {},
@@ -71,7 +72,7 @@ function buildStep(
       `--subset-size ${config.subsetSize} is larger than the training set (${formatCount(data.train.count)} images)`,
     );
   }
-  const resources = esResources(config, net, data, {
+  const resources = esResources(config, net, source, data, {
     redisUrl: opts.redisUrl,
     ...(opts.log ? { log: opts.log } : {}),
   });
@@ -132,7 +133,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   try {
     const out = config.out ?? defaultRunDir(config);
     const from: ResumePoint | undefined = opts.resume ? resumePoint(out, config) : undefined;
-    built = buildStep(config, net, data, reporters, opts, from?.state); // validates the algorithm's settings before anything is written
+    built = buildStep(config, net, source, data, reporters, opts, from?.state); // validates the algorithm's settings before anything is written
     if (built.resources?.evaluator instanceof RedisEvaluator) await built.resources.evaluator.connect(); // one clear line if Redis is unreachable
     mkdirSync(out, { recursive: true });
     writeJsonAtomic(join(out, 'config.json'), { ...config, out, datasetLabel: data.label, params: net.size });

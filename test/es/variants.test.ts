@@ -6,7 +6,7 @@ import { subsetIndices } from '../../src/data/index.ts';
 import { bucketLayout } from '../../src/es/buckets.ts';
 import { ask, init, tell } from '../../src/es/openai-es.ts';
 import type { EsTask } from '../../src/es/task.ts';
-import { taskIndices } from '../../src/evaluate/evaluator.ts';
+import { evaluationSettings, taskIndices } from '../../src/evaluate/evaluator.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { aggregatorFor as agg } from './helpers.ts';
 
@@ -154,7 +154,7 @@ describe('no-mini-batch ES', () => {
       rows: 28,
       cols: 28,
     };
-    const data = { train: split, seed: 5, batchSize: 50, subsetSize: 7, bucketSize: 0 };
+    const data = { train: split, settings: evaluationSettings({ seed: 5, batch: 50, subsetSize: 7 }) };
     for (const t of tasks) assert.deepEqual(taskIndices(data, t), subsetIndices(t.dataSeed, 7, 1000));
     // A different generation draws different subsets.
     const later = ask({ ...state, generation: 1 });
