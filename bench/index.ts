@@ -7,6 +7,7 @@ import { benchAggregationRows } from './aggregation-rows.ts';
 import { benchEs } from './es.ts';
 import { benchForward } from './forward.ts';
 import { benchMatMul } from './matmul.ts';
+import { benchOnnxImport } from './onnx-import.ts';
 import { benchPopulation } from './population.ts';
 import { benchSgd } from './sgd.ts';
 import { type BenchReport, formatTable } from './table.ts';
@@ -31,6 +32,7 @@ export async function measure(opts: BenchOptions = {}): Promise<BenchReport> {
     ...matmul,
     ...(await benchForward(repeats)),
     ...(await benchPopulation(repeats)),
+    ...(await benchOnnxImport(repeats)),
     ...(await benchSgd(repeats)),
     ...(await benchEs(Boolean(opts.quick))),
     ...(await benchAggregationRows(Boolean(opts.quick))),
