@@ -5,11 +5,33 @@ export * from './aggregate/index.ts';
 export { cosine, pearson } from './analysis/correlation.ts';
 export { Network, type Perturbation } from './backend/network.ts';
 export * from './data/index.ts';
+export { candidateInto, candidates } from './es/candidates.ts';
 export * from './es/index.ts';
-export type { Evaluator, TaskData } from './evaluate/evaluator.ts';
+export {
+  type EvaluationSettings,
+  type Evaluator,
+  evaluationSettings,
+  type TaskData,
+  taskData,
+} from './evaluate/evaluator.ts';
+export { type EvaluatorKind, esResources } from './evaluate/factory.ts';
 export { evaluateTasks, LocalEvaluator } from './evaluate/local.ts';
+export {
+  type Direction,
+  loadObjective,
+  type ObjectiveFn,
+  type ObjectiveModule,
+  objectiveHash,
+} from './evaluate/objective.ts';
+export {
+  type DirectedObjective,
+  evaluateObjectiveTasks,
+  ObjectiveEvaluator,
+} from './evaluate/objective-local.ts';
+export { ObjectiveThreadsEvaluator } from './evaluate/objective-threads.ts';
 export { RedisEvaluator, type RedisEvaluatorOptions, type RedisStats } from './evaluate/redis.ts';
 export { type RedisTarget, redisTarget } from './evaluate/redis-connect.ts';
+export { modelWork, objectiveWork, type RedisWork } from './evaluate/redis-run.ts';
 export { runWorker, type WorkerOptions } from './evaluate/redis-worker.ts';
 export { sharedSplit, ThreadsEvaluator } from './evaluate/threads.ts';
 export * from './model/architecture.ts';
@@ -27,6 +49,14 @@ export {
 } from './run/checkpoint.ts';
 export { parseTrainConfig, type TrainConfig, trainConfigSchema } from './run/config.ts';
 export { type Step, trainLoop } from './run/loop.ts';
+export {
+  type IterationInfo,
+  type IterationRecord,
+  type ObjectiveInput,
+  type OptimizeOptions,
+  type OptimizeResult,
+  optimize,
+} from './run/optimize.ts';
 export { train } from './run/train.ts';
 export * from './types.ts';
 export { l2Norm, type NumVec } from './vector.ts';
