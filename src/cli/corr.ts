@@ -2,7 +2,7 @@
 // two random mini-batches along an SGD run; `population` tracks ρ(g_ES, g_True) against offspring count.
 
 import { Command } from 'commander';
-import { parseTrainConfig } from '../run/config.ts';
+import { TRAIN_DEFAULTS as DEFAULTS, parseTrainConfig } from '../run/config.ts';
 import { runPopulationSearch } from '../run/population.ts';
 import { train } from '../run/train.ts';
 import { UsageError } from '../types.ts';
@@ -16,12 +16,12 @@ function sgdVsSgd(): Command {
     .description(
       'correlation between the gradients of two random mini-batches along an SGD run (paper: 39.04%)',
     )
-    .option('--model <name>', 'cnn-3m | cnn-29k | mlp (default cnn-3m)')
-    .option('--iters <n>', 'SGD iterations (default 2000)', parseNumber)
+    .option('--model <name>', `cnn-3m | cnn-29k | mlp (default ${DEFAULTS.model})`)
+    .option('--iters <n>', `SGD iterations (default ${DEFAULTS.iters})`, parseNumber)
     .option('--every <n>', 'measure every n iterations (default 1)', parseNumber)
-    .option('--batch <n>', 'mini-batch size (default 50)', parseNumber)
-    .option('--lr <x>', 'Adam learning rate (default 0.001)', parseNumber)
-    .option('--seed <n>', 'seed (default 0)', parseNumber)
+    .option('--batch <n>', `mini-batch size (default ${DEFAULTS.batch})`, parseNumber)
+    .option('--lr <x>', `Adam learning rate (default ${DEFAULTS.lr})`, parseNumber)
+    .option('--seed <n>', `seed (default ${DEFAULTS.seed})`, parseNumber)
     .option('--out <dir>', 'run directory')
     .option('--data-dir <dir>', 'directory with the IDX files')
     .option('--quiet', 'no progress bar')
@@ -44,16 +44,20 @@ function population(): Command {
     .description(
       'ρ(g_ES, g_True) against the number of offspring at a fixed θ and mini-batch (paper: 20% at about 274,000 on cnn-3m)',
     )
-    .option('--model <name>', 'cnn-3m | cnn-29k | mlp (default cnn-3m)')
+    .option('--model <name>', `cnn-3m | cnn-29k | mlp (default ${DEFAULTS.model})`)
     .option('--target <x>', 'stop when ρ reaches this (default 0.2)', parseNumber)
     .option('--chunk <n>', 're-estimate after every n offspring, even (default 1000)', parseNumber)
     .option('--cap <n>', 'stop after this many offspring at the latest (default 300000)', parseNumber)
-    .option('--sigma <x>', 'perturbation std (default 0.002)', parseNumber)
-    .option('--batch <n>', 'mini-batch size (default 50)', parseNumber)
-    .option('--seed <n>', 'seed of θ0, the mini-batch and the noise (default 0)', parseNumber)
-    .option('--evaluator <name>', 'threads | local (default threads)')
-    .option('--workers <n>', 'worker threads, 0 = all cores (default 0)', parseNumber)
-    .option('--noise-table-size <n>', 'floats in the shared noise table (default 33554432)', parseNumber)
+    .option('--sigma <x>', `perturbation std (default ${DEFAULTS.sigma})`, parseNumber)
+    .option('--batch <n>', `mini-batch size (default ${DEFAULTS.batch})`, parseNumber)
+    .option('--seed <n>', `seed of θ0, the mini-batch and the noise (default ${DEFAULTS.seed})`, parseNumber)
+    .option('--evaluator <name>', `threads | local (default ${DEFAULTS.evaluator})`)
+    .option('--workers <n>', `worker threads, 0 = all cores (default ${DEFAULTS.workers})`, parseNumber)
+    .option(
+      '--noise-table-size <n>',
+      'floats in the shared noise table (default 2^25, or 1,024·P rounded up to a power of 2 when smaller)',
+      parseNumber,
+    )
     .option('--out <dir>', 'directory for metrics.jsonl (ρ per chunk) and summary.json')
     .option('--data-dir <dir>', 'directory with the IDX files')
     .option('--quiet', 'no progress bar')

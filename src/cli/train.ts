@@ -2,7 +2,7 @@
 // progress bar, metrics.jsonl and summary.json, ending with a one-line summary.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { parseTrainConfig, userFieldNamer } from '../run/config.ts';
+import { TRAIN_DEFAULTS as DEFAULTS, parseTrainConfig, userFieldNamer } from '../run/config.ts';
 import { resumeConfig } from '../run/resume.ts';
 import { defaultRunDir, train } from '../run/train.ts';
 import { type Metrics, UsageError } from '../types.ts';
@@ -27,28 +27,35 @@ function readConfigFile(path: string): Record<string, unknown> {
 export function trainCommand(): Command {
   return new Command('train')
     .description('train a network with SGD (backprop) or the OpenAI Evolution Strategy')
-    .option('--algo <name>', 'sgd | es | proxy (default sgd)')
-    .option('--model <name|file>', 'cnn-3m | cnn-29k | mlp, a spec net.json or a model.onnx (default cnn-3m)')
+    .option('--algo <name>', `sgd | es | proxy (default ${DEFAULTS.algo})`)
+    .option(
+      '--model <name|file>',
+      `cnn-3m | cnn-29k | mlp, a spec net.json or a model.onnx (default ${DEFAULTS.model})`,
+    )
     .option('--loss <name>', "an ONNX model's loss: cross-entropy | mse (default cross-entropy)")
     .option(
       '--dataset <name|dir>',
-      'mnist | fashion-mnist, or a directory of IDX or .npy files (default mnist)',
+      `mnist | fashion-mnist, or a directory of IDX or .npy files (default ${DEFAULTS.dataset})`,
     )
-    .option('--iters <n>', 'iterations (default 2000)', parseNumber)
-    .option('--batch <n>', 'mini-batch size (default 50)', parseNumber)
-    .option('--optimizer <name>', 'adam | sgd (default adam)')
-    .option('--lr <x>', 'learning rate (default 0.001)', parseNumber)
+    .option('--iters <n>', `iterations (default ${DEFAULTS.iters})`, parseNumber)
+    .option('--batch <n>', `mini-batch size (default ${DEFAULTS.batch})`, parseNumber)
+    .option('--optimizer <name>', `adam | sgd (default ${DEFAULTS.optimizer})`)
+    .option('--lr <x>', `learning rate (default ${DEFAULTS.lr})`, parseNumber)
     .option('--l2 <x>', 'L2 weight decay coefficient (default 0)', parseNumber)
-    .option('--eval-every <n>', 'test-set evaluation every n iterations (default 100)', parseNumber)
-    .option('--seed <n>', 'seed of init, mini-batches and noise (default 0)', parseNumber)
+    .option(
+      '--eval-every <n>',
+      `test-set evaluation every n iterations (default ${DEFAULTS.evalEvery})`,
+      parseNumber,
+    )
+    .option('--seed <n>', `seed of init, mini-batches and noise (default ${DEFAULTS.seed})`, parseNumber)
     .option(
       '--threads <n>',
-      'ONNX Runtime threads of the main thread, 0 = all cores (default 0)',
+      `ONNX Runtime threads of the main thread, 0 = all cores (default ${DEFAULTS.threads})`,
       parseNumber,
     )
     .option(
       '--evaluator <name>',
-      'ES: threads (a worker pool) | local (in-process) | redis (esgrad workers, see --redis) (default threads)',
+      `ES: threads (a worker pool) | local (in-process) | redis (esgrad workers, see --redis) (default ${DEFAULTS.evaluator})`,
     )
     .option(
       '--redis <url>',
@@ -56,32 +63,40 @@ export function trainCommand(): Command {
     )
     .option(
       '--workers <n>',
-      'ES: worker threads of the threads evaluator, 0 = all cores (default 0)',
+      `ES: worker threads of the threads evaluator, 0 = all cores (default ${DEFAULTS.workers})`,
       parseNumber,
     )
     .option(
       '--population <n>',
-      'ES: evaluations per iteration, mirrored pairs count 2 (default 10000)',
+      `ES: evaluations per iteration, mirrored pairs count 2 (default ${DEFAULTS.population})`,
       parseNumber,
     )
-    .option('--sigma <x>', 'ES: perturbation std (default 0.002)', parseNumber)
+    .option('--sigma <x>', `ES: perturbation std (default ${DEFAULTS.sigma})`, parseNumber)
     .option('--no-mirrored', 'ES: plain instead of antithetic sampling')
-    .option('--fitness <name>', 'ES: raw | centered-ranks (default raw)')
+    .option('--fitness <name>', `ES: raw | centered-ranks (default ${DEFAULTS.fitness})`)
     .option(
       '--noise-table-size <n>',
-      'ES: floats in the shared noise table (default 33554432 = 128 MiB)',
+      'ES: floats in the shared noise table (default 2^25 = 128 MiB, or 1,024·P rounded up to a power of 2 when smaller)',
       parseNumber,
     )
     .option('--limited', 'ES: limited perturbation, each offspring perturbs one bucket of parameters')
-    .option('--bucket-size <n>', 'ES --limited: parameters per bucket, at most (default 5000)', parseNumber)
+    .option(
+      '--bucket-size <n>',
+      `ES --limited: parameters per bucket, at most (default ${DEFAULTS.bucketSize})`,
+      parseNumber,
+    )
     .option(
       '--no-minibatch',
       'ES: each offspring (a mirrored pair shares one) evaluates on its own random subset',
     )
-    .option('--subset-size <n>', 'ES --no-minibatch: images per offspring subset (default 50)', parseNumber)
+    .option(
+      '--subset-size <n>',
+      `ES --no-minibatch: images per offspring subset (default ${DEFAULTS.subsetSize})`,
+      parseNumber,
+    )
     .option(
       '--target-corr <x>',
-      'proxy: correlation of the noisy gradient with the true one (default 0.039)',
+      `proxy: correlation of the noisy gradient with the true one (default ${DEFAULTS.targetCorr})`,
       parseNumber,
     )
     .option(

@@ -56,3 +56,6 @@ export function parseTrainConfig(value: unknown, name: FieldNamer = (path) => pa
   checkEsFields(config, name);
   return config;
 }
+
+/** Every default, for help texts (one source of truth: the schema). */
+export const TRAIN_DEFAULTS: TrainConfig = trainConfigSchema.parse({});
