@@ -1,7 +1,10 @@
 // What every trainable model gives the evaluators, loops and analyses: θ's layout and size, the loss
 // of a batch, K perturbed copies per call, and (where a gradient graph exists) loss and gradient.
-import type { ParamLayout } from '../model/architecture.ts';
+import type { LossKind, ParamLayout } from '../model/architecture.ts';
 import { type Batch, UsageError, type Vec } from '../types.ts';
+
+/** The loss a model is trained with (defined with the layer specs in model/architecture.ts). */
+export type { LossKind } from '../model/architecture.ts';
 
 /** One perturbed copy: parameters θ + coef · noise[offset .. offset + P). */
 export interface Perturbation {
@@ -17,9 +20,6 @@ export interface LossResult {
 export interface GradResult extends LossResult {
   readonly gradP: Vec;
 }
-
-/** The loss a model is trained with: softmax cross-entropy on its logits, or mean squared error vs one-hot. */
-export type LossKind = 'cross-entropy' | 'mse';
 
 export interface Model {
   /** A short human name (built-in name, spec file's name, ONNX graph's name). */

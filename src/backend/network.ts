@@ -4,6 +4,7 @@ import type * as ort from 'onnxruntime-node';
 import {
   type Architecture,
   getArchitecture,
+  lossKind,
   numClasses,
   type ParamLayout,
   paramLayout,
@@ -36,7 +37,7 @@ export function oneHot(labelsB: Int32Array, classes: number): Float32Array {
 export class Network implements Model {
   readonly layout: ParamLayout;
   readonly classes: number;
-  readonly lossKind: LossKind = 'cross-entropy';
+  readonly lossKind: LossKind;
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
 
   constructor(
@@ -45,6 +46,7 @@ export class Network implements Model {
   ) {
     this.layout = paramLayout(arch);
     this.classes = numClasses(arch);
+    this.lossKind = lossKind(arch);
   }
 
   static byName(name: string, opts: SessionOptions = {}): Network {
@@ -101,7 +103,7 @@ export class Network implements Model {
       throw new Error(`θ has ${thetaP.length} values, ${this.arch.name} needs ${this.size}`);
   }
 
-  /** Mean cross-entropy and number of correct predictions on a batch. */
+  /** Mean loss (the architecture's: cross-entropy or mse) and number of correct predictions on a batch. */
   async loss(thetaP: Vec, batch: Batch): Promise<LossResult> {
     const out = await (await this.session('loss', () => lossGraph(this.arch))).run(
       this.thetaFeeds(thetaP, batch),

@@ -1,7 +1,18 @@
-// Emits the forward pass of an architecture and the softmax cross-entropy into a GraphBuilder,
-// recording per layer the tensors the backward pass needs (layer input, output, pooling indices).
-import type { Architecture, ParamLayout } from './architecture.ts';
-import type { GraphBuilder } from './onnx-builder.ts';
+// Emits the forward pass of an architecture and its loss (softmax cross-entropy or mean squared
+// error) into a GraphBuilder, recording per layer the tensors the backward pass needs (layer input,
+// output, MaxPool's argmax indices).
+import {
+  type ActivationSpec,
+  type Architecture,
+  convGeometry,
+  type LossKind,
+  layerInputShapes,
+  layerParamNames,
+  leakyAlpha,
+  type ParamLayout,
+  poolGeometry,
+} from './architecture.ts';
+import type { AttrValue, GraphBuilder } from './onnx-builder.ts';
 
 /** What backward needs of one layer: its input and output tensor names, and MaxPool's argmax indices. */
 export interface LayerTrace {
@@ -17,10 +28,37 @@ export function paramInputNames(layout: ParamLayout, prefix = ''): Map<string, s
   return new Map(layout.slices.map((s) => [s.name, prefix + s.name]));
 }
 
-function param(params: ParamNames, name: string): string {
+export function param(params: ParamNames, name: string): string {
   const t = params.get(name);
   if (t === undefined) throw new Error(`graph has no tensor for parameter ${name}`);
   return t;
+}
+
+/** The ONNX op of an activation layer, applied to x (any shape, any layout). */
+export function emitActivation(g: GraphBuilder, layer: ActivationSpec, x: string): string {
+  switch (layer.kind) {
+    case 'relu':
+      return g.op1('Relu', [x]);
+    case 'tanh':
+      return g.op1('Tanh', [x]);
+    case 'sigmoid':
+      return g.op1('Sigmoid', [x]);
+    case 'leaky-relu':
+      return g.op1('LeakyRelu', [x], { alpha: { float: leakyAlpha(layer) } });
+  }
+}
+
+/** Conv attributes of a conv2d layer on a [C,H,W] input: explicit (possibly asymmetric) pads. */
+export function convAttrs(geo: {
+  kernel: number;
+  stride: number;
+  pads: readonly number[];
+}): Record<string, AttrValue> {
+  return {
+    kernel_shape: [geo.kernel, geo.kernel],
+    pads: [...geo.pads],
+    strides: [geo.stride, geo.stride],
+  };
 }
 
 /** Emits logits = f(x; θ). With `trace`, MaxPool also outputs its indices for the backward pass. */
@@ -32,68 +70,108 @@ export function emitForward(
   trace = false,
 ): { logits: string; traces: LayerTrace[] } {
   const traces: LayerTrace[] = [];
+  const inShapes = layerInputShapes(arch);
+  const names = layerParamNames(arch);
   let h = x;
-  let nConv = 0,
-    nDense = 0;
-  for (const layer of arch.layers) {
+  for (const [i, layer] of arch.layers.entries()) {
     const input = h;
+    const inShape = inShapes[i]!;
     let indices: string | undefined;
     switch (layer.kind) {
       case 'conv2d': {
-        nConv++;
-        const p = Math.floor(layer.kernel / 2);
-        h = g.op1('Conv', [h, param(params, `conv${nConv}.weight`), param(params, `conv${nConv}.bias`)], {
-          kernel_shape: [layer.kernel, layer.kernel],
-          pads: [p, p, p, p],
-          strides: [1, 1],
-        });
+        const p = names[i]!;
+        h = g.op1(
+          'Conv',
+          [h, param(params, p.weight), param(params, p.bias)],
+          convAttrs(convGeometry(layer, inShape)),
+        );
         break;
       }
       case 'relu':
-        h = g.op1('Relu', [h]);
+      case 'tanh':
+      case 'sigmoid':
+      case 'leaky-relu':
+        h = emitActivation(g, layer, h);
         break;
-      case 'maxpool2': {
-        const attrs = { kernel_shape: [2, 2], strides: [2, 2] };
-        if (trace) [h, indices] = g.op('MaxPool', [h], attrs, 2) as [string, string];
+      case 'maxpool':
+      case 'avgpool': {
+        const geo = poolGeometry(layer, inShape);
+        const attrs = { kernel_shape: [geo.kernel, geo.kernel], strides: [geo.stride, geo.stride] };
+        if (layer.kind === 'avgpool') h = g.op1('AveragePool', [h], attrs);
+        else if (trace) [h, indices] = g.op('MaxPool', [h], attrs, 2) as [string, string];
         else h = g.op1('MaxPool', [h], attrs);
         break;
       }
       case 'flatten':
         h = g.op1('Flatten', [h], { axis: 1 });
         break;
-      case 'dense':
-        nDense++;
-        h = g.op1('Gemm', [h, param(params, `fc${nDense}.weight`), param(params, `fc${nDense}.bias`)]);
+      case 'dense': {
+        const p = names[i]!;
+        h = g.op1('Gemm', [h, param(params, p.weight), param(params, p.bias)]);
         break;
+      }
     }
     traces.push(indices === undefined ? { input, output: h } : { input, output: h, indices });
   }
   return { logits: h, traces };
 }
 
-/**
- * Mean softmax cross-entropy of logits [B,K] against one-hot targets y [B,K], the number of correct
- * argmax predictions (float scalar), and optionally dLoss/dLogits = (softmax - y) / B.
- */
-export function emitCrossEntropy(
-  g: GraphBuilder,
-  logits: string,
-  y: string,
-  withGrad: boolean,
-): { loss: string; correct: string; dLogits?: string } {
-  const logp = g.op1('LogSoftmax', [logits], { axis: 1 });
-  const axis1 = g.constant([1]);
-  const nll = g.op1('Neg', [g.op1('ReduceSum', [g.op1('Mul', [logp, y]), axis1], { keepdims: 0 })]);
-  const loss = g.op1('ReduceMean', [nll], { keepdims: 0 });
+export interface LossOutputs {
+  /** The mean loss over the batch (scalar). */
+  readonly loss: string;
+  /** The number of correct argmax predictions (float scalar). */
+  readonly correct: string;
+  /** dLoss/dOutput [B, classes], when asked for. */
+  readonly dLogits?: string;
+}
+
+function correctCount(g: GraphBuilder, logits: string, y: string): string {
   const hit = g.op1('Equal', [
     g.op1('ArgMax', [logits], { axis: 1, keepdims: 0 }),
     g.op1('ArgMax', [y], { axis: 1, keepdims: 0 }),
   ]);
-  const correct = g.op1('ReduceSum', [g.op1('Cast', [hit], { to: 1 })], { keepdims: 0 });
+  return g.op1('ReduceSum', [g.op1('Cast', [hit], { to: 1 })], { keepdims: 0 });
+}
+
+/**
+ * Mean softmax cross-entropy of logits [B,K] against one-hot targets y [B,K], the number of correct
+ * argmax predictions (float scalar), and optionally dLoss/dLogits = (softmax - y) / B.
+ */
+export function emitCrossEntropy(g: GraphBuilder, logits: string, y: string, withGrad: boolean): LossOutputs {
+  const logp = g.op1('LogSoftmax', [logits], { axis: 1 });
+  const axis1 = g.constant([1]);
+  const nll = g.op1('Neg', [g.op1('ReduceSum', [g.op1('Mul', [logp, y]), axis1], { keepdims: 0 })]);
+  const loss = g.op1('ReduceMean', [nll], { keepdims: 0 });
+  const correct = correctCount(g, logits, y);
   if (!withGrad) return { loss, correct };
   const batch = g.op1('Cast', [g.op1('Gather', [g.op1('Shape', [logits]), g.constant([0], 'int64', [])])], {
     to: 1,
   });
   const dLogits = g.op1('Div', [g.op1('Sub', [g.op1('Exp', [logp]), y]), batch]);
   return { loss, correct, dLogits };
+}
+
+/**
+ * Mean squared error of the output [B,K] against one-hot targets y [B,K]: the mean over the batch of
+ * the mean over the K outputs of (out − y)², i.e. the mean over all B·K entries; the number of
+ * correct argmax predictions; optionally dLoss/dOut = 2·(out − y) / (B·K).
+ */
+export function emitMse(g: GraphBuilder, out: string, y: string, withGrad: boolean): LossOutputs {
+  const diff = g.op1('Sub', [out, y]);
+  const loss = g.op1('ReduceMean', [g.op1('Mul', [diff, diff])], { keepdims: 0 });
+  const correct = correctCount(g, out, y);
+  if (!withGrad) return { loss, correct };
+  const entries = g.op1('Cast', [g.op1('Size', [out])], { to: 1 });
+  const dLogits = g.op1('Div', [g.op1('Mul', [diff, g.constant([2], 'float32', [])]), entries]);
+  return { loss, correct, dLogits };
+}
+
+export function emitLoss(
+  g: GraphBuilder,
+  kind: LossKind,
+  out: string,
+  y: string,
+  withGrad: boolean,
+): LossOutputs {
+  return kind === 'mse' ? emitMse(g, out, y, withGrad) : emitCrossEntropy(g, out, y, withGrad);
 }
