@@ -3,7 +3,16 @@
 
 export * from './aggregate/index.ts';
 export { cosine, pearson } from './analysis/correlation.ts';
+export { gradientOf, type LossKind, type Model } from './backend/model.ts';
 export { Network, type Perturbation } from './backend/network.ts';
+export { OnnxModel } from './backend/onnx-model.ts';
+export {
+  builtinSource,
+  type ModelSource,
+  modelFingerprint,
+  modelSourceFromFile,
+  openModel,
+} from './backend/source.ts';
 export * from './data/index.ts';
 export { candidateInto, candidates } from './es/candidates.ts';
 export * from './es/index.ts';
@@ -35,8 +44,10 @@ export { modelWork, objectiveWork, type RedisWork } from './evaluate/redis-run.t
 export { runWorker, type WorkerOptions } from './evaluate/redis-worker.ts';
 export { sharedSplit, ThreadsEvaluator } from './evaluate/threads.ts';
 export * from './model/architecture.ts';
+export { exportOnnx } from './model/export.ts';
 export { gradGraph, logitsGraph, lossGraph, populationGraph } from './model/graphs.ts';
 export { initParams } from './model/init.ts';
+export { loadArchitecture, parseArchitecture } from './model/spec.ts';
 export * from './optim/index.ts';
 export * from './rng/noise-table.ts';
 export * from './rng/prng.ts';
@@ -47,7 +58,12 @@ export {
   type StepState,
   writeCheckpoint,
 } from './run/checkpoint.ts';
-export { parseTrainConfig, type TrainConfig, trainConfigSchema } from './run/config.ts';
+export {
+  parseTrainConfig,
+  type TrainConfig,
+  type TrainConfigInput,
+  trainConfigSchema,
+} from './run/config.ts';
 export { type Step, trainLoop } from './run/loop.ts';
 export {
   type IterationInfo,
@@ -57,6 +73,6 @@ export {
   type OptimizeResult,
   optimize,
 } from './run/optimize.ts';
-export { train } from './run/train.ts';
+export { type TrainOptions, train } from './run/train.ts';
 export * from './types.ts';
 export { l2Norm, type NumVec } from './vector.ts';
