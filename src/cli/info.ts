@@ -1,30 +1,32 @@
-// `esgrad info`: a network's parameter count and the layout of θ (name, shape, offset, size), as a
-// table or JSON; --model takes a built-in name or a .json layer spec; without it, every built-in's.
+// `esgrad info`: a model's parameter count and the layout of θ (name, shape, offset, size), as a
+// table or JSON; --model takes a built-in name, a .json layer spec or an .onnx file; without it, every built-in's.
 import { Command } from 'commander';
-import { listArchitectures, lossKind, paramLayout } from '../model/architecture.ts';
-import { loadArchitecture } from '../model/spec.ts';
+import { openModel } from '../backend/source.ts';
+import { listArchitectures } from '../model/architecture.ts';
+import { modelSource } from '../run/model.ts';
 
 export function infoCommand(): Command {
   return new Command('info')
     .description('parameter count and layout of a network')
     .option(
-      '--model <name|file.json>',
-      `one of ${listArchitectures().join(', ')}, or a .json layer spec (default: every built-in)`,
+      '--model <name|file>',
+      `one of ${listArchitectures().join(', ')}, a .json layer spec or an .onnx model (default: every built-in)`,
     )
     .option('--json', 'print JSON')
-    .action((opts: { model?: string; json?: boolean }) => {
+    .action(async (opts: { model?: string; json?: boolean }) => {
       const names = opts.model === undefined ? listArchitectures() : [opts.model];
-      const infos = names.map((name) => {
-        const arch = loadArchitecture(name);
-        const layout = paramLayout(arch);
-        return {
-          model: arch.name,
-          input: [...arch.inputCHW],
-          loss: lossKind(arch),
-          params: layout.size,
-          layout: layout.slices,
-        };
-      });
+      const infos = [];
+      for (const name of names) {
+        const model = openModel(modelSource(name)); // sessions are made lazily: none here
+        infos.push({
+          model: model.name,
+          input: [...model.inputCHW],
+          loss: model.lossKind,
+          params: model.size,
+          layout: model.layout.slices,
+        });
+        await model.close();
+      }
       if (opts.json) {
         console.log(JSON.stringify(opts.model === undefined ? infos : infos[0], null, 2));
         return;
@@ -33,9 +35,10 @@ export function infoCommand(): Command {
         console.log(
           `${info.model}: ${info.params.toLocaleString('en-US')} parameters (input ${info.input.join('×')}, ${info.loss})`,
         );
+        const width = Math.max(14, ...info.layout.map((s) => s.name.length));
         for (const s of info.layout) {
           console.log(
-            `  ${s.name.padEnd(14)} ${JSON.stringify(s.shape).padEnd(18)} offset ${String(s.offset).padStart(9)}  size ${String(s.size).padStart(9)}`,
+            `  ${s.name.padEnd(width)} ${JSON.stringify(s.shape).padEnd(18)} offset ${String(s.offset).padStart(9)}  size ${String(s.size).padStart(9)}`,
           );
         }
       }

@@ -14,7 +14,7 @@ import { workerCommand } from './worker.ts';
 function program(): Command {
   const root = new Command('esgrad')
     .enablePositionalOptions()
-    .description('Evolution Strategies vs SGD on MNIST (Zhang, Clune & Stanley 2017)')
+    .description('Evolution Strategies vs SGD on your networks and data (Zhang, Clune & Stanley 2017)')
     .version(VERSION)
     .showSuggestionAfterError(true)
     .addCommand(trainCommand())
@@ -34,6 +34,11 @@ function program(): Command {
 
 /** Runs the command line; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // A reader that stops early (`esgrad info | head`) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   try {
     await program().parseAsync([...argv]);
     return Number(process.exitCode ?? 0); // a command may set it (e.g. 130: train stopped by Ctrl-C)

@@ -12,6 +12,7 @@ export function exportOnnx(arch: Architecture, thetaP: Float32Array): Uint8Array
   const { onnx } = onnxProto;
   const model = onnx.ModelProto.decode(logitsGraph(arch));
   const graph = model.graph!;
+  graph.name = arch.name;
   const params = new Set(layout.slices.map((s) => s.name));
   graph.input = (graph.input ?? []).filter((i) => !params.has(i.name ?? ''));
   graph.initializer ??= [];

@@ -56,7 +56,7 @@ function buildStep(
 ): { step: Step; resources?: EsResources } {
   const thetaP = from?.thetaP ?? net.initialTheta(config.seed);
   if (config.algo !== 'es') {
-    const lossAndGrad = gradientOf(net, `--algo ${config.algo}`);
+    const lossAndGrad = gradientOf(net, gradientUse(config)!);
     const opt = createOptimizer(optimizerConfig(config), config.l2);
     const start = { thetaP, optState: from?.optState ?? opt.init(thetaP) };
     const stepOpts =
@@ -81,7 +81,7 @@ function buildStep(
   };
   // ρ(g_ES, g_True) needs the common mini-batch on which g_True is computed.
   const corrEvery = config.noMinibatch ? 0 : config.corrEvery;
-  const lossAndGrad = corrEvery > 0 ? gradientOf(net, '--corr-every') : undefined;
+  const lossAndGrad = corrEvery > 0 ? gradientOf(net, gradientUse(config)!) : undefined;
   return {
     step: esStep(
       {
@@ -115,6 +115,12 @@ function checkBatch(config: TrainConfig, data: Dataset): Dataset {
   return data;
 }
 
+/** What in the config needs the loss's gradient (named as the user wrote it), if anything. */
+function gradientUse(config: TrainConfig): string | undefined {
+  if (config.algo !== 'es') return `--algo ${config.algo}`;
+  return config.corrEvery > 0 && !config.noMinibatch ? '--corr-every' : undefined;
+}
+
 /** Trains as configured; returns the summary (also written to <out>/summary.json). */
 export async function train(config: TrainConfig, opts: TrainOptions = {}): Promise<Metrics> {
   const log = opts.log ?? (() => {});
@@ -125,8 +131,10 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       : 'format' in given
         ? given
         : ({ format: 'spec', spec: parseArchitecture(given, 'model') } as const);
+  const net = openModel(source, { threads: config.threads }); // sessions are made lazily
+  const needs = gradientUse(config);
+  if (needs) gradientOf(net, needs); // an imported model with SGD ends here, before any data is read
   const data = opts.data ? checkBatch(config, opts.data) : await loadTrainingData(config, log);
-  const net = openModel(source, { threads: config.threads });
   checkModelFitsData(net, data);
   let built: ReturnType<typeof buildStep> | undefined;
   const reporters: Reporter[] = [];
