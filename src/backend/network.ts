@@ -12,6 +12,7 @@ import {
 import { gradGraph, IO, logitsGraph, lossGraph, populationGraph } from '../model/graphs.ts';
 import { initParams } from '../model/init.ts';
 import type { Batch, Vec } from '../types.ts';
+import { type BatchShape, batchFeeds, evaluateInChunks, paramFeeds, populationFeeds } from './feeds.ts';
 import type { GradResult, LossKind, LossResult, Model, Perturbation } from './model.ts';
 import {
   createSession,
@@ -23,15 +24,6 @@ import {
 } from './session.ts';
 
 export type { GradResult, LossResult, Perturbation } from './model.ts';
-
-/** Test-set evaluation in chunks of this many images. */
-const EVAL_CHUNK = 1000;
-
-export function oneHot(labelsB: Int32Array, classes: number): Float32Array {
-  const y = new Float32Array(labelsB.length * classes);
-  for (let i = 0; i < labelsB.length; i++) y[i * classes + labelsB[i]!] = 1;
-  return y;
-}
 
 /** A network built from an Architecture (a built-in name or a spec): the ONNX graphs esgrad emits for it. */
 export class Network implements Model {
@@ -78,23 +70,15 @@ export class Network implements Model {
     return s;
   }
 
-  /** Feeds for θ (or noise at an offset), one zero-copy view per parameter tensor. */
-  private paramFeeds(vec: Float32Array, offset: number, name: (param: string) => string, feeds: Feeds): void {
-    for (const s of this.layout.slices) {
-      feeds[name(s.name)] = f32(vec.subarray(offset + s.offset, offset + s.offset + s.size), s.shape);
-    }
-  }
-
-  private batchFeeds(batch: Batch, x: string, y: string, feeds: Feeds): void {
-    feeds[x] = f32(batch.imagesBxHxW, [batch.count, ...this.arch.inputCHW]);
-    feeds[y] = f32(oneHot(batch.labelsB, this.classes), [batch.count, this.classes]);
+  private get batchShape(): BatchShape {
+    return { exampleDims: this.arch.inputCHW, classes: this.classes };
   }
 
   private thetaFeeds(thetaP: Vec, batch: Batch): Feeds {
     this.checkTheta(thetaP);
     const feeds: Feeds = {};
-    this.paramFeeds(thetaP, 0, (n) => n, feeds);
-    this.batchFeeds(batch, IO.x, IO.y, feeds);
+    paramFeeds(this.layout, thetaP, 0, (n) => n, feeds);
+    batchFeeds(batch, this.batchShape, IO.x, IO.y, feeds);
     return feeds;
   }
 
@@ -127,33 +111,20 @@ export class Network implements Model {
   async logits(thetaP: Vec, imagesBxHxW: Float32Array, count: number): Promise<Float32Array> {
     this.checkTheta(thetaP);
     const feeds: Feeds = {};
-    this.paramFeeds(thetaP, 0, (n) => n, feeds);
+    paramFeeds(this.layout, thetaP, 0, (n) => n, feeds);
     feeds[IO.x] = f32(imagesBxHxW, [count, ...this.arch.inputCHW]);
     const out = await (await this.session('logits', () => logitsGraph(this.arch))).run(feeds);
     return outputData(out, IO.logits);
   }
 
   /** Mean loss and accuracy over a whole split (e.g. the 10,000 test images), in chunks. */
-  async evaluate(
+  evaluate(
     thetaP: Vec,
     images: Float32Array,
     labels: Int32Array,
   ): Promise<{ loss: number; accuracy: number }> {
-    const pixels = this.arch.inputCHW.reduce((a, b) => a * b, 1);
-    let lossSum = 0,
-      correct = 0;
-    for (let start = 0; start < labels.length; start += EVAL_CHUNK) {
-      const end = Math.min(labels.length, start + EVAL_CHUNK);
-      const batch: Batch = {
-        imagesBxHxW: images.subarray(start * pixels, end * pixels),
-        labelsB: labels.subarray(start, end),
-        count: end - start,
-      };
-      const r = await this.loss(thetaP, batch);
-      lossSum += r.loss * batch.count;
-      correct += r.correct;
-    }
-    return { loss: lossSum / labels.length, accuracy: correct / labels.length };
+    const exampleSize = this.arch.inputCHW.reduce((a, b) => a * b, 1);
+    return evaluateInChunks((batch) => this.loss(thetaP, batch), exampleSize, images, labels);
   }
 
   /**
@@ -170,37 +141,16 @@ export class Network implements Model {
   ): Promise<Float32Array> {
     this.checkTheta(thetaP);
     const K = copies.length;
-    if (batches.length !== K) throw new Error(`populationLosses: ${K} copies but ${batches.length} batches`);
     if (K === 0) return new Float32Array(0);
-    const sharedBatch = batches.every((b) => b === batches[0]);
-    // Mirrored pairs (copies 2u, 2u+1 at one offset) share one noise window in the graph.
-    const pairs = K % 2 === 0 && copies.every((c, k) => k % 2 === 0 || c.offset === copies[k - 1]!.offset);
-    const feeds: Feeds = {};
-    this.paramFeeds(thetaP, 0, (n) => n, feeds);
-    copies.forEach((c, k) => {
-      if (c.offset < 0 || c.offset + this.size > noise.length) {
-        throw new Error(
-          `noise offset ${c.offset} + P ${this.size} exceeds the noise table (${noise.length})`,
-        );
-      }
-      if (!pairs || k % 2 === 0)
-        this.paramFeeds(noise, c.offset, (n) => IO.noise(pairs ? k / 2 : k, n), feeds);
-      feeds[IO.coef(k)] = f32(Float32Array.of(c.coef), []);
-    });
-    if (sharedBatch) this.batchFeeds(batches[0]!, IO.x, IO.y, feeds);
-    else {
-      const seen = new Map<Batch, Feeds>();
-      batches.forEach((batch, k) => {
-        let xy = seen.get(batch);
-        if (!xy) {
-          xy = {};
-          this.batchFeeds(batch, 'x', 'y', xy);
-          seen.set(batch, xy);
-        }
-        feeds[IO.xk(k)] = xy.x!;
-        feeds[IO.yk(k)] = xy.y!;
-      });
-    }
+    const { feeds, sharedBatch, pairs } = populationFeeds(
+      this.layout,
+      this.batchShape,
+      (n) => n,
+      thetaP,
+      noise,
+      copies,
+      batches,
+    );
     const nchwcBlock = this.opts.nchwc === false ? 0 : await nchwcBlockSize();
     const key = `population-${K}-${sharedBatch ? 'shared' : 'own'}${pairs ? '-pairs' : ''}`;
     const session = await this.session(key, () =>
