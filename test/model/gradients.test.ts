@@ -50,6 +50,8 @@ const PER_LAYER: Record<string, LayerSpec[] | Omit<Architecture, 'name'>> = {
   'avgpool 3/2 overlapping, remainder 1': [conv(3, 3), avgpool(3, 2), FLAT, dense(10)],
   'avgpool 2/3 (gaps)': [conv(3, 3), avgpool(2, 3), FLAT, dense(10)],
   tanh: [conv(3, 3), TANH, FLAT, dense(6), TANH, dense(10)],
+  // the spec net trained on every evaluator in test/evaluate/spec-evaluators.test.ts
+  '3×3 conv, tanh, avgpool (the evaluators test net)': [conv(4, 3), TANH, avgpool(2), FLAT, dense(10)],
   sigmoid: [conv(3, 3), SIGMOID, FLAT, dense(6), SIGMOID, dense(10)],
   'leaky-relu (alpha 0.2)': [conv(3, 3), LEAKY, FLAT, dense(6), LEAKY, dense(10)],
   'leaky-relu (default alpha)': [FLAT, dense(6), { kind: 'leaky-relu' }, dense(10)],
