@@ -81,7 +81,7 @@ export async function trainLoop(o: LoopOptions): Promise<Metrics> {
     }
     record.seconds = seconds();
     history.push(record);
-    for (const r of o.reporters) r.onIteration(record);
+    for (const r of o.reporters) r.onIteration(record, thetaP);
     t++;
     if (o.checkpointEvery && t % o.checkpointEvery === 0) save();
   }

@@ -12,10 +12,11 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import type { Metrics } from '../types.ts';
+import type { Metrics, Vec } from '../types.ts';
 
 export interface Reporter {
-  onIteration(m: Metrics): void;
+  /** An iteration's record, and θ after it (the step's own array: copy what must outlive the call). */
+  onIteration(m: Metrics, thetaP: Vec): void;
   /** The run finished: the summary. */
   onEnd?(summary: Metrics): void;
   /** Progress inside a long iteration, e.g. offspring evaluated so far. */
