@@ -62,12 +62,13 @@ export async function runPopulationSearch(
     log(
       `population search on ${config.model} (${net.size.toLocaleString('en-US')} parameters), ${data.label}: target ρ ${(100 * target).toFixed(1)}%, chunks of ${chunk}, cap ${cap}; results in ${dir}`,
     );
+    const thetaP = net.initialTheta(config.seed);
     const { points, reached } = await populationSearch({
       net,
       evaluator: resources.evaluator,
       aggregator: resources.aggregator,
       data: resources.taskData,
-      thetaP: net.initialTheta(config.seed),
+      thetaP,
       sigma: config.sigma,
       target,
       chunk,
@@ -79,7 +80,7 @@ export async function runPopulationSearch(
           corr: p.corr,
           theory: expectedCorrelation(p.offspring, net.size),
         };
-        for (const r of reporters) r.onIteration(m);
+        for (const r of reporters) r.onIteration(m, thetaP); // θ stays θ0: the search measures, it does not train
       },
     });
     const last = points.at(-1);
