@@ -8,13 +8,7 @@ import { type BatchShape, batchFeeds, evaluateInChunks, paramFeeds, populationFe
 import type { LossKind, LossResult, Model, Perturbation } from './model.ts';
 import { importedLossGraph, importedPopulationGraph, thetaInput } from './onnx-graphs.ts';
 import { type ImportedOnnx, importOnnx } from './onnx-import.ts';
-import {
-  createSession,
-  type Feeds,
-  nchwcBlockSize,
-  outputData,
-  type SessionOptions,
-} from './session.ts';
+import { createSession, type Feeds, nchwcBlockSize, outputData, type SessionOptions } from './session.ts';
 
 /** An ONNX file's bytes and the loss to train it with (a ModelSource of format 'onnx'). */
 export interface OnnxModelSource {
