@@ -17,6 +17,7 @@ import type { TrainConfig } from './config.ts';
 import { esStep } from './es.ts';
 import { type Step, trainLoop } from './loop.ts';
 import { checkModelFitsData, modelLabel, modelSource } from './model.ts';
+import { modelFilesReporter } from './model-files.ts';
 import { proxyHook } from './proxy.ts';
 import { fileReporter, progressReporter, type Reporter, writeJsonAtomic } from './reporters.ts';
 import { type ResumePoint, resumePoint } from './resume.ts';
@@ -155,6 +156,12 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       );
     }
     reporters.push(fileReporter(out, from?.loop.iteration ?? 0));
+    reporters.push(
+      modelFilesReporter(out, source, net, {
+        keepBest: config.keepBest,
+        ...(from ? { resumeAt: { ...from.loop, thetaP: from.state.thetaP } } : {}),
+      }),
+    );
     if (!opts.quiet) reporters.push(progressReporter(config.iters, config.algo, from?.loop.iteration ?? 0));
     const step = built.step;
     return await trainLoop({
