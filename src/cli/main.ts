@@ -5,7 +5,9 @@ import { UsageError } from '../types.ts';
 import { VERSION } from '../version.ts';
 import { benchCommand } from './bench.ts';
 import { corrCommand } from './corr.ts';
+import { evalCommand } from './eval.ts';
 import { experimentCommand } from './experiment.ts';
+import { exportCommand } from './export.ts';
 import { infoCommand } from './info.ts';
 import { reportCommand } from './report.ts';
 import { trainCommand } from './train.ts';
@@ -22,6 +24,8 @@ function program(): Command {
     .addCommand(corrCommand())
     .addCommand(experimentCommand())
     .addCommand(reportCommand())
+    .addCommand(exportCommand())
+    .addCommand(evalCommand())
     .addCommand(infoCommand())
     .addCommand(benchCommand());
   const strict = (cmd: Command): void => {

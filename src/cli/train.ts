@@ -115,6 +115,10 @@ export function trainCommand(): Command {
       parseNumber,
     )
     .option(
+      '--keep-best',
+      'also write <out>/model-best.onnx and theta-best.safetensors: θ at the best test accuracy (every run writes model.onnx and theta.safetensors)',
+    )
+    .option(
       '--resume <dir>',
       'continue the run in <dir> from its checkpoint (may change --iters, --evaluator, --workers, --threads, --checkpoint-every, --data-dir, --redis)',
     )
