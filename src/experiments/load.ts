@@ -6,7 +6,8 @@ import { type Metrics, UsageError } from '../types.ts';
 import { readManifest } from './manifest.ts';
 import type { LoadedExperiment, LoadedRun } from './types.ts';
 
-function readJsonl(path: string): Metrics[] {
+/** The records of a metrics.jsonl, up to a torn (half-written) line; none when the file is missing. */
+export function readJsonl(path: string): Metrics[] {
   if (!existsSync(path)) return [];
   const out: Metrics[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {

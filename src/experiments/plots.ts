@@ -1,5 +1,5 @@
-// Vega-Lite specs of the paper's figures: median curves over seeds with the 25th-75th percentile
-// band filled, optional reference lines and zoomed inset panels (the windows marked on the main plot).
+// Vega-Lite specs of the paper's figures: median curves over seeds with 25th-75th percentile bands,
+// reference lines, extra dashed curves, inset close-ups, and one legend under the plot (never over data).
 import type { BandRow } from './series.ts';
 
 export interface BandChart {
@@ -20,28 +20,62 @@ export interface BandChart {
 }
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+/** Extra curves (the `lines`) are grey and dashed, in the legend too. */
+const LINE_COLOR = '#555',
+  LINE_DASH = [5, 4],
+  SOLID = [1, 0];
 
-function layers(
-  c: BandChart,
-  xDomain?: readonly [number, number],
-  yDomain?: readonly [number, number],
-  width = 560,
-): Record<string, unknown>[] {
-  const groups = [...new Set(c.rows.map((r) => r.group))];
+/** Legend columns so that a horizontal legend under the plot stays within its width (about 6 px a character). */
+export function legendColumns(labels: readonly string[], width: number): number {
+  const entry = 34 + 6 * Math.max(0, ...labels.map((l) => l.length));
+  return Math.max(1, Math.min(labels.length, Math.floor(width / entry)));
+}
+
+/**
+ * The color (and, with extra curves, dash) encoding shared by every layer: one legend entry per series
+ * and per extra curve, placed under the plot (outside the data area, so it never hides a curve).
+ */
+function seriesEncoding(c: BandChart, width: number): { color: object; strokeDash?: object } {
+  const groups = [...new Set(c.rows.map((r) => r.group))],
+    extra = [...new Set((c.lines ?? []).map((l) => l.label))].filter((l) => !groups.includes(l));
+  const domain = [...groups, ...extra];
   const color = {
     field: 'group',
     type: 'nominal',
     title: null,
-    scale: { domain: groups, range: PALETTE.slice(0, groups.length) },
+    scale: {
+      domain,
+      range: [...groups.map((_, i) => PALETTE[i % PALETTE.length]), ...extra.map(() => LINE_COLOR)],
+    },
     legend: {
-      orient: 'bottom-right',
+      orient: 'bottom',
+      direction: 'horizontal',
+      columns: legendColumns(domain, width),
       labelLimit: 360,
-      fillColor: 'white',
       symbolType: 'stroke',
+      symbolSize: 300,
       symbolStrokeWidth: 3,
       symbolOpacity: 1,
     },
   };
+  if (!extra.length) return { color };
+  const strokeDash = {
+    field: 'group',
+    type: 'nominal',
+    title: null,
+    scale: { domain, range: [...groups.map(() => SOLID), ...extra.map(() => LINE_DASH)] },
+  };
+  return { color, strokeDash };
+}
+
+function layers(
+  c: BandChart,
+  series: { color: object; strokeDash?: object },
+  xDomain?: readonly [number, number],
+  yDomain?: readonly [number, number],
+  width = 560,
+): Record<string, unknown>[] {
+  const { color, strokeDash } = series;
   const x = {
     field: 'x',
     type: 'quantitative',
@@ -49,6 +83,7 @@ function layers(
     scale: { ...(xDomain ? { domain: xDomain } : {}), ...(c.xLog ? { type: 'log' } : {}), nice: false },
   };
   const yScale = { zero: false, ...(yDomain ? { domain: yDomain } : {}) };
+  const dash = strokeDash ? { strokeDash } : {};
   const out: Record<string, unknown>[] = [
     {
       mark: { type: 'area', opacity: 0.22, clip: true },
@@ -61,17 +96,19 @@ function layers(
     },
     {
       mark: { type: 'line', strokeWidth: 1.6, clip: true },
-      encoding: { x, y: { field: 'median', type: 'quantitative', scale: yScale }, color },
+      encoding: { x, y: { field: 'median', type: 'quantitative', scale: yScale }, color, ...dash },
     },
   ];
   if (c.lines?.length) {
     out.push({
       data: { values: c.lines },
-      mark: { type: 'line', strokeDash: [5, 4], color: '#555', clip: true },
+      transform: [{ calculate: 'datum.label', as: 'group' }],
+      mark: { type: 'line', strokeWidth: 1.4, clip: true },
       encoding: {
-        x: { field: 'x', type: 'quantitative' },
-        y: { field: 'y', type: 'quantitative' },
-        detail: { field: 'label' },
+        x,
+        y: { field: 'y', type: 'quantitative', scale: yScale },
+        color,
+        ...dash,
       },
     });
   }
@@ -104,7 +141,12 @@ function yRange(rows: readonly BandRow[], x0: number, x1: number): [number, numb
 export function bandChart(c: BandChart): Record<string, unknown> {
   const width = c.width ?? 560,
     height = c.height ?? 300;
-  const main: Record<string, unknown> = { width, height, layer: layers(c, undefined, c.yDomain, width) };
+  const series = seriesEncoding(c, width);
+  const main: Record<string, unknown> = {
+    width,
+    height,
+    layer: layers(c, series, undefined, c.yDomain, width),
+  };
   const base = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     data: { values: c.rows },
@@ -130,7 +172,7 @@ export function bandChart(c: BandChart): Record<string, unknown> {
     height: Math.round(height * 0.5),
     title: { text: `inset ${marks[i]!.label}: iterations ${x0}-${x1}`, fontSize: 11 },
     transform: [{ filter: `datum.x >= ${x0} && datum.x <= ${x1}` }],
-    layer: layers({ ...c, rules: [], lines: [] }, [x0, x1], yRange(c.rows, x0, x1)),
+    layer: layers({ ...c, rules: [], lines: [] }, series, [x0, x1], yRange(c.rows, x0, x1), w),
   }));
   return { ...base, title: c.title, vconcat: [main, { hconcat: insets }] };
 }

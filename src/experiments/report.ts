@@ -35,6 +35,32 @@ function header(exp: LoadedExperiment, doc: string, paper: string): string {
   ].join('\n');
 }
 
+/**
+ * DIR/figures/NAME.svg and .png of each figure; returns the files and the report's markdown lines
+ * (the PNG, its caption and a link to the SVG). Experiments and single runs draw through this.
+ */
+export async function writeFigures(
+  dir: string,
+  figures: ReportSection['figures'],
+): Promise<{ files: string[]; markdown: string[] }> {
+  mkdirSync(join(dir, 'figures'), { recursive: true });
+  const files: string[] = [],
+    markdown: string[] = [];
+  for (const f of figures) {
+    const svg = await renderSvg(f.spec);
+    writeFileSync(join(dir, 'figures', `${f.name}.svg`), svg);
+    writeFileSync(join(dir, 'figures', `${f.name}.png`), svgToPng(svg));
+    files.push(join(dir, 'figures', `${f.name}.png`), join(dir, 'figures', `${f.name}.svg`));
+    markdown.push(
+      '',
+      `![${f.caption}](figures/${f.name}.png)`,
+      '',
+      `*${f.caption}* ([SVG](figures/${f.name}.svg))`,
+    );
+  }
+  return { files, markdown };
+}
+
 export interface WrittenReport {
   readonly path: string;
   readonly section: ReportSection;
@@ -46,9 +72,7 @@ export async function writeReport(dir: string): Promise<WrittenReport> {
   const exp = loadExperiment(dir);
   const preset = getPreset(exp.manifest.experiment);
   const section = preset.report(exp);
-  mkdirSync(join(dir, 'figures'), { recursive: true });
   const parts = [header(exp, preset.scales[exp.manifest.scale].doc, preset.paper)];
-  const files: string[] = [];
   parts.push(
     '',
     '## Key numbers',
@@ -59,21 +83,11 @@ export async function writeReport(dir: string): Promise<WrittenReport> {
       rows: section.key.map((k) => [...k]),
     }),
   );
-  for (const f of section.figures) {
-    const svg = await renderSvg(f.spec);
-    writeFileSync(join(dir, 'figures', `${f.name}.svg`), svg);
-    writeFileSync(join(dir, 'figures', `${f.name}.png`), svgToPng(svg));
-    files.push(join(dir, 'figures', `${f.name}.png`), join(dir, 'figures', `${f.name}.svg`));
-    parts.push(
-      '',
-      `![${f.caption}](figures/${f.name}.png)`,
-      '',
-      `*${f.caption}* ([SVG](figures/${f.name}.svg))`,
-    );
-  }
+  const drawn = await writeFigures(dir, section.figures);
+  parts.push(...drawn.markdown);
   for (const t of section.tables) parts.push('', markdownTable(t));
   if (section.notes.length) parts.push('', ...section.notes.map((n) => `- ${n}`));
   const path = join(dir, 'report.md');
   writeFileSync(path, `${parts.join('\n')}\n`);
-  return { path, section, figures: files };
+  return { path, section, figures: drawn.files };
 }

@@ -38,7 +38,7 @@ export interface BandRow {
  */
 export function band(
   group: string,
-  runs: readonly LoadedRun[],
+  runs: ReadonlyArray<Pick<LoadedRun, 'metrics'>>,
   key: string,
   scale = 1,
   xKey = 'iter',
@@ -100,6 +100,17 @@ export function smooth(rows: readonly BandRow[], k: number): BandRow[] {
         avg = (f: (x: BandRow) => number): number => w.reduce((a, x) => a + f(x), 0) / w.length;
       out.push({ ...r, median: avg((x) => x.median), q25: avg((x) => x.q25), q75: avg((x) => x.q75) });
     });
+  }
+  return out;
+}
+
+/** At most about `max` rows per group, evenly spaced, the last always kept (long runs in small SVGs). */
+export function thin(rows: readonly BandRow[], max: number): BandRow[] {
+  const out: BandRow[] = [];
+  for (const g of new Set(rows.map((r) => r.group))) {
+    const rs = rows.filter((r) => r.group === g),
+      step = Math.max(1, Math.ceil(rs.length / max));
+    out.push(...rs.filter((_, i) => i % step === 0 || i === rs.length - 1));
   }
   return out;
 }

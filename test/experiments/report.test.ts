@@ -1,75 +1,11 @@
 // Every preset's report on synthetic runs (no training): figures render, tables put the paper beside
 // ours, and the numbers are the statistics of what the runs hold (mean ± std, rank-sum p).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { buildManifest } from '../../src/experiments/manifest.ts';
-import { getPreset, PRESETS } from '../../src/experiments/presets.ts';
+import { PRESETS } from '../../src/experiments/presets.ts';
 import { writeReport } from '../../src/experiments/report.ts';
-import type { RunSpec } from '../../src/experiments/types.ts';
-
-const tmp = mkdtempSync(join(tmpdir(), 'esgrad-report-'));
-
-/** Accuracy of a synthetic run: rises towards `top`, with a per-seed offset. */
-function fakeRun(
-  spec: RunSpec,
-  top: number,
-): { summary: Record<string, unknown>; metrics: Record<string, unknown>[] } {
-  if (spec.kind === 'timing')
-    return {
-      summary: {
-        seconds: spec.limited ? 0.02 : 0.4,
-        directEstimateSeconds: spec.limited ? undefined : 30,
-        method: 'fft',
-      },
-      metrics: [],
-    };
-  if (spec.kind === 'population') {
-    const metrics = Array.from({ length: 30 }, (_, i) => ({
-      iter: i + 1,
-      offspring: (i + 1) * spec.chunk,
-      corr: 0.01 * (i + 1) + 0.001 * spec.seed,
-    }));
-    return {
-      summary: { reached: 20 * spec.chunk + spec.seed * spec.chunk, offspring: 30 * spec.chunk },
-      metrics,
-    };
-  }
-  const acc = (t: number): number => top - 0.5 * Math.exp(-t / 5) + 0.001 * spec.seed;
-  const metrics = Array.from({ length: 20 }, (_, i) => ({
-    iter: i + 1,
-    loss: 1,
-    corr: 0.04 + 0.001 * spec.seed,
-    testAccuracy: acc(i + 1),
-  }));
-  return {
-    summary: { iterations: 20, finalTestAccuracy: acc(20), bestTestAccuracy: acc(20), meanCorr: 0.04 },
-    metrics,
-  };
-}
-
-function fakeExperiment(name: string, seeds: number, tops: Record<string, number> = {}): string {
-  const preset = getPreset(name),
-    runs = preset.runs('smoke', seeds),
-    dir = join(tmp, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'manifest.json'),
-    JSON.stringify(buildManifest(preset, 'smoke', seeds, 'MNIST (22,699 train)', runs)),
-  );
-  for (const spec of runs) {
-    const { summary, metrics } = fakeRun(spec, tops[spec.group] ?? 0.9);
-    mkdirSync(join(dir, 'runs', spec.id), { recursive: true });
-    writeFileSync(join(dir, 'runs', spec.id, 'summary.json'), JSON.stringify(summary));
-    writeFileSync(
-      join(dir, 'runs', spec.id, 'metrics.jsonl'),
-      `${metrics.map((m) => JSON.stringify(m)).join('\n')}\n`,
-    );
-  }
-  return dir;
-}
+import { fakeExperiment } from './fake-experiment.ts';
 
 describe('experiment reports', () => {
   it('table 1: mean ± std over seeds beside the paper, and the rank-sum p between groups', async () => {
