@@ -64,6 +64,7 @@ export {
   type TrainConfigInput,
   trainConfigSchema,
 } from './run/config.ts';
+export { csvReporter } from './run/csv.ts';
 export { type Step, trainLoop } from './run/loop.ts';
 export {
   type IterationInfo,
@@ -73,6 +74,8 @@ export {
   type OptimizeResult,
   optimize,
 } from './run/optimize.ts';
+export { callbackReporter, fileReporter, type Reporter } from './run/reporters.ts';
+export { tensorboardReporter } from './run/tensorboard.ts';
 export { type TrainOptions, train } from './run/train.ts';
 export * from './types.ts';
 export { l2Norm, type NumVec } from './vector.ts';

@@ -105,6 +105,8 @@ export function trainCommand(): Command {
       parseNumber,
     )
     .option('--out <dir>', 'run directory (default runs/<algo>-<model>-s<seed>-<time>)')
+    .option('--overwrite', "replace the run already in --out (esgrad's files there are removed first)")
+    .option('--tensorboard', 'also write TensorBoard event files into <out>/tensorboard/')
     .option(
       '--data-dir <dir>',
       'directory with the IDX files (else $ESGRAD_DATA_DIR, else the download cache)',
@@ -120,17 +122,20 @@ export function trainCommand(): Command {
     )
     .option(
       '--resume <dir>',
-      'continue the run in <dir> from its checkpoint (may change --iters, --evaluator, --workers, --threads, --checkpoint-every, --data-dir, --redis)',
+      'continue the run in <dir> from its checkpoint (may change --iters, --evaluator, --workers, --threads, --checkpoint-every, --data-dir, --tensorboard, --redis)',
     )
     .option('--config <file>', 'JSON file with any of the above (camelCase keys); flags override it')
     .option('--quiet', 'no progress bar')
     .action(async (_opts: unknown, cmd: Command) => {
-      const { minibatch, ...typed } = typedOptions(cmd, ['config', 'quiet', 'redis', 'resume']);
+      const { minibatch, ...typed } = typedOptions(cmd, ['config', 'quiet', 'redis', 'resume', 'overwrite']);
       if (minibatch === false) typed.noMinibatch = true; // commander's --no-minibatch
       const redisUrl = cmd.opts().redis as string | undefined;
       if (redisUrl !== undefined) typed.evaluator ??= 'redis';
       const resume = cmd.opts().resume as string | undefined;
       const configPath = cmd.opts().config as string | undefined;
+      const overwrite = Boolean(cmd.opts().overwrite);
+      if (overwrite && resume !== undefined)
+        throw new UsageError('--overwrite replaces a run, --resume continues one: give one of them');
       const file = configPath === undefined ? {} : readConfigFile(configPath);
       const name = userFieldNamer(
         typed,
@@ -156,6 +161,7 @@ export function trainCommand(): Command {
           log,
           signal: stop.signal,
           resume: resume !== undefined,
+          overwrite,
           ...(redisUrl === undefined ? {} : { redisUrl }),
         });
       } finally {

@@ -72,7 +72,12 @@ async function runTrain(
       throw new Error(`run ${spec.id}: ${spec.corrFrom} has no positive mean correlation to target`);
     input.targetCorr = Math.min(1, source.meanCorr);
   }
-  return train(parseTrainConfig(input), { quiet: o.quiet ?? true, log: o.log ?? (() => {}) });
+  // Finished runs are skipped, so a run here is new or unfinished: an unfinished one starts over.
+  return train(parseTrainConfig(input), {
+    quiet: o.quiet ?? true,
+    log: o.log ?? (() => {}),
+    overwrite: true,
+  });
 }
 
 async function runOne(spec: RunSpec, o: ExperimentOptions, extra: Record<string, unknown>): Promise<Metrics> {

@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { checkEsFields, esFields, stepFields } from '../es/config.ts';
 import { type FieldNamer, parseOrUsageError } from '../optim/index.ts';
+import { UsageError } from '../types.ts';
+import { closestName } from './did-you-mean.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -25,6 +27,7 @@ export const trainConfigSchema = z
     keepBest: z.boolean().default(false), // also write <out>/model-best.onnx and theta-best.safetensors: θ at the best test accuracy
     out: z.string().optional(), // run directory (default runs/<algo>-<model>-s<seed>-<time>)
     dataDir: z.string().optional(), // else ESGRAD_DATA_DIR, else the download cache
+    tensorboard: z.boolean().default(false), // also write TensorBoard event files into <out>/tensorboard/
   })
   .strict();
 
@@ -51,8 +54,23 @@ export function userFieldNamer(
   };
 }
 
+/** Refuses a key the schema does not know, suggesting the closest one ("did you mean"). */
+function checkKnownKeys(value: unknown, name: FieldNamer): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  const known = Object.keys(trainConfigSchema.shape);
+  const unknown = Object.keys(value).filter((k) => !known.includes(k));
+  if (unknown.length === 0) return;
+  const where = name([]);
+  const hints = unknown.map((k) => {
+    const near = closestName(k, known);
+    return `${JSON.stringify(k)}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}`;
+  });
+  throw new UsageError(`${where === '' ? '' : `${where}: `}unknown field(s) ${hints.join(', ')}`);
+}
+
 /** Validates a run's settings; errors name fields by `name` (the CLI names flags and config keys). */
 export function parseTrainConfig(value: unknown, name: FieldNamer = (path) => path.join('.')): TrainConfig {
+  checkKnownKeys(value, name);
   const config = parseOrUsageError(trainConfigSchema, value, name);
   checkEsFields(config, name);
   return config;

@@ -13,6 +13,7 @@ import {
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Metrics, Vec } from '../types.ts';
+import { csvReporter } from './csv.ts';
 
 export interface Reporter {
   /** An iteration's record, and θ after it (the step's own array: copy what must outlive the call). */
@@ -35,8 +36,9 @@ export function writeJsonAtomic(path: string, obj: unknown): void {
 }
 
 /**
- * metrics.jsonl (one line per iteration) and summary.json in the run directory. A resumed run keeps
- * the first `keepLines` records (those before its checkpoint) and appends after them.
+ * metrics.jsonl (one line per iteration), metrics.csv (the same records as a table) and summary.json
+ * in the run directory. A resumed run keeps the first `keepLines` records (those before its
+ * checkpoint) and appends after them.
  */
 export function fileReporter(dir: string, keepLines = 0): Reporter {
   mkdirSync(dir, { recursive: true });
@@ -51,8 +53,15 @@ export function fileReporter(dir: string, keepLines = 0): Reporter {
   const tmp = `${metricsPath}.tmp-${process.pid}`;
   writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
   renameSync(tmp, metricsPath);
+  const csv = csvReporter(
+    join(dir, 'metrics.csv'),
+    kept.map((l) => JSON.parse(l) as Metrics),
+  );
   return {
-    onIteration: (m) => appendFileSync(metricsPath, `${JSON.stringify(m)}\n`),
+    onIteration(m, thetaP) {
+      appendFileSync(metricsPath, `${JSON.stringify(m)}\n`);
+      csv.onIteration(m, thetaP);
+    },
     onEnd: (summary) => writeJsonAtomic(join(dir, 'summary.json'), summary),
     sync() {
       const fd = openSync(metricsPath, 'r+');
@@ -61,9 +70,13 @@ export function fileReporter(dir: string, keepLines = 0): Reporter {
       } finally {
         closeSync(fd);
       }
+      csv.sync?.();
     },
   };
 }
+
+/** A reporter calling `fn` with each iteration's record and θ (library callbacks). */
+export const callbackReporter = (fn: Reporter['onIteration']): Reporter => ({ onIteration: fn });
 
 const fmt = (v: unknown, digits: number): string => (typeof v === 'number' ? v.toFixed(digits) : '-');
 

@@ -13,6 +13,7 @@ export const RESUME_OVERRIDES: readonly string[] = [
   'threads',
   'checkpointEvery',
   'dataDir',
+  'tensorboard',
 ];
 
 /**

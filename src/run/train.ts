@@ -1,6 +1,5 @@
 // Runs one training job from a validated config: loads the data, builds the network and θ0, picks
 // the algorithm's Step, wires the reporters (JSONL, summary.json, progress bar) and runs the loop.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gradientOf, type Model } from '../backend/model.ts';
 import { type ModelSource, openModel } from '../backend/source.ts';
@@ -12,6 +11,7 @@ import type { Architecture } from '../model/architecture.ts';
 import { parseArchitecture } from '../model/spec.ts';
 import { createOptimizer } from '../optim/index.ts';
 import { type Metrics, UsageError } from '../types.ts';
+import { VERSION } from '../version.ts';
 import { type StepState, writeCheckpoint } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
 import { esStep } from './es.ts';
@@ -19,9 +19,17 @@ import { type Step, trainLoop } from './loop.ts';
 import { checkModelFitsData, modelLabel, modelSource } from './model.ts';
 import { modelFilesReporter } from './model-files.ts';
 import { proxyHook } from './proxy.ts';
-import { fileReporter, progressReporter, type Reporter, writeJsonAtomic } from './reporters.ts';
+import {
+  callbackReporter,
+  fileReporter,
+  progressReporter,
+  type Reporter,
+  writeJsonAtomic,
+} from './reporters.ts';
 import { type ResumePoint, resumePoint } from './resume.ts';
+import { checkRunDir, clearRunDir, freeRunDir, makeRunDir } from './run-dir.ts';
 import { sgdStep } from './sgd.ts';
+import { TENSORBOARD_DIR, tensorboardReporter } from './tensorboard.ts';
 
 export interface TrainOptions {
   /** No progress bar (tests, scripts). */
@@ -30,6 +38,12 @@ export interface TrainOptions {
   readonly log?: (msg: string) => void;
   /** Continue the run in config.out from its checkpoint (see resume.ts for the config). */
   readonly resume?: boolean;
+  /** Replace a run already in config.out (its esgrad files are removed first); else such a run is refused. */
+  readonly overwrite?: boolean;
+  /** Library use: more reporters hearing every iteration's record and θ, and the summary. */
+  readonly reporters?: readonly Reporter[];
+  /** Library use: called with every iteration's record and θ (the step's own array: copy what must outlive the call). */
+  readonly onIteration?: Reporter['onIteration'];
   /** The Redis evaluator's redis://[user:password@]host:port/db (else $ESGRAD_REDIS_URL); never written to disk. */
   readonly redisUrl?: string;
   /** Stop after the current iteration, writing a checkpoint (Ctrl-C). */
@@ -42,7 +56,7 @@ export interface TrainOptions {
 
 export function defaultRunDir(config: TrainConfig): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return join('runs', `${config.algo}-${modelLabel(config.model)}-s${config.seed}-${stamp}`);
+  return freeRunDir(join('runs', `${config.algo}-${modelLabel(config.model)}-s${config.seed}-${stamp}`));
 }
 
 /** The algorithm's Step and the resources it holds (closed after the run). */
@@ -125,6 +139,8 @@ function gradientUse(config: TrainConfig): string | undefined {
 /** Trains as configured; returns the summary (also written to <out>/summary.json). */
 export async function train(config: TrainConfig, opts: TrainOptions = {}): Promise<Metrics> {
   const log = opts.log ?? (() => {});
+  const out = config.out ?? defaultRunDir(config);
+  checkRunDir(out, { resume: opts.resume, overwrite: opts.overwrite }); // before any data is read
   const given = opts.model;
   const source =
     given === undefined
@@ -140,12 +156,18 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   let built: ReturnType<typeof buildStep> | undefined;
   const reporters: Reporter[] = [];
   try {
-    const out = config.out ?? defaultRunDir(config);
     const from: ResumePoint | undefined = opts.resume ? resumePoint(out, config) : undefined;
     built = buildStep(config, net, source, data, reporters, opts, from?.state); // validates the algorithm's settings before anything is written
     if (built.resources?.evaluator instanceof RedisEvaluator) await built.resources.evaluator.connect(); // one clear line if Redis is unreachable
-    mkdirSync(out, { recursive: true });
-    writeJsonAtomic(join(out, 'config.json'), { ...config, out, datasetLabel: data.label, params: net.size });
+    if (opts.overwrite && !opts.resume) clearRunDir(out);
+    makeRunDir(out);
+    writeJsonAtomic(join(out, 'config.json'), { ...config, out }); // exactly the settings: --config reads it back
+    writeJsonAtomic(join(out, 'run.json'), {
+      esgrad: VERSION,
+      model: net.name,
+      params: net.size,
+      dataset: data.label,
+    });
     log(
       `${config.algo} on ${net.name} (${net.size.toLocaleString('en-US')} parameters), ${data.label}; results in ${out}`,
     );
@@ -156,6 +178,15 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       );
     }
     reporters.push(fileReporter(out, from?.loop.iteration ?? 0));
+    if (config.tensorboard) {
+      reporters.push(
+        tensorboardReporter(join(out, TENSORBOARD_DIR), from?.history ?? [], {
+          ...(config.algo === 'es' ? { population: config.population } : {}),
+        }),
+      );
+    }
+    reporters.push(...(opts.reporters ?? []));
+    if (opts.onIteration) reporters.push(callbackReporter(opts.onIteration));
     reporters.push(
       modelFilesReporter(out, source, net, {
         keepBest: config.keepBest,
