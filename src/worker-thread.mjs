@@ -1,7 +1,12 @@
-// The entry of every esgrad worker thread: Node 20 applies no --import hooks to a worker's entry
-// file, so this plain-JS file registers tsx for the TypeScript sources, then loads workerData.entry.
+// The entry of every esgrad worker thread; it loads workerData.entry. From the TypeScript sources (a
+// checkout: the entry is a .ts file) and for a TypeScript objective file (workerData.path) it first
+// registers tsx, since Node 20 applies none of the parent's --import hooks to a worker; dist/ needs none.
 import { workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
 
-register();
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
+if (TYPESCRIPT.test(workerData.entry) || TYPESCRIPT.test(workerData.path ?? '')) {
+  const tsx = await import('tsx/esm/api').catch(() => undefined); // absent: Node's own error follows
+  tsx?.register();
+}
 await import(workerData.entry);

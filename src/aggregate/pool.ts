@@ -2,7 +2,7 @@
 // thread works too, then blocks (Atomics.wait) until every worker has finished. One pool per Aggregator.
 
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../worker-thread.ts';
+import { startWorker, workerEntry } from '../worker-thread.ts';
 import {
   CTRL_DONE,
   CTRL_FAILED,
@@ -18,7 +18,7 @@ import { SLOTS } from './wasm-axpy.ts';
 const PHASE_TIMEOUT_MS = 300_000;
 /** Workers must have loaded within this time, else the pool runs on the calling thread alone. */
 const START_TIMEOUT_MS = 60_000;
-const ENTRY = new URL('./worker.ts', import.meta.url);
+const ENTRY = workerEntry('./worker', import.meta.url);
 
 /** Up to `threads` threads (the calling one included; at most SLOTS); workers start on first use. */
 export class ThreadPool {

@@ -1,11 +1,12 @@
 // The threads evaluator of an objective module: every worker thread imports the user's file (checked
 // against the master's sha256) and evaluates its chunks on the shared noise table and θ.
+import { workerEntry } from '../worker-thread.ts';
 import type { EvaluationSettings } from './evaluator.ts';
 import { type Direction, FailureReport, type ObjectiveModule } from './objective.ts';
 import { PoolEvaluator, type PoolOptions } from './threads-pool.ts';
 import type { ObjectiveWorkerInit } from './threads-protocol.ts';
 
-const WORKER_URL = new URL('./objective-worker.ts', import.meta.url);
+const WORKER_URL = workerEntry('./objective-worker', import.meta.url);
 
 export interface ObjectiveThreadsOptions extends Omit<PoolOptions, 'onFailures'> {
   /** Where the first objective failure is reported (one line). */

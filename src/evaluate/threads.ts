@@ -2,6 +2,7 @@
 // published ModelSource on one ONNX Runtime thread; the noise table, training images and θ shared.
 import type { ModelSource } from '../backend/source.ts';
 import type { Split } from '../data/index.ts';
+import { workerEntry } from '../worker-thread.ts';
 import type { TaskData } from './evaluator.ts';
 import { defaultCopiesPerRun } from './local.ts';
 import { PoolEvaluator, type PoolOptions } from './threads-pool.ts';
@@ -13,7 +14,7 @@ export interface ThreadsOptions extends Omit<PoolOptions, 'onFailures'> {
   readonly tasksPerChunk?: number;
 }
 
-const WORKER_URL = new URL('./worker.ts', import.meta.url);
+const WORKER_URL = workerEntry('./worker', import.meta.url);
 
 /** Copies a split's arrays into SharedArrayBuffers (once), so every worker reads the same memory. */
 export function sharedSplit(split: Split): Split {
