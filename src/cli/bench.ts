@@ -4,7 +4,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { timeAggregation } from '../aggregate/index.ts';
 import { UsageError } from '../types.ts';
 import { parseNumber } from './options.ts';
 
@@ -31,6 +30,7 @@ function aggregateCommand(): Command {
           );
         }
       }
+      const { timeAggregation } = await import('../aggregate/index.ts');
       const r = await timeAggregation({ population: Number(population), params: Number(params), ...rest });
       const what = `aggregate ${population} x ${params}${rest.limited ? ' (limited)' : ''}`;
       const setup = `one-time setup ${r.setupSeconds.toFixed(2)} s`;

@@ -3,8 +3,6 @@
 
 import { Command } from 'commander';
 import { TRAIN_DEFAULTS as DEFAULTS, parseTrainConfig } from '../run/config.ts';
-import { runPopulationSearch } from '../run/population.ts';
-import { train } from '../run/train.ts';
 import { UsageError } from '../types.ts';
 import { parseNumber, typedOptions } from './options.ts';
 
@@ -28,6 +26,7 @@ function sgdVsSgd(): Command {
     .action(async (_o: unknown, cmd: Command) => {
       const { every, quiet, ...rest } = typedOptions(cmd);
       const config = parseTrainConfig({ ...rest, algo: 'sgd', corrEvery: every ?? 1 });
+      const { train } = await import('../run/train.ts'); // loaded when used: a fast --help
       const s = await train(config, { quiet: Boolean(quiet), log: (m) => console.error(m) });
       const mean = typeof s.meanCorr === 'number' ? `${(100 * s.meanCorr).toFixed(2)}%` : 'n/a';
       console.log(
@@ -80,6 +79,7 @@ function population(): Command {
         throw new UsageError(`--chunk ${chunk}: must be an even integer >= 2 (mirrored pairs)`);
       if (!(Number.isInteger(cap) && cap >= chunk))
         throw new UsageError(`--cap ${cap}: must be an integer >= --chunk (${chunk})`);
+      const { runPopulationSearch } = await import('../run/population.ts');
       const summary = await runPopulationSearch(rest, {
         target,
         chunk,

@@ -1,7 +1,6 @@
 // `esgrad eval MODEL.onnx`: test loss and accuracy of any ONNX classifier (the import rules of
 // --model model.onnx) on a dataset's test split, as one line or JSON.
 import { Command } from 'commander';
-import { evaluateOnnxFile } from '../run/export.ts';
 import { UsageError } from '../types.ts';
 import { parseNumber } from './options.ts';
 
@@ -29,6 +28,7 @@ export function evalCommand(): Command {
           throw new UsageError(`--loss ${opts.loss}: use cross-entropy or mse`);
         if (opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 0))
           throw new UsageError(`--threads ${opts.threads}: must be a whole number >= 0`);
+        const { evaluateOnnxFile } = await import('../run/export.ts'); // loaded when used: a fast --help
         const r = await evaluateOnnxFile(file, {
           ...(opts.dataset === undefined ? {} : { dataset: opts.dataset }),
           ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),

@@ -3,9 +3,6 @@
 
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { describePresets, getPreset } from '../experiments/presets.ts';
-import { writeReport } from '../experiments/report.ts';
-import { runExperiment } from '../experiments/runner.ts';
 import { SCALES, type Scale } from '../experiments/types.ts';
 import { UsageError } from '../types.ts';
 import { parseNumber } from './options.ts';
@@ -47,6 +44,10 @@ export function experimentCommand(): Command {
     .option('--no-report', 'do not write report.md and the figures at the end')
     .option('--quiet', 'no progress bars')
     .action(async (name: string | undefined, f: ExperimentFlags) => {
+      // loaded when used: a fast --help
+      const { describePresets, getPreset } = await import('../experiments/presets.ts');
+      const { writeReport } = await import('../experiments/report.ts');
+      const { runExperiment } = await import('../experiments/runner.ts');
       if (f.list) {
         console.log(describePresets());
         return;

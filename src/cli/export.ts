@@ -3,13 +3,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { EXPORT_FORMATS, type ExportFormat, exportRun } from '../run/export.ts';
+import type { ExportFormat } from '../run/export.ts';
 import { UsageError } from '../types.ts';
+
+const FORMATS: readonly ExportFormat[] = ['onnx', 'safetensors'];
 
 function formatOf(format: string | undefined, out: string | undefined): ExportFormat {
   const f = format ?? (out !== undefined && /\.safetensors$/i.test(out) ? 'safetensors' : 'onnx');
-  if (!(EXPORT_FORMATS as readonly string[]).includes(f))
-    throw new UsageError(`--format ${f}: use ${EXPORT_FORMATS.join(' or ')}`);
+  if (!(FORMATS as readonly string[]).includes(f))
+    throw new UsageError(`--format ${f}: use ${FORMATS.join(' or ')}`);
   return f as ExportFormat;
 }
 
@@ -27,6 +29,7 @@ export function exportCommand(): Command {
     )
     .action(async (dir: string, opts: { format?: string; out?: string }) => {
       const format = formatOf(opts.format, opts.out);
+      const { exportRun } = await import('../run/export.ts'); // loaded when used: a fast --help
       const r = await exportRun(dir, format);
       const out =
         opts.out ??

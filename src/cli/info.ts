@@ -1,9 +1,7 @@
 // `esgrad info`: a model's parameter count and the layout of θ (name, shape, offset, size), as a
 // table or JSON; --model takes a built-in name, a .json layer spec or an .onnx file; without it, every built-in's.
 import { Command } from 'commander';
-import { openModel } from '../backend/source.ts';
 import { listArchitectures } from '../model/architecture.ts';
-import { modelSource } from '../run/model.ts';
 
 export function infoCommand(): Command {
   return new Command('info')
@@ -14,6 +12,8 @@ export function infoCommand(): Command {
     )
     .option('--json', 'print JSON')
     .action(async (opts: { model?: string; json?: boolean }) => {
+      const { openModel } = await import('../backend/source.ts');
+      const { modelSource } = await import('../run/model.ts');
       const names = opts.model === undefined ? listArchitectures() : [opts.model];
       const infos = [];
       for (const name of names) {

@@ -4,9 +4,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { writeReport } from '../experiments/report.ts';
 import { isRunDir } from '../experiments/run-dir.ts';
-import { writeRunReport } from '../experiments/run-report.ts';
 import { UsageError } from '../types.ts';
 
 type Target = { readonly kind: 'experiment' | 'run'; readonly dir: string };
@@ -34,6 +32,8 @@ export function reportCommand(): Command {
     )
     .argument('<dirs...>', 'experiment directories (or directories holding several), or run directories')
     .action(async (dirs: string[]) => {
+      const { writeReport } = await import('../experiments/report.ts'); // loaded when used: a fast --help
+      const { writeRunReport } = await import('../experiments/run-report.ts');
       for (const t of dirs.flatMap(reportTargets)) {
         if (t.kind === 'run') {
           const w = await writeRunReport(t.dir);

@@ -3,8 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { TRAIN_DEFAULTS as DEFAULTS, parseTrainConfig, userFieldNamer } from '../run/config.ts';
-import { resumeConfig } from '../run/resume.ts';
-import { defaultRunDir, train } from '../run/train.ts';
 import { type Metrics, UsageError } from '../types.ts';
 import { parseNumber, typedOptions } from './options.ts';
 
@@ -136,6 +134,9 @@ export function trainCommand(): Command {
       const overwrite = Boolean(cmd.opts().overwrite);
       if (overwrite && resume !== undefined)
         throw new UsageError('--overwrite replaces a run, --resume continues one: give one of them');
+      // loaded when used: a fast --help
+      const { resumeConfig } = await import('../run/resume.ts');
+      const { defaultRunDir, train } = await import('../run/train.ts');
       const file = configPath === undefined ? {} : readConfigFile(configPath);
       const name = userFieldNamer(
         typed,

@@ -1,8 +1,6 @@
 // `esgrad worker --redis URL [--objective FILE]`: evaluates a Redis master's tasks (a model it publishes,
 // or the user's objective module) on this machine until Ctrl-C, which finishes the current chunk first.
 import { Command } from 'commander';
-import { redisTarget } from '../evaluate/redis-connect.ts';
-import { runWorker } from '../evaluate/redis-worker.ts';
 import { UsageError } from '../types.ts';
 import { parseNumber } from './options.ts';
 
@@ -43,6 +41,8 @@ export function workerCommand(): Command {
     )
     .option('--name <name>', "worker name in the master's logs (default host-pid-random)")
     .action(async (opts: WorkerFlags) => {
+      const { redisTarget } = await import('../evaluate/redis-connect.ts');
+      const { runWorker } = await import('../evaluate/redis-worker.ts');
       if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 0)) {
         throw new UsageError(`--threads ${opts.threads}: must be an integer >= 0`);
       }

@@ -12,8 +12,7 @@ import { CHECKPOINT_FILE, deserializeCheckpoint } from './checkpoint.ts';
 import { checkModelFitsData, modelSource } from './model.ts';
 import { MODEL_FILE, modelFileBytes, THETA_FILE } from './model-files.ts';
 
-export const EXPORT_FORMATS = ['onnx', 'safetensors'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export type ExportFormat = 'onnx' | 'safetensors';
 
 /** θ of a run, where it came from, and the model it belongs to. */
 export interface RunTheta {
