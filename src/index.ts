@@ -5,6 +5,7 @@ export * from './aggregate/index.ts';
 export { cosine, pearson } from './analysis/correlation.ts';
 export { gradientOf, type LossKind, type Model } from './backend/model.ts';
 export { Network, type Perturbation } from './backend/network.ts';
+export { importedOnnxWithTheta, onnxWithTheta } from './backend/onnx-export.ts';
 export { OnnxModel } from './backend/onnx-model.ts';
 export {
   builtinSource,
@@ -47,6 +48,13 @@ export * from './model/architecture.ts';
 export { exportOnnx } from './model/export.ts';
 export { gradGraph, logitsGraph, lossGraph, populationGraph } from './model/graphs.ts';
 export { initParams } from './model/init.ts';
+export {
+  encodeSafetensors,
+  readSafetensorsHeader,
+  type SafetensorsMetadata,
+  type SafetensorsTensor,
+  thetaFromSafetensors,
+} from './model/safetensors.ts';
 export { loadArchitecture, parseArchitecture } from './model/spec.ts';
 export * from './optim/index.ts';
 export * from './rng/noise-table.ts';
@@ -65,7 +73,25 @@ export {
   trainConfigSchema,
 } from './run/config.ts';
 export { csvReporter } from './run/csv.ts';
+export {
+  type EvaluateOnnxOptions,
+  type ExportFormat,
+  evaluateOnnxFile,
+  exportRun,
+  type OnnxEvaluation,
+  type RunTheta,
+  readRunTheta,
+} from './run/export.ts';
 export { type Step, trainLoop } from './run/loop.ts';
+export {
+  BEST_MODEL_FILE,
+  BEST_THETA_FILE,
+  MODEL_FILE,
+  type ModelFilesOptions,
+  modelFileBytes,
+  modelFilesReporter,
+  THETA_FILE,
+} from './run/model-files.ts';
 export {
   type IterationInfo,
   type IterationRecord,
