@@ -166,18 +166,17 @@ describe('a run stopped early (Ctrl-C)', () => {
   });
 });
 
-/** A dense net of its own: x [N, 784] → MatMul + Add → Relu → MatMul + Add → Mul(scale) → scores [N, 10]. */
+/** A dense net of its own: pixels [N, 784] → Reshape (an int64 constant) → MatMul + Add → Relu → MatMul + Add → Mul(scale) → scores. */
 function denseOnnx(): Uint8Array {
   const g = new GraphBuilder('users-dense');
   g.input('pixels', 'float32', ['batch', 784]);
-  const h = g.op1('Relu', [g.op1('Add', [g.op1('MatMul', ['pixels', 'w1']), 'b1'])]);
+  const flat = g.op1('Reshape', ['pixels', g.constant([-1, 784])]); // an int64 initializer: a constant, not θ
+  const h = g.op1('Relu', [g.op1('Add', [g.op1('MatMul', [flat, 'w1']), 'b1'])]);
   g.op1('Mul', [g.op1('Add', [g.op1('MatMul', [h, 'w2']), 'b2']), 'scale'], {}, 'scores');
   g.output('scores', 'float32', ['batch', 10]);
-  const half = { name: 'half', dataType: 10, dims: [1], int32Data: [0] }; // float16: a constant, not θ
   return withInitializers(g.toBytes(), [
     floatInit('w1', [784, 16], values(784 * 16, 1, 0.05)),
     floatInit('b1', [16], values(16, 2, 0.01), true),
-    half,
     floatInit('w2', [16, 10], values(160, 3, 0.3)),
     floatInit('b2', [10], values(10, 4, 0.01)),
     floatInit('scale', [1], Float32Array.of(1)),
