@@ -53,8 +53,9 @@ export function formatValue(v: unknown): string {
 const pct = (x: unknown): string => (typeof x === 'number' ? `${(100 * x).toFixed(2)}%` : 'n/a');
 const num = (x: unknown, digits = 4): string => (typeof x === 'number' ? x.toFixed(digits) : 'n/a');
 
-/** A setting from config.json, else summary.json. */
-const setting = (run: LoadedRunDir, key: string): unknown => run.config?.[key] ?? run.summary?.[key];
+/** A value from config.json, else run.json, else summary.json. */
+const setting = (run: LoadedRunDir, key: string): unknown =>
+  run.config?.[key] ?? run.info?.[key] ?? run.summary?.[key];
 
 /** Algorithm, model, data and seed: the run's identity, for the report's head. */
 export function runIdentity(run: LoadedRunDir): {
@@ -66,8 +67,8 @@ export function runIdentity(run: LoadedRunDir): {
   const params = setting(run, 'params');
   return {
     label: runLabel(run),
-    model: `${formatValue(setting(run, 'model'))}${typeof params === 'number' ? ` (${params.toLocaleString('en-US')} parameters)` : ''}`,
-    dataset: formatValue(run.config?.datasetLabel ?? run.summary?.dataset ?? run.config?.dataset),
+    model: `${formatValue(run.info?.model ?? setting(run, 'model'))}${typeof params === 'number' ? ` (${params.toLocaleString('en-US')} parameters)` : ''}`,
+    dataset: formatValue(run.info?.dataset ?? run.summary?.dataset ?? run.config?.dataset),
     seed: formatValue(setting(run, 'seed')),
   };
 }

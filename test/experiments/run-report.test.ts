@@ -42,14 +42,15 @@ const ES_CONFIG = {
   bucketSize: 5000,
   targetCorr: 0.039,
   corrEvery: 2,
-  datasetLabel: 'MNIST (22,699 train)',
-  params: 25450,
 };
+/** run.json: what `esgrad train` writes beside the settings. */
+const RUN_INFO: Rec = { esgrad: '0.1.0', model: 'mlp', params: 25450, dataset: 'MNIST (22,699 train)' };
 
-function runDir(name: string, files: { config?: Rec; summary?: Rec; metrics?: string }): string {
+function runDir(name: string, files: { config?: Rec; info?: Rec; summary?: Rec; metrics?: string }): string {
   const dir = join(tmp, name);
   mkdirSync(dir, { recursive: true });
   if (files.config) writeFileSync(join(dir, 'config.json'), JSON.stringify(files.config));
+  if (files.info) writeFileSync(join(dir, 'run.json'), JSON.stringify(files.info));
   if (files.summary) writeFileSync(join(dir, 'summary.json'), JSON.stringify(files.summary));
   if (files.metrics !== undefined) writeFileSync(join(dir, 'metrics.jsonl'), files.metrics);
   return dir;
@@ -64,6 +65,7 @@ describe('report of a single run', () => {
     const recs = range(30).map(esRecord);
     const dir = runDir('es', {
       config: ES_CONFIG,
+      info: RUN_INFO,
       summary: {
         algo: 'es',
         model: 'mlp',
@@ -162,10 +164,13 @@ describe('report of a single run', () => {
   it('an unfinished run (no summary.json, a half-written last line) is reported with what it recorded', async () => {
     const recs = range(12).map(esRecord);
     const torn = JSON.stringify(esRecord(13)).slice(0, 25);
-    const dir = runDir('unfinished', { config: ES_CONFIG, metrics: `${lines(recs)}${torn}` });
+    const dir = runDir('unfinished', { config: ES_CONFIG, info: RUN_INFO, metrics: `${lines(recs)}${torn}` });
     assert.equal(loadRunDir(dir).metrics.length, 12);
     const w = await writeRunReport(dir);
     const md = readFileSync(w.path, 'utf8');
+    // Without summary.json the model's size and the data's label come from run.json.
+    assert.match(md, /ES on mlp \(25,450 parameters\)/);
+    assert.match(md, /data: MNIST \(22,699 train\)/);
     assert.match(
       md,
       /unfinished.*no summary\.json.*in progress or was interrupted.*12 records.*up to iteration 12/,
