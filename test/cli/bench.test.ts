@@ -1,17 +1,9 @@
 // `esgrad bench aggregate`: its flags reach the timing (--json prints JSON, --threads and --table-size
 // are honoured), the method is the one rule's, and bad numbers are one line with exit code 2.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { aggregationMethod } from '../../src/aggregate/index.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
-
-function esgrad(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { esgrad } from '../helpers/cli.ts';
 
 describe('esgrad bench aggregate', () => {
   it('--json prints the timing of the method training would use, with the given table and threads', () => {

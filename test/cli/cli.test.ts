@@ -1,22 +1,11 @@
 // End-to-end checks of the esgrad command as a user runs it: SGD training writes metrics and a
 // summary and is a function of the seed; every kind of bad input is one line with exit code 2.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { MNIST_DIR } from '../helpers/data-dir.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
-
-function esgrad(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { esgrad } from '../helpers/cli.ts';
 
 function metricsWithoutTime(dir: string) {
   return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')

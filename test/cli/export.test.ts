@@ -1,35 +1,14 @@
 // `esgrad export` and `esgrad eval` as a user runs them: export from a checkpoint or the final files
 // gives the run's own bytes, eval prints the run's accuracy, and bad input is one line with exit code 2.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MNIST_DIR } from '../helpers/data-dir.ts';
+import { esgrad, oneLineError } from '../helpers/cli.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
 const tmp = mkdtempSync(join(tmpdir(), 'esgrad-export-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function esgrad(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' },
-    timeout: 300_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function oneLineError(r: ReturnType<typeof esgrad>, pattern: RegExp): void {
-  assert.equal(r.code, 2, r.stderr);
-  const lines = r.stderr
-    .trim()
-    .split('\n')
-    .filter((l) => !/^\w+: reading /.test(l));
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, pattern);
-}
 
 /** An SGD run of mlp in tmp/<name> (seed 5, so runs of different lengths share their first iterations). */
 function sgdRun(name: string, iters: number, ...extra: string[]): string {

@@ -1,21 +1,11 @@
 // `esgrad info` as a user runs it: the layout of θ for a built-in name and for a .json layer spec;
 // a bad spec is one line on stderr and exit code 2.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
-
-function esgrad(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ESGRAD_DEBUG: '' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { esgrad } from '../helpers/cli.ts';
 
 describe('esgrad info --model', () => {
   const dir = mkdtempSync(join(tmpdir(), 'esgrad-info-'));

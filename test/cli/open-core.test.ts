@@ -11,31 +11,11 @@ import { exportOnnx } from '../../src/model/export.ts';
 import { initParams } from '../../src/model/init.ts';
 import { loadArchitecture } from '../../src/model/spec.ts';
 import { f32Bytes, i64Bytes, npyDict, npyFile } from '../data/npy-fixtures.ts';
-import { MNIST_DIR } from '../helpers/data-dir.ts';
+import { esgrad, oneLineError } from '../helpers/cli.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
 const EXAMPLE_SPEC = join(import.meta.dirname, '../../examples/small-cnn.json');
 const tmp = mkdtempSync(join(tmpdir(), 'esgrad-open-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function esgrad(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' },
-    timeout: 300_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function oneLineError(r: ReturnType<typeof esgrad>, pattern: RegExp): void {
-  assert.equal(r.code, 2, r.stderr);
-  const lines = r.stderr
-    .trim()
-    .split('\n')
-    .filter((l) => !/^\w+: reading /.test(l)); // where the data was read from
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, pattern);
-}
 
 /** A dataset directory: `count` 3×6×6 float32 images whose label is their brightest channel. */
 function colourDir(dir: string): void {

@@ -2,23 +2,12 @@
 // --overwrite, a file in the way is one line (exit 2), config.json feeds --config back, metrics.csv
 // and --tensorboard files hold what metrics.jsonl holds, also across --resume.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { MNIST_DIR } from '../helpers/data-dir.ts';
+import { esgrad, oneLineError } from '../helpers/cli.ts';
 import { parseCsv, readEventDir } from '../run/readers.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
-
-function esgrad(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'esgrad-run-dir-'));
 const mlp = (out: string, ...more: string[]) =>
@@ -47,16 +36,6 @@ const withoutTime = (rs: Record<string, unknown>[]) => rs.map(({ seconds: _s, ..
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 
 /** The one line a user error prints (exit code 2, no stack trace). */
-function oneLineError(r: ReturnType<typeof esgrad>, pattern: RegExp): void {
-  assert.equal(r.code, 2, r.stderr);
-  const lines = r.stderr
-    .trim()
-    .split('\n')
-    .filter((l) => /^(esgrad|error):/.test(l));
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, pattern);
-  assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
-}
 
 /** metrics.csv holds the records of metrics.jsonl: a column per key, in first-seen order. */
 function assertCsvMatchesJsonl(dir: string): void {
