@@ -111,7 +111,7 @@ export function trainCommand(): Command {
     )
     .option(
       '--checkpoint-every <n>',
-      'write <out>/checkpoint.bin every n iterations (default 0: only on Ctrl-C or a failure)',
+      'write <out>/checkpoint.bin every n iterations (default 0: only on Ctrl-C, SIGTERM or a failure)',
       parseNumber,
     )
     .option(
@@ -148,13 +148,18 @@ export function trainCommand(): Command {
           : resumeConfig(resume, { ...file, ...typed }, name);
       const config = { ...parsed, out: parsed.out ?? defaultRunDir(parsed) };
       const log = (msg: string): void => console.error(msg);
+      // Ctrl-C (SIGINT) and SIGTERM: finish the iteration, write a checkpoint, exit 128 + the signal's number.
       const stop = new AbortController();
-      const onSigint = (): void => {
-        if (stop.signal.aborted) process.exit(130);
-        log('\nstopping after this iteration and writing a checkpoint (Ctrl-C again to quit now)');
+      let exitCode = 130;
+      const onSignal = (signal: NodeJS.Signals): void => {
+        exitCode = signal === 'SIGTERM' ? 143 : 130;
+        if (stop.signal.aborted) process.exit(exitCode);
+        const name = signal === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C';
+        log(`\n${name}: stopping after this iteration and writing a checkpoint (${name} again to quit now)`);
         stop.abort();
       };
-      process.on('SIGINT', onSigint);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       let s: Metrics;
       try {
         s = await train(config, {
@@ -166,13 +171,14 @@ export function trainCommand(): Command {
           ...(redisUrl === undefined ? {} : { redisUrl }),
         });
       } finally {
-        process.off('SIGINT', onSigint);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
       if (s.interrupted === true) {
         console.log(
           `stopped at iteration ${s.iterations} of ${config.iters}; checkpoint written; continue with: esgrad train --resume ${config.out}`,
         );
-        process.exitCode = 130;
+        process.exitCode = exitCode;
         return;
       }
       const acc =

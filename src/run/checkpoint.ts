@@ -1,11 +1,13 @@
 // Checkpoints of a training run: θ, optimizer state, iteration, RNG and sampler positions and the
 // loop's bookkeeping in one binary file, written atomically and read back bit for bit.
 //
-// File (<run dir>/checkpoint.bin): "ESGRADCK", u32 format, u32 header bytes, the header as JSON,
-// zero padding to a multiple of 8, then the typed arrays' bytes (each 8-byte aligned). In the
-// header a typed array is {"$a": "f32"|"f64", "o": byte offset in the data, "n": length}; a
-// number that JSON cannot carry exactly (-0, NaN, ±Infinity) is {"$n": "-0"|"NaN"|...}; the data's
-// sha256 is checked on reading. Every random stream of esgrad is a pure function of (seed,
+// File (<run dir>/checkpoint.bin), format 2: "ESGRADCK", u32 format, u32 header bytes, the sha256
+// of the whole file but these 32 bytes, the header as JSON, zero padding to a multiple of 8, then
+// the typed arrays' bytes (each 8-byte aligned). In the header a typed array is {"$a": "f32"|"f64",
+// "o": byte offset in the data, "n": length}; a number that JSON cannot carry exactly (-0, NaN,
+// ±Infinity) is {"$n": "-0"|"NaN"|...}. The checksum is checked on reading, so an edited setting is
+// refused like a damaged array. Format 1 (the header's sha256 covered only the arrays) is still read,
+// for export; it has no fingerprints, so it cannot be resumed. Every random stream of esgrad is a pure function of (seed,
 // iteration) — mini-batches, noise offsets, buckets, subsets, the proxy's noise — so the RNG and
 // sampler "states" are the seed and the iteration, recorded for the reader's benefit.
 import { createHash } from 'node:crypto';
@@ -16,7 +18,9 @@ import { type Metrics, UsageError } from '../types.ts';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 const MAGIC = 'ESGRADCK';
-const FORMAT = 1;
+const FORMAT = 2;
+/** Bytes before the header: magic, format, header length, sha256. */
+const HEAD = 48;
 
 /** The loop's bookkeeping after `iteration` completed iterations. */
 export interface LoopState {
@@ -42,6 +46,8 @@ export interface Checkpoint {
   readonly rng: { readonly seed: number; readonly streams: string };
   readonly sampler: { readonly seed: number; readonly batchSize: number; readonly nextBatch: number };
   readonly savedAt: string;
+  /** sha256 of the training split (dataFingerprint) and of the model (modelFingerprint); absent in format 1. */
+  readonly fingerprints?: { readonly data: string; readonly model: string };
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -88,6 +94,11 @@ function decode(j: Json, data: Buffer): Tree {
   return Object.fromEntries(Object.entries(j).map(([k, x]) => [k, decode(x, data)]));
 }
 
+/** sha256 of a format-2 file: every byte but the 32 of the checksum itself. */
+function fileChecksum(buf: Uint8Array): Buffer {
+  return createHash('sha256').update(buf.subarray(0, 16)).update(buf.subarray(HEAD)).digest();
+}
+
 /** The checkpoint's bytes. */
 export function serializeCheckpoint(c: Checkpoint): Buffer {
   const blobs: { bytes: Uint8Array; at: number }[] = [];
@@ -95,34 +106,44 @@ export function serializeCheckpoint(c: Checkpoint): Buffer {
   const body = encode(c as unknown as Tree, blobs, used);
   const data = Buffer.alloc(used.n);
   for (const b of blobs) data.set(b.bytes, b.at);
-  const header = Buffer.from(
-    JSON.stringify({ sha256: createHash('sha256').update(data).digest('hex'), body }),
-  );
-  const pad = (8 - ((MAGIC.length + 8 + header.length) % 8)) % 8;
-  const head = Buffer.alloc(MAGIC.length + 8);
+  const header = Buffer.from(JSON.stringify(body));
+  const pad = (8 - ((HEAD + header.length) % 8)) % 8;
+  const head = Buffer.alloc(HEAD);
   head.write(MAGIC, 0, 'latin1');
   head.writeUInt32LE(FORMAT, 8);
   head.writeUInt32LE(header.length, 12);
-  return Buffer.concat([head, header, Buffer.alloc(pad), data]);
+  const file = Buffer.concat([head, header, Buffer.alloc(pad), data]);
+  fileChecksum(file).copy(file, 16);
+  return file;
 }
 
-export function deserializeCheckpoint(buf: Buffer, where = 'checkpoint'): Checkpoint {
-  if (buf.length < 16 || buf.toString('latin1', 0, 8) !== MAGIC)
-    throw new UsageError(`${where}: not an esgrad checkpoint`);
-  if (buf.readUInt32LE(8) !== FORMAT)
-    throw new UsageError(`${where}: checkpoint format ${buf.readUInt32LE(8)}, this esgrad reads ${FORMAT}`);
+/** Format 1: the header {sha256 of the data, body} right after 16 bytes; only the data is checked. */
+function readFormat1(buf: Buffer, where: string): Checkpoint {
   const headerEnd = 16 + buf.readUInt32LE(12);
-  const dataStart = headerEnd + ((8 - (headerEnd % 8)) % 8);
+  const data = buf.subarray(headerEnd + ((8 - (headerEnd % 8)) % 8));
   let header: { sha256: string; body: Json };
   try {
     header = JSON.parse(buf.toString('utf8', 16, headerEnd)) as typeof header;
   } catch {
     throw new UsageError(`${where}: the checkpoint header is damaged`);
   }
-  const data = buf.subarray(dataStart);
   if (createHash('sha256').update(data).digest('hex') !== header.sha256)
     throw new UsageError(`${where}: the checkpoint data is damaged (checksum mismatch)`);
   return decode(header.body, data) as unknown as Checkpoint;
+}
+
+export function deserializeCheckpoint(buf: Buffer, where = 'checkpoint'): Checkpoint {
+  if (buf.length < 16 || buf.toString('latin1', 0, 8) !== MAGIC)
+    throw new UsageError(`${where}: not an esgrad checkpoint`);
+  const format = buf.readUInt32LE(8);
+  if (format === 1) return readFormat1(buf, where);
+  if (format !== FORMAT)
+    throw new UsageError(`${where}: checkpoint format ${format}, this esgrad reads ${FORMAT} and 1`);
+  if (buf.length < HEAD || !fileChecksum(buf).equals(buf.subarray(16, HEAD)))
+    throw new UsageError(`${where}: the checkpoint is damaged or was edited (checksum mismatch)`);
+  const headerEnd = HEAD + buf.readUInt32LE(12);
+  const body = JSON.parse(buf.toString('utf8', HEAD, headerEnd)) as Json; // checked: written by esgrad
+  return decode(body, buf.subarray(headerEnd + ((8 - (headerEnd % 8)) % 8))) as unknown as Checkpoint;
 }
 
 /** Writes `bytes` to `path` atomically and durably: temp file, fsync, rename, fsync of the directory. */
@@ -158,7 +179,7 @@ export function readCheckpoint(dir: string): Checkpoint {
       `--resume ${dir}: no checkpoint there (${CHECKPOINT_FILE}); runs write one with --checkpoint-every k or on Ctrl-C`,
     );
   }
-  return deserializeCheckpoint(buf, `--resume ${dir}`);
+  return deserializeCheckpoint(buf, `--resume ${path}`);
 }
 
 /** The first `count` records of a run's metrics.jsonl (the history a resumed loop continues). */

@@ -47,13 +47,37 @@ export interface ResumePoint {
   readonly state: StepState;
 }
 
-/** Where the run in `dir` continues: its checkpoint and the metrics records before it. */
-export function resumePoint(dir: string, config: TrainConfig): ResumePoint {
+/** The sha256 of the run's training data and model (see Checkpoint.fingerprints). */
+export interface RunFingerprints {
+  readonly data: string;
+  readonly model: string;
+}
+
+/** Why the checkpoint's fingerprints are not this run's, or undefined when they are. */
+function fingerprintMismatch(saved: RunFingerprints | undefined, now: RunFingerprints): string | undefined {
+  if (saved === undefined)
+    return 'the checkpoint was written by an older esgrad and records no fingerprints of its data and model, so it cannot be resumed';
+  const short = (h: string) => `${h.slice(0, 12)}…`;
+  if (saved.data !== now.data)
+    return `the training data differ from the checkpoint's (sha256 ${short(now.data)} here, ${short(saved.data)} in the checkpoint)`;
+  if (saved.model !== now.model)
+    return `the model differs from the checkpoint's (sha256 ${short(now.model)} here, ${short(saved.model)} in the checkpoint)`;
+  return undefined;
+}
+
+/**
+ * Where the run in `dir` continues: its checkpoint and the metrics records before it. Refused unless
+ * the checkpoint was written by a run of the same algorithm, --model and seed, on the same training
+ * data with the same model (by fingerprint).
+ */
+export function resumePoint(dir: string, config: TrainConfig, fingerprints: RunFingerprints): ResumePoint {
   const c = readCheckpoint(dir);
   if (c.config.algo !== config.algo || c.config.model !== config.model || c.config.seed !== config.seed) {
     throw new UsageError(
       `--resume ${dir}: the checkpoint is of ${String(c.config.algo)} ${String(c.config.model)} seed ${String(c.config.seed)}, not of this run`,
     );
   }
+  const mismatch = fingerprintMismatch(c.fingerprints, fingerprints);
+  if (mismatch) throw new UsageError(`--resume ${dir}: ${mismatch}`);
   return { loop: c.loop, history: readMetricsHistory(dir, c.loop.iteration), state: c.state };
 }

@@ -2,8 +2,8 @@
 // the algorithm's Step, wires the reporters (JSONL, summary.json, progress bar) and runs the loop.
 import { join } from 'node:path';
 import { gradientOf, type Model } from '../backend/model.ts';
-import { type ModelSource, openModel } from '../backend/source.ts';
-import { type Dataset, formatCount, loadDataset } from '../data/index.ts';
+import { type ModelSource, modelFingerprint, openModel } from '../backend/source.ts';
+import { type Dataset, dataFingerprint, formatCount, loadDataset } from '../data/index.ts';
 import { esSettingsOf, init, optimizerConfig } from '../es/index.ts';
 import { type EsResources, esResources } from '../evaluate/factory.ts';
 import { RedisEvaluator } from '../evaluate/redis.ts';
@@ -26,7 +26,7 @@ import {
   type Reporter,
   writeJsonAtomic,
 } from './reporters.ts';
-import { type ResumePoint, resumePoint } from './resume.ts';
+import { type ResumePoint, type RunFingerprints, resumePoint } from './resume.ts';
 import { checkRunDir, clearRunDir, freeRunDir, makeRunDir } from './run-dir.ts';
 import { sgdStep } from './sgd.ts';
 import { TENSORBOARD_DIR, tensorboardReporter } from './tensorboard.ts';
@@ -155,8 +155,13 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   checkModelFitsData(net, data);
   let built: ReturnType<typeof buildStep> | undefined;
   const reporters: Reporter[] = [];
+  let fingerprints: RunFingerprints | undefined; // computed once, when first needed (sha256 of the training set)
+  const fingerprintsOfRun = (): RunFingerprints =>
+    (fingerprints ??= { data: dataFingerprint(data.train), model: modelFingerprint(source) });
   try {
-    const from: ResumePoint | undefined = opts.resume ? resumePoint(out, config) : undefined;
+    const from: ResumePoint | undefined = opts.resume
+      ? resumePoint(out, config, fingerprintsOfRun())
+      : undefined;
     built = buildStep(config, net, source, data, reporters, opts, from?.state); // validates the algorithm's settings before anything is written
     if (built.resources?.evaluator instanceof RedisEvaluator) await built.resources.evaluator.connect(); // one clear line if Redis is unreachable
     if (opts.overwrite && !opts.resume) clearRunDir(out);
@@ -219,6 +224,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
           rng: { seed: config.seed, streams: 'every stream is a pure function of (seed, iteration)' },
           sampler: { seed: config.seed, batchSize: config.batch, nextBatch: loop.iteration },
           savedAt: new Date().toISOString(),
+          fingerprints: fingerprintsOfRun(),
         });
       },
       ...(opts.signal ? { signal: opts.signal } : {}),

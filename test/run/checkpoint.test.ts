@@ -71,7 +71,7 @@ describe('checkpoint file', () => {
   it('refuses a damaged or foreign file with one line', () => {
     const bytes = serializeCheckpoint(c);
     bytes[bytes.length - 3]! ^= 1;
-    assert.throws(() => deserializeCheckpoint(bytes), /damaged \(checksum mismatch\)/);
+    assert.throws(() => deserializeCheckpoint(bytes), /damaged or was edited \(checksum mismatch\)/);
     assert.throws(
       () => deserializeCheckpoint(Buffer.from('hello world, not a checkpoint')),
       /not an esgrad checkpoint/,
