@@ -1,9 +1,9 @@
 // One SGD step of the paper's networks at batch 50: Network.lossAndGrad (forward + derived backward
-// graph) then an Adam update of θ in JS; GFLOP/s counts the step as 3 forward passes.
+// graph) then the fused Adam step of θ in JS, as the SGD run takes it; GFLOP/s = 3 forward passes.
 import { Network } from '../src/backend/network.ts';
 import { forwardMacsPerExample } from '../src/model/architecture.ts';
 import { initParams } from '../src/model/init.ts';
-import { adam, applyUpdates } from '../src/optim/index.ts';
+import { createOptimizer, DEFAULT_OPTIMIZER } from '../src/optim/index.ts';
 import type { Vec } from '../src/types.ts';
 import { BENCH_MODELS } from './forward.ts';
 import type { BenchRow } from './table.ts';
@@ -14,16 +14,15 @@ export async function benchSgd(repeats: number): Promise<BenchRow[]> {
   const batch = randomBatch(50);
   for (const model of BENCH_MODELS) {
     const net = Network.byName(model);
-    const opt = adam(0.001);
+    const opt = createOptimizer(DEFAULT_OPTIMIZER); // chain(addWeightDecay(0), adam), as training uses
     let thetaP = initParams(net.layout, 1);
     let state = opt.init(thetaP);
     let gradP: Vec = new Float32Array(net.size);
     const grad = await timeIt(async () => ({ gradP } = await net.lossAndGrad(thetaP, batch)), repeats, 2);
     const update = await timeIt(
       () => {
-        const r = opt.update(gradP, state, thetaP);
-        state = r.state;
-        thetaP = applyUpdates(thetaP, r.updatesP);
+        // as src/run/sgd.ts: fresh θ (it leaves the step), m and v overwritten in place
+        ({ thetaP, state } = opt.step(gradP, state, thetaP, { state: true }));
       },
       repeats,
       2,

@@ -2,7 +2,7 @@
 // state (evosax style). The transport of tasks and rewards is elsewhere (evaluate/).
 
 import type { Aggregator } from '../aggregate/index.ts';
-import { applyUpdates, createOptimizer, type PlainState } from '../optim/index.ts';
+import { createOptimizer, type PlainState } from '../optim/index.ts';
 import { checkNoiseTableSize } from '../rng/noise-table.ts';
 import { createRng, hashSeed, nextInt } from '../rng/prng.ts';
 import { UsageError, type Vec } from '../types.ts';
@@ -176,7 +176,8 @@ export function tell(
   const gradP = buckets
     ? aggregator.sumBuckets(offsetsK, weightsK, bucketsK, buckets.startsB, buckets.sizesB, P)
     : aggregator.sum(offsetsK, weightsK, P);
-  const { updatesP, state: optState } = esOptimizer(config).update(gradP, state.optState, thetaP);
+  // update + applyUpdates in one fused pass; fresh θ', m, v (tell leaves `state` as it was)
+  const stepped = esOptimizer(config).step(gradP, state.optState, thetaP);
   const metrics: EsMetrics = {
     generation,
     rewardMean: rewards.mean,
@@ -186,6 +187,6 @@ export function tell(
     badRewards: rewards.bad,
     evaluationsUsed: rewards.used.length,
   };
-  const next = { config, thetaP: applyUpdates(thetaP, updatesP), optState, generation: generation + 1 };
+  const next = { config, thetaP: stepped.thetaP, optState: stepped.state, generation: generation + 1 };
   return { state: next, metrics, gradP };
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { UsageError } from '../types.ts';
 import { adam } from './adam.ts';
+import { type SteppingOptimizer, withFusedStep } from './fused.ts';
 import { sgd } from './sgd.ts';
 import { chain, type GradientTransformation, type PlainState } from './transform.ts';
 import { addWeightDecay } from './weight-decay.ts';
@@ -36,11 +37,13 @@ export const DEFAULT_OPTIMIZER: OptimizerConfig = { name: 'adam', lr: 0.001, b1:
 
 /**
  * chain(addWeightDecay(l2), adam | sgd). Its state is [{}, AdamState | SgdState]: plain data,
- * typed here only as PlainState because the config picks the optimizer at run time.
+ * typed here only as PlainState because the config picks the optimizer at run time. Its `step`
+ * does update + applyUpdates in one pass over float32 buffers, bit-identical (fused.ts).
  */
-export function createOptimizer(config: OptimizerConfig, l2 = 0): GradientTransformation<PlainState> {
+export function createOptimizer(config: OptimizerConfig, l2 = 0): SteppingOptimizer<PlainState> {
   const inner = config.name === 'adam' ? adam(config.lr, config) : sgd(config.lr);
-  return chain(addWeightDecay(l2), inner) as unknown as GradientTransformation<PlainState>;
+  const chained = chain(addWeightDecay(l2), inner) as unknown as GradientTransformation<PlainState>;
+  return withFusedStep(chained, config, l2);
 }
 
 /** How a field is named in errors: as the user wrote it (a flag, a config key), from its path in the value. */

@@ -12,6 +12,14 @@ export {
   parseOrUsageError,
   sgdConfigSchema,
 } from './config.ts';
+export {
+  type FusedRule,
+  fusedStep,
+  type StepOutputs,
+  type SteppingOptimizer,
+  type StepReuse,
+  withFusedStep,
+} from './fused.ts';
 export { type SgdState, sgd } from './sgd.ts';
 export {
   applyUpdates,

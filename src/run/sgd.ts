@@ -4,7 +4,12 @@
 import { pearson } from '../analysis/correlation.ts';
 import type { GradResult } from '../backend/model.ts';
 import { batchIndices, gatherBatch, type Split } from '../data/index.ts';
-import { applyUpdates, type GradientTransformation, type PlainState } from '../optim/index.ts';
+import {
+  applyUpdates,
+  type GradientTransformation,
+  type PlainState,
+  type SteppingOptimizer,
+} from '../optim/index.ts';
 import { hashSeed } from '../rng/prng.ts';
 import type { Batch, Metrics, Vec } from '../types.ts';
 import { type Step, withSnapshot } from './loop.ts';
@@ -32,7 +37,32 @@ export interface SgdStepOptions {
 /** A model's loss and gradient on a batch (Model.lossAndGrad, see gradientOf). */
 export type LossAndGrad = (thetaP: Vec, batch: Batch) => Promise<GradResult>;
 
-/** A Step closure over the run's state: each call advances it by one mini-batch. */
+/**
+ * One optimizer step. With a SteppingOptimizer: one fused pass writing a fresh θ (θ leaves the step:
+ * reporters and the test evaluation may keep it) and, once the step owns them, Adam's m and v over
+ * the previous state's buffers; otherwise update + applyUpdates. Same bits either way.
+ */
+function takeStep(
+  opt: GradientTransformation<PlainState>,
+  gradP: Vec,
+  state: SgdRunState,
+  ownsMoments: boolean,
+): SgdRunState {
+  if ('step' in opt) {
+    const r = (opt as SteppingOptimizer<PlainState>).step(gradP, state.optState, state.thetaP, {
+      state: ownsMoments,
+    });
+    return { thetaP: r.thetaP, optState: r.state };
+  }
+  const { updatesP, state: optState } = opt.update(gradP, state.optState, state.thetaP);
+  return { thetaP: applyUpdates(state.thetaP, updatesP), optState };
+}
+
+/**
+ * A Step closure over the run's state: each call advances it by one mini-batch. `snapshot()` returns
+ * that state; its optimizer moments are overwritten by the next step, so write it (as the
+ * checkpoint does, synchronously) or copy it before then.
+ */
 export function sgdStep(
   lossAndGrad: LossAndGrad,
   train: Split,
@@ -43,6 +73,7 @@ export function sgdStep(
   opts: SgdStepOptions = {},
 ): Step {
   let state = initial;
+  let ownsMoments = false; // the first step must not overwrite the caller's (or a checkpoint's) arrays
   const corrEvery = opts.corrEvery ?? 0;
   return withSnapshot(
     async (t: number) => {
@@ -62,8 +93,8 @@ export function sgdStep(
         gradP = hooked.gradP;
         metrics = { ...metrics, ...hooked.metrics };
       }
-      const { updatesP, state: optState } = opt.update(gradP, state.optState, state.thetaP);
-      state = { thetaP: applyUpdates(state.thetaP, updatesP), optState };
+      state = takeStep(opt, gradP, state, ownsMoments);
+      ownsMoments = true;
       return { metrics, thetaP: state.thetaP };
     },
     () => state,
