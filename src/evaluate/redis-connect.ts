@@ -20,31 +20,61 @@ export function redactUrl(text: string): string {
 }
 
 /**
+ * A URL for an error message: everything between `scheme://` and the last `@` (the userinfo, which
+ * may hold a password with '/' or '@' in it) becomes user:*** (or *** when even the user is unclear).
+ */
+function printableUrl(raw: string): string {
+  const start = raw.indexOf('://');
+  const at = raw.lastIndexOf('@');
+  if (start < 0 || at < start) return raw;
+  const userinfo = raw.slice(start + 3, at);
+  const user = userinfo.includes(':') ? userinfo.slice(0, userinfo.indexOf(':')) : '';
+  const shown = user && !/[/?#%]/.test(user) ? `${user}:***` : '***';
+  return `${raw.slice(0, start + 3)}${shown}${raw.slice(at)}`;
+}
+
+const URL_FORM = 'redis://[user:password@]host:port/db';
+
+/**
  * The target of `--redis URL` (else $ESGRAD_REDIS_URL): redis[s]://[user:password@]host[:port][/db].
- * A password not in the URL may come from $ESGRAD_REDIS_PASSWORD.
+ * A password not in the URL may come from $ESGRAD_REDIS_PASSWORD. In the user name and password, '/',
+ * '?', '#' and '@' must be percent-encoded (%2F, %3F, %23, %40), and a '%' not followed by two hex
+ * digits is refused (write % as %25) rather than guessed at. Errors name where the URL came from and
+ * never show the password.
  */
 export function redisTarget(
   url: string | undefined,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): RedisTarget {
   const raw = url ?? env.ESGRAD_REDIS_URL;
-  if (!raw)
-    throw new UsageError(
-      'redis: no URL: give --redis redis://[user:password@]host:port/db or set ESGRAD_REDIS_URL',
-    );
+  const source = url !== undefined ? '--redis' : '$ESGRAD_REDIS_URL';
+  if (!raw) throw new UsageError(`redis: no URL: give --redis ${URL_FORM} or set ESGRAD_REDIS_URL`);
+  const shown = printableUrl(raw);
+  const afterScheme = raw.indexOf('://') + 3;
+  const at = raw.lastIndexOf('@');
+  if (afterScheme > 2 && at > afterScheme) {
+    const userinfo = raw.slice(afterScheme, at);
+    if (/[/?#@]/.test(userinfo))
+      throw new UsageError(
+        `${source}: '${shown}': the user name or password contains '/', '?', '#' or '@'; ` +
+          'percent-encode them (%2F, %3F, %23, %40)',
+      );
+    if (/%(?![0-9A-Fa-f]{2})/.test(userinfo))
+      throw new UsageError(
+        `${source}: '${shown}': a '%' in the user name or password is not followed by two hex digits; write % as %25`,
+      );
+  }
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    throw new UsageError(
-      `--redis: '${redactUrl(raw)}' is not a URL; expected redis://[user:password@]host:port/db`,
-    );
+    throw new UsageError(`${source}: '${shown}' is not a URL; expected ${URL_FORM}`);
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new UsageError(`--redis: scheme '${u.protocol}' is not allowed; expected redis:// or rediss://`);
+    throw new UsageError(`${source}: scheme '${u.protocol}' is not allowed; expected redis:// or rediss://`);
   }
   const db = u.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d+$/.test(db)) throw new UsageError(`--redis: database '${db}' is not a number`);
+  if (db !== '' && !/^\d+$/.test(db)) throw new UsageError(`${source}: database '${db}' is not a number`);
   const label = `${u.protocol}//${u.username ? `${decodeURIComponent(u.username)}@` : ''}${u.host}/${db || '0'}`;
   const password = u.password ? undefined : env.ESGRAD_REDIS_PASSWORD;
   return { url: raw, label, ...(password ? { password } : {}) };
