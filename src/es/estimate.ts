@@ -1,5 +1,6 @@
 // The steps of tell(): check a generation's tasks, keep the usable rewards (finite, and with mirrored
 // sampling both of a pair), and turn their shaped fitness into one weight per distinct noise window.
+import { UsageError } from '../types.ts';
 import type { Buckets } from './buckets.ts';
 import type { EsConfig } from './config.ts';
 import type { EsTask } from './task.ts';
@@ -39,7 +40,7 @@ export interface UsableRewards {
 
 /**
  * The tasks whose reward is finite and, when mirrored, whose partner (id ^ 1, same offset and bucket,
- * opposite sign) has a finite reward too; throws when none is left.
+ * opposite sign) has a finite reward too; a UsageError (σ too large, θ diverged) when none is left.
  */
 export function usableRewards(
   config: EsConfig,
@@ -74,9 +75,10 @@ export function usableRewards(
   });
   if (used.length === 0) {
     const pairs = config.mirrored ? ', or no mirrored pair with both rewards finite' : '';
-    throw new Error(
-      `tell: generation ${generation}: no usable reward among ${tasks.length} (${bad} NaN/Inf${pairs}); ` +
-        'cannot estimate a gradient',
+    throw new UsageError(
+      `es: generation ${generation}: no usable reward among ${tasks.length} (${bad} NaN/Inf${pairs}); ` +
+        `cannot estimate a gradient: σ = ${config.sigma} is likely too large for this model, or θ has ` +
+        'diverged (try a smaller --sigma or --lr)',
     );
   }
   return { used, bad, mean: sum / (tasks.length - bad), max, min };

@@ -20,6 +20,7 @@ import { RedisEvaluator } from '../evaluate/redis.ts';
 import { redisTarget } from '../evaluate/redis-connect.ts';
 import { objectiveWork } from '../evaluate/redis-run.ts';
 import { UsageError, type Vec } from '../types.ts';
+import { checkEsMemory } from './memory.ts';
 
 /** The ES settings of es/config.ts that apply to an objective (no data: no batch or subsets). */
 export type OptimizeEsSettings = Omit<EsConfigInput, 'batch' | 'noMinibatch' | 'subsetSize'>;
@@ -113,6 +114,7 @@ export async function optimize(
     ...es
   } = options;
   let state = init(es, Float32Array.from(theta0));
+  checkEsMemory(state.config.population, undefined, 'population'); // a population too large for this machine
   const P = state.thetaP.length;
   const settings = evaluationSettings(state.config);
   const noiseTable = runNoiseTable(state.config.seed, state.config.noiseTableSize, kind === 'threads');

@@ -16,6 +16,7 @@ import { type StepState, writeCheckpoint } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
 import { esStep } from './es.ts';
 import { type Step, trainLoop } from './loop.ts';
+import { checkEsMemory } from './memory.ts';
 import { checkModelFitsData, modelLabel, modelSource } from './model.ts';
 import { modelFilesReporter } from './model-files.ts';
 import { proxyHook } from './proxy.ts';
@@ -141,6 +142,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   const log = opts.log ?? (() => {});
   const out = config.out ?? defaultRunDir(config);
   checkRunDir(out, { resume: opts.resume, overwrite: opts.overwrite }); // before any data is read
+  if (config.algo === 'es') checkEsMemory(config.population); // a population too large for this machine
   const given = opts.model;
   const source =
     given === undefined
