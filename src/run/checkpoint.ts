@@ -182,19 +182,38 @@ export function readCheckpoint(dir: string): Checkpoint {
   return deserializeCheckpoint(buf, `--resume ${path}`);
 }
 
-/** The first `count` records of a run's metrics.jsonl (the history a resumed loop continues). */
+/**
+ * The first `count` records of a run's metrics.jsonl (the history a resumed loop continues); a damaged
+ * record among them is one UsageError naming the file and line.
+ */
 export function readMetricsHistory(dir: string, count: number): Metrics[] {
-  let lines: string[] = [];
+  const path = join(dir, 'metrics.jsonl');
+  let records: { line: number; text: string }[] = [];
   try {
-    lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    records = readFileSync(path, 'utf8')
       .split('\n')
-      .filter((l) => l.trim() !== '');
+      .map((text, i) => ({ line: i + 1, text }))
+      .filter((r) => r.text.trim() !== '');
   } catch {
     // reported below
   }
-  if (lines.length < count)
+  if (records.length < count)
     throw new UsageError(
-      `--resume ${dir}: metrics.jsonl has ${lines.length} records, the checkpoint is at iteration ${count}`,
+      `--resume ${dir}: metrics.jsonl has ${records.length} records, the checkpoint is at iteration ${count}`,
     );
-  return lines.slice(0, count).map((l) => JSON.parse(l) as Metrics);
+  return records.slice(0, count).map(({ line, text }) => {
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch (e) {
+      throw new UsageError(
+        `--resume: ${path} line ${line} is damaged (${(e as Error).message}); the checkpoint needs its first ${count} records`,
+      );
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record))
+      throw new UsageError(
+        `--resume: ${path} line ${line} is not a metrics record (a JSON object); the checkpoint needs its first ${count} records`,
+      );
+    return record as Metrics;
+  });
 }

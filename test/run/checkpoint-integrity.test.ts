@@ -1,5 +1,6 @@
 // Checkpoints that must not resume: one edited in its header (a setting, the iteration), one of
-// another training set or model, one of an older format; and SIGTERM stopping a run like Ctrl-C.
+// another training set or model, one of an older format, one whose metrics.jsonl history is damaged;
+// and SIGTERM stopping a run like Ctrl-C.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -8,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { type Checkpoint, deserializeCheckpoint, serializeCheckpoint } from '../../src/run/checkpoint.ts';
+import {
+  type Checkpoint,
+  deserializeCheckpoint,
+  readMetricsHistory,
+  serializeCheckpoint,
+} from '../../src/run/checkpoint.ts';
 import { esgrad, oneLineError } from '../helpers/cli.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 
@@ -127,6 +133,33 @@ function mnistWithFewerTrainingImages(count: number): string {
     copyFileSync(join(MNIST_DIR, name), join(dir, name));
   return dir;
 }
+
+describe('a damaged metrics.jsonl is refused on --resume', () => {
+  it("a record cut short within the checkpoint's range: one line naming the file and line, exit 2", () => {
+    const dir = trainedRun('damaged-metrics');
+    const path = join(dir, 'metrics.jsonl');
+    const lines = readFileSync(path, 'utf8').split('\n');
+    lines[2] = lines[2]!.slice(0, 20); // a record cut short, as by a crash mid-write
+    writeFileSync(path, lines.join('\n'));
+    oneLineError(
+      esgrad('train', '--resume', dir, '--iters', '30', '--quiet'),
+      new RegExp(
+        `^esgrad: --resume: ${path} line 3 is damaged \\(.*JSON.*\\); the checkpoint needs its first 20 records$`,
+      ),
+    );
+  });
+
+  it('a line that is JSON but no record is named too; blank lines keep the numbering', () => {
+    const dir = join(tmp, 'not-a-record');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'metrics.jsonl'), '{"iteration":1}\n\n[1,2]\n{"iteration":3}\n');
+    assert.throws(
+      () => readMetricsHistory(dir, 3),
+      /^UsageError: --resume: .*metrics\.jsonl line 3 is not a metrics record/,
+    );
+    assert.deepEqual(readMetricsHistory(dir, 1), [{ iteration: 1 }]);
+  });
+});
 
 describe('--resume refuses other data or another model', () => {
   it('another training set (--data-dir with fewer images, same test files)', () => {
