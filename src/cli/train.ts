@@ -45,6 +45,11 @@ export function trainCommand(): Command {
       `test-set evaluation every n iterations (default ${DEFAULTS.evalEvery})`,
       parseNumber,
     )
+    .option(
+      '--eval-subset <n>',
+      'evaluate on the first n test images every --eval-every iterations (subsetTestAccuracy) and on the full test set only at the end (default 0: the full set every time)',
+      parseNumber,
+    )
     .option('--seed <n>', `seed of init, mini-batches and noise (default ${DEFAULTS.seed})`, parseNumber)
     .option(
       '--threads <n>',

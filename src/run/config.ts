@@ -16,6 +16,7 @@ export const trainConfigSchema = z
     dataset: z.string().min(1).default('mnist'), // mnist, fashion-mnist, or a directory of IDX / .npy files
     iters: positiveInt.default(2000), // the paper's runs: 2,000 iterations
     evalEvery: positiveInt.default(100), // test-set accuracy every k iterations (and at the end)
+    evalSubset: z.number().int().min(0).default(0), // those evaluations on the first N test images only (subsetTestAccuracy), the full test set once at the end (0: the full set every time)
     threads: z.number().int().min(0).default(0), // ONNX Runtime intra-op threads of the master (0 = all cores)
     evaluator: z.enum(['threads', 'local', 'redis']).default('threads'), // ES offspring on a worker_threads pool, in-process, or on `esgrad worker`s through Redis (--redis URL)
     workers: z.number().int().min(0).default(0), // worker threads of the threads evaluator (0 = all cores)

@@ -18,6 +18,12 @@ export interface LoopOptions {
   readonly step: Step;
   /** Loss and accuracy of θ on the full test set. */
   readonly evaluateTest: (thetaP: Vec) => Promise<{ loss: number; accuracy: number }>;
+  /**
+   * When given (--eval-subset N): the evaluations every evalEvery iterations use this fixed subset of
+   * the test set instead (recorded as subsetTestLoss / subsetTestAccuracy); the full test set is
+   * evaluated once, at the last iteration (testLoss / testAccuracy, beside the subset's).
+   */
+  readonly evaluateSubset?: (thetaP: Vec) => Promise<{ loss: number; accuracy: number }>;
   readonly reporters: readonly Reporter[];
   /** Fields copied into the summary (algo, model, dataset label, seed, ...). */
   readonly describe: Metrics;
@@ -44,10 +50,19 @@ function meanOf(records: readonly Metrics[], key: string): number | null {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
 }
 
+/** Largest numeric value of `key` over the records (null if none). */
+function maxOf(records: readonly Metrics[], key: string): number | null {
+  const xs = records.map((r) => r[key]).filter((v): v is number => typeof v === 'number');
+  return xs.length ? Math.max(...xs) : null;
+}
+
 /**
  * Runs iterations 0..iters-1. Metrics of iteration t carry `iter` = t + 1, `seconds` since the start
  * (the only field that is not a function of the config and seed), and every `evalEvery` iterations
- * and at the last one `testAccuracy` / `testLoss`.
+ * and at the last one `testAccuracy` / `testLoss` — or, with `evaluateSubset`, `subsetTestAccuracy` /
+ * `subsetTestLoss` at those iterations and the full set's `testAccuracy` / `testLoss` only at the last.
+ * finalTestAccuracy and bestTestAccuracy are always of the full test set (with a subset: both the
+ * one full evaluation at the end); bestSubsetTestAccuracy is the best subset accuracy.
  */
 export async function trainLoop(o: LoopOptions): Promise<Metrics> {
   const from = o.resume?.loop;
@@ -73,11 +88,19 @@ export async function trainLoop(o: LoopOptions): Promise<Metrics> {
     }
     const { metrics, thetaP } = done;
     const record: Metrics = { iter: t + 1, ...metrics };
-    if ((t + 1) % o.evalEvery === 0 || t + 1 === o.iters) {
-      last = await o.evaluateTest(thetaP);
-      best = Math.max(best, last.accuracy);
-      record.testLoss = last.loss;
-      record.testAccuracy = last.accuracy;
+    const final = t + 1 === o.iters;
+    if ((t + 1) % o.evalEvery === 0 || final) {
+      if (o.evaluateSubset) {
+        const subset = await o.evaluateSubset(thetaP);
+        record.subsetTestLoss = subset.loss;
+        record.subsetTestAccuracy = subset.accuracy;
+      }
+      if (!o.evaluateSubset || final) {
+        last = await o.evaluateTest(thetaP);
+        best = Math.max(best, last.accuracy);
+        record.testLoss = last.loss;
+        record.testAccuracy = last.accuracy;
+      }
     }
     record.seconds = seconds();
     history.push(record);
@@ -93,6 +116,7 @@ export async function trainLoop(o: LoopOptions): Promise<Metrics> {
     finalTestAccuracy: last?.accuracy ?? null,
     finalTestLoss: last?.loss ?? null,
     bestTestAccuracy: best,
+    ...(o.evaluateSubset ? { bestSubsetTestAccuracy: maxOf(history, 'subsetTestAccuracy') } : {}),
     meanTrainLoss: meanOf(history, 'loss'),
     meanCorr: meanOf(history, 'corr'),
     seconds: seconds(),

@@ -97,6 +97,8 @@ export function progressReporter(total: number, label: string, startAt = 0): Rep
   bar.start(total, startAt, { loss: '-', acc, extra: '' });
   return {
     onIteration(m) {
+      if (typeof m.subsetTestAccuracy === 'number')
+        acc = `${(100 * m.subsetTestAccuracy).toFixed(2)}% (subset)`;
       if (typeof m.testAccuracy === 'number') acc = `${(100 * m.testAccuracy).toFixed(2)}%`;
       const extra = typeof m.corr === 'number' ? `ρ ${(100 * m.corr).toFixed(2)}% | ` : '';
       bar.update(Number(m.iter), { loss: fmt(m.loss, 4), acc, extra });

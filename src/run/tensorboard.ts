@@ -14,6 +14,8 @@ export const TENSORBOARD_DIR = 'tensorboard';
 export const SCALAR_TAGS: readonly (readonly [key: string, tag: string])[] = [
   ['testAccuracy', 'test/accuracy'],
   ['testLoss', 'test/loss'],
+  ['subsetTestAccuracy', 'test/subset_accuracy'],
+  ['subsetTestLoss', 'test/subset_loss'],
   ['loss', 'train/loss'],
   ['trainAccuracy', 'train/accuracy'],
   ['corr', 'gradient/corr'],

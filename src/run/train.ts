@@ -31,6 +31,7 @@ import { type ResumePoint, type RunFingerprints, resumePoint } from './resume.ts
 import { checkRunDir, clearRunDir, freeRunDir, makeRunDir } from './run-dir.ts';
 import { sgdStep } from './sgd.ts';
 import { TENSORBOARD_DIR, tensorboardReporter } from './tensorboard.ts';
+import { testEvaluations } from './test-evaluation.ts';
 
 export interface TrainOptions {
   /** No progress bar (tests, scripts). */
@@ -155,6 +156,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   if (needs) gradientOf(net, needs); // an imported model with SGD ends here, before any data is read
   const data = opts.data ? checkBatch(config, opts.data) : await loadTrainingData(config, log);
   checkModelFitsData(net, data);
+  const tests = testEvaluations(net, data.test, config.evalSubset); // refuses a subset as large as the test set
   let built: ReturnType<typeof buildStep> | undefined;
   const reporters: Reporter[] = [];
   let fingerprints: RunFingerprints | undefined; // computed once, when first needed (sha256 of the training set)
@@ -206,7 +208,8 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       iters: config.iters,
       evalEvery: config.evalEvery,
       step: built.step,
-      evaluateTest: (thetaP) => net.evaluate(thetaP, data.test.imagesNxHxW, data.test.labelsN),
+      evaluateTest: tests.full,
+      ...(tests.subset ? { evaluateSubset: tests.subset } : {}),
       reporters,
       describe: {
         algo: config.algo,
