@@ -15,6 +15,12 @@ export function oneHot(labelsB: Int32Array, classes: number): Float32Array {
   return y;
 }
 
+/** Throws unless θ has the model's P values. */
+export function checkTheta(thetaP: Vec, layout: ParamLayout, model: string): void {
+  if (thetaP.length !== layout.size)
+    throw new Error(`θ has ${thetaP.length} values, ${model} needs ${layout.size}`);
+}
+
 /** One zero-copy view per tensor of `layout` over `vec` from `offset`, fed as input name(tensor). */
 export function paramFeeds(
   layout: ParamLayout,
@@ -42,7 +48,8 @@ export function batchFeeds(batch: Batch, shape: BatchShape, x: string, y: string
 /**
  * The feeds of K perturbed copies, copy k at θ + coef_k · noise[offset_k ..) on batches[k]: θ's views
  * (input thetaName(tensor)), one noise window per copy or per mirrored pair (copies 2u, 2u+1 at one
- * offset), the coefficients, and the batch once when all copies share one Batch object, else per copy.
+ * offset), the coefficients, and the batch once when all copies share one Batch object, else per copy;
+ * `key` names the population graph these feeds fit (K, shared batch or not, pairs or not).
  */
 export function populationFeeds(
   layout: ParamLayout,
@@ -52,7 +59,7 @@ export function populationFeeds(
   noise: Float32Array,
   copies: readonly Perturbation[],
   batches: readonly Batch[],
-): { feeds: Feeds; sharedBatch: boolean; pairs: boolean } {
+): { feeds: Feeds; sharedBatch: boolean; pairs: boolean; key: string } {
   const K = copies.length;
   if (batches.length !== K) throw new Error(`populationLosses: ${K} copies but ${batches.length} batches`);
   const sharedBatch = batches.every((b) => b === batches[0]);
@@ -82,7 +89,8 @@ export function populationFeeds(
       feeds[IO.yk(k)] = xy.y!;
     });
   }
-  return { feeds, sharedBatch, pairs };
+  const key = `population-${K}-${sharedBatch ? 'shared' : 'own'}${pairs ? '-pairs' : ''}`;
+  return { feeds, sharedBatch, pairs, key };
 }
 
 /** Mean loss and accuracy over a whole split (e.g. the 10,000 test images), by `loss` in chunks. */

@@ -1,6 +1,5 @@
 // A network on ONNX Runtime: sessions for its loss, gradient, logits and population graphs, fed
 // with θ and the noise table as zero-copy views. The one resource every evaluator and loop uses.
-import type * as ort from 'onnxruntime-node';
 import {
   type Architecture,
   getArchitecture,
@@ -12,16 +11,16 @@ import {
 import { gradGraph, IO, logitsGraph, lossGraph, populationGraph } from '../model/graphs.ts';
 import { initParams } from '../model/init.ts';
 import type { Batch, Vec } from '../types.ts';
-import { type BatchShape, batchFeeds, evaluateInChunks, paramFeeds, populationFeeds } from './feeds.ts';
-import type { GradResult, LossKind, LossResult, Model, Perturbation } from './model.ts';
 import {
-  createSession,
-  type Feeds,
-  f32,
-  nchwcBlockSize,
-  outputData,
-  type SessionOptions,
-} from './session.ts';
+  type BatchShape,
+  batchFeeds,
+  checkTheta,
+  evaluateInChunks,
+  paramFeeds,
+  populationFeeds,
+} from './feeds.ts';
+import type { GradResult, LossKind, LossResult, Model, Perturbation } from './model.ts';
+import { type Feeds, f32, nchwcBlockFor, outputData, SessionCache, type SessionOptions } from './session.ts';
 
 export type { GradResult, LossResult, Perturbation } from './model.ts';
 
@@ -30,12 +29,13 @@ export class Network implements Model {
   readonly layout: ParamLayout;
   readonly classes: number;
   readonly lossKind: LossKind;
-  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly sessions: SessionCache;
 
   constructor(
     readonly arch: Architecture,
     private readonly opts: SessionOptions = {},
   ) {
+    this.sessions = new SessionCache(opts);
     this.layout = paramLayout(arch);
     this.classes = numClasses(arch);
     this.lossKind = lossKind(arch);
@@ -61,35 +61,21 @@ export class Network implements Model {
     return initParams(this.layout, seed);
   }
 
-  private session(key: string, build: () => Uint8Array): Promise<ort.InferenceSession> {
-    let s = this.sessions.get(key);
-    if (!s) {
-      s = createSession(build(), this.opts);
-      this.sessions.set(key, s);
-    }
-    return s;
-  }
-
   private get batchShape(): BatchShape {
     return { exampleDims: this.arch.inputCHW, classes: this.classes };
   }
 
   private thetaFeeds(thetaP: Vec, batch: Batch): Feeds {
-    this.checkTheta(thetaP);
+    checkTheta(thetaP, this.layout, this.name);
     const feeds: Feeds = {};
     paramFeeds(this.layout, thetaP, 0, (n) => n, feeds);
     batchFeeds(batch, this.batchShape, IO.x, IO.y, feeds);
     return feeds;
   }
 
-  private checkTheta(thetaP: Vec): void {
-    if (thetaP.length !== this.size)
-      throw new Error(`θ has ${thetaP.length} values, ${this.arch.name} needs ${this.size}`);
-  }
-
   /** Mean loss (the architecture's: cross-entropy or mse) and number of correct predictions on a batch. */
   async loss(thetaP: Vec, batch: Batch): Promise<LossResult> {
-    const out = await (await this.session('loss', () => lossGraph(this.arch))).run(
+    const out = await (await this.sessions.get('loss', () => lossGraph(this.arch))).run(
       this.thetaFeeds(thetaP, batch),
     );
     return { loss: outputData(out, IO.loss)[0]!, correct: outputData(out, IO.correct)[0]! };
@@ -97,7 +83,7 @@ export class Network implements Model {
 
   /** Loss, correct count and dLoss/dθ [P] on a batch. */
   async lossAndGrad(thetaP: Vec, batch: Batch): Promise<GradResult> {
-    const out = await (await this.session('grad', () => gradGraph(this.arch))).run(
+    const out = await (await this.sessions.get('grad', () => gradGraph(this.arch))).run(
       this.thetaFeeds(thetaP, batch),
     );
     return {
@@ -109,11 +95,11 @@ export class Network implements Model {
 
   /** Logits [B × classes] (row-major). */
   async logits(thetaP: Vec, imagesBxHxW: Float32Array, count: number): Promise<Float32Array> {
-    this.checkTheta(thetaP);
+    checkTheta(thetaP, this.layout, this.name);
     const feeds: Feeds = {};
     paramFeeds(this.layout, thetaP, 0, (n) => n, feeds);
     feeds[IO.x] = f32(imagesBxHxW, [count, ...this.arch.inputCHW]);
-    const out = await (await this.session('logits', () => logitsGraph(this.arch))).run(feeds);
+    const out = await (await this.sessions.get('logits', () => logitsGraph(this.arch))).run(feeds);
     return outputData(out, IO.logits);
   }
 
@@ -139,10 +125,10 @@ export class Network implements Model {
     copies: readonly Perturbation[],
     batches: readonly Batch[],
   ): Promise<Float32Array> {
-    this.checkTheta(thetaP);
+    checkTheta(thetaP, this.layout, this.name);
     const K = copies.length;
     if (K === 0) return new Float32Array(0);
-    const { feeds, sharedBatch, pairs } = populationFeeds(
+    const { feeds, sharedBatch, pairs, key } = populationFeeds(
       this.layout,
       this.batchShape,
       (n) => n,
@@ -151,17 +137,13 @@ export class Network implements Model {
       copies,
       batches,
     );
-    const nchwcBlock = this.opts.nchwc === false ? 0 : await nchwcBlockSize();
-    const key = `population-${K}-${sharedBatch ? 'shared' : 'own'}${pairs ? '-pairs' : ''}`;
-    const session = await this.session(key, () =>
-      populationGraph(this.arch, K, { sharedBatch, nchwcBlock, pairs }),
+    const session = await this.sessions.get(key, async () =>
+      populationGraph(this.arch, K, { sharedBatch, nchwcBlock: await nchwcBlockFor(this.opts), pairs }),
     );
     return outputData(await session.run(feeds), IO.losses);
   }
 
-  async close(): Promise<void> {
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
-    for (const s of all) await (await s).release();
+  close(): Promise<void> {
+    return this.sessions.close();
   }
 }

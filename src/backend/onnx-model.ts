@@ -1,14 +1,20 @@
 // Any ONNX model as an esgrad Model: θ = its float32 initializers (see importOnnx), the loss and the
 // K-copies population graphs built around its graph, sessions cached per graph and fed zero-copy views.
-import type * as ort from 'onnxruntime-node';
 import type { ParamLayout } from '../model/architecture.ts';
 import { IO } from '../model/graphs.ts';
 import type { Batch, Vec } from '../types.ts';
-import { type BatchShape, batchFeeds, evaluateInChunks, paramFeeds, populationFeeds } from './feeds.ts';
+import {
+  type BatchShape,
+  batchFeeds,
+  checkTheta,
+  evaluateInChunks,
+  paramFeeds,
+  populationFeeds,
+} from './feeds.ts';
 import type { LossKind, LossResult, Model, Perturbation } from './model.ts';
 import { importedLossGraph, importedPopulationGraph, thetaInput } from './onnx-graphs.ts';
 import { type ImportedOnnx, importOnnx } from './onnx-import.ts';
-import { createSession, type Feeds, nchwcBlockSize, outputData, type SessionOptions } from './session.ts';
+import { type Feeds, nchwcBlockFor, outputData, SessionCache, type SessionOptions } from './session.ts';
 
 /** An ONNX file's bytes and the loss to train it with (a ModelSource of format 'onnx'). */
 export interface OnnxModelSource {
@@ -30,13 +36,14 @@ export class OnnxModel implements Model {
   readonly lossKind: LossKind;
   readonly inputCHW: readonly [number, number, number];
   private readonly imported: ImportedOnnx;
-  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly sessions: SessionCache;
 
   /** Decodes and checks the file now (a UsageError names it and the problem); sessions are made lazily. */
   constructor(
     source: OnnxModelSource,
     private readonly opts: SessionOptions = {},
   ) {
+    this.sessions = new SessionCache(opts);
     this.imported = importOnnx(source.name, source.bytes);
     this.name = this.imported.model.graph?.name || source.name;
     this.layout = this.imported.layout;
@@ -54,36 +61,18 @@ export class OnnxModel implements Model {
     return this.imported.thetaP.slice();
   }
 
-  /** The cached session of a graph; `build` gets the NCHWc block size (0 when opts.nchwc is false). */
-  private session(key: string, build: (nchwcBlock: number) => Uint8Array): Promise<ort.InferenceSession> {
-    let s = this.sessions.get(key);
-    if (!s) {
-      s = (async () => {
-        const block = this.opts.nchwc === false ? 0 : await nchwcBlockSize();
-        return createSession(build(block), this.opts);
-      })();
-      this.sessions.set(key, s);
-    }
-    return s;
-  }
-
-  private checkTheta(thetaP: Vec): void {
-    if (thetaP.length !== this.size)
-      throw new Error(`θ has ${thetaP.length} values, ${this.name} needs ${this.size}`);
-  }
-
   /** x in the model's own dims [B, ...] (a view of the batch's pixels) and one-hot y [B, classes]. */
   private get batchShape(): BatchShape {
     return { exampleDims: this.imported.input.exampleDims, classes: this.classes };
   }
 
   async loss(thetaP: Vec, batch: Batch): Promise<LossResult> {
-    this.checkTheta(thetaP);
+    checkTheta(thetaP, this.layout, this.name);
     const feeds: Feeds = {};
     paramFeeds(this.layout, thetaP, 0, thetaInput, feeds);
     batchFeeds(batch, this.batchShape, IO.x, IO.y, feeds);
-    const session = await this.session('loss', (block) =>
-      importedLossGraph(this.imported, this.lossKind, block),
+    const session = await this.sessions.get('loss', async () =>
+      importedLossGraph(this.imported, this.lossKind, await nchwcBlockFor(this.opts)),
     );
     const out = await session.run(feeds);
     return { loss: outputData(out, IO.loss)[0]!, correct: outputData(out, IO.correct)[0]! };
@@ -109,10 +98,10 @@ export class OnnxModel implements Model {
     copies: readonly Perturbation[],
     batches: readonly Batch[],
   ): Promise<Float32Array> {
-    this.checkTheta(thetaP);
+    checkTheta(thetaP, this.layout, this.name);
     const K = copies.length;
     if (K === 0) return new Float32Array(0);
-    const { feeds, sharedBatch, pairs } = populationFeeds(
+    const { feeds, sharedBatch, pairs, key } = populationFeeds(
       this.layout,
       this.batchShape,
       thetaInput,
@@ -121,16 +110,17 @@ export class OnnxModel implements Model {
       copies,
       batches,
     );
-    const key = `population-${K}-${sharedBatch ? 'shared' : 'own'}${pairs ? '-pairs' : ''}`;
-    const session = await this.session(key, (nchwcBlock) =>
-      importedPopulationGraph(this.imported, this.lossKind, K, { sharedBatch, pairs, nchwcBlock }),
+    const session = await this.sessions.get(key, async () =>
+      importedPopulationGraph(this.imported, this.lossKind, K, {
+        sharedBatch,
+        pairs,
+        nchwcBlock: await nchwcBlockFor(this.opts),
+      }),
     );
     return outputData(await session.run(feeds), IO.losses);
   }
 
-  async close(): Promise<void> {
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
-    for (const s of all) await (await s).release();
+  close(): Promise<void> {
+    return this.sessions.close();
   }
 }

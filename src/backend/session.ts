@@ -75,3 +75,31 @@ export function nchwcBlockSize(): Promise<number> {
   })();
   return nchwcBlock;
 }
+
+/** The NCHWc block size a model with these options may use: 0 when opts.nchwc is false. */
+export async function nchwcBlockFor(opts: SessionOptions): Promise<number> {
+  return opts.nchwc === false ? 0 : nchwcBlockSize();
+}
+
+/** One model's sessions, one per graph key, made on first use and released together. */
+export class SessionCache {
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+  constructor(private readonly opts: SessionOptions = {}) {}
+
+  /** The session of graph `key`, built from `build()`'s model bytes the first time. */
+  get(key: string, build: () => Uint8Array | Promise<Uint8Array>): Promise<ort.InferenceSession> {
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = (async () => createSession(await build(), this.opts))();
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) await (await s).release();
+  }
+}
