@@ -1,9 +1,9 @@
 // A Dataset from arrays in memory (the library's way to bring one's own data): images as uint8 (-> /255)
 // or float32 with a [channels, rows, cols] shape, integer labels; validated like files, copied.
 
-import { userDatasetLabel } from './data-dir.ts';
+import { userDataset } from './data-dir.ts';
 import { DataError, formatCount } from './errors.ts';
-import { checkFinitePixels, classCount, formatImageSize, makeSplit, toLabels, toUnitFloat } from './split.ts';
+import { checkFinitePixels, formatImageSize, makeSplit, toLabels, toUnitFloat } from './split.ts';
 import type { Dataset, Split } from './types.ts';
 
 /** One split in memory: N images row-major [N, C, H, W] and N labels. */
@@ -69,13 +69,5 @@ export function datasetFromArrays(arrays: DatasetArrays): Dataset {
       `test images are ${formatImageSize(test)} but train images are ${formatImageSize(train)}`,
     );
   }
-  return {
-    name,
-    label: userDatasetLabel(name, train.count, test.count),
-    train,
-    test,
-    classes: classCount(train, test),
-    dir: '',
-    source: 'memory',
-  };
+  return userDataset(name, train, test, { dir: '', source: 'memory' });
 }

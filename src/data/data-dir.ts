@@ -137,6 +137,17 @@ export function userDatasetLabel(name: string, trainCount: number, testCount: nu
   return `${name} (${formatCount(trainCount)} train, ${formatCount(testCount)} test)`;
 }
 
+/** A user's dataset from its two splits: the label and the classes derived from them. */
+export function userDataset(
+  name: string,
+  train: Split,
+  test: Split,
+  where: Pick<Dataset, 'dir' | 'source'>,
+): Dataset {
+  const label = userDatasetLabel(name, train.count, test.count);
+  return { name, label, train, test, classes: classCount(train, test), ...where };
+}
+
 /**
  * Loads a user's dataset from a directory (see DATA_DIR_LAYOUTS): counts and shapes come from the file
  * headers; name is the directory's base name, classes 1 + the largest label, source 'data-dir'.
@@ -151,13 +162,5 @@ export async function loadDataDir(
   const train = await readSplit(format, paths.trainImages, paths.trainLabels);
   const test = await readSplit(format, paths.testImages, paths.testLabels);
   checkSameImageSize(train, paths.trainImages, test, paths.testImages);
-  return {
-    name,
-    label: userDatasetLabel(name, train.count, test.count),
-    train,
-    test,
-    classes: classCount(train, test),
-    dir,
-    source: 'data-dir',
-  };
+  return userDataset(name, train, test, { dir, source: 'data-dir' });
 }
