@@ -2,7 +2,6 @@
 // gives the in-process θ and fitness bit for bit; a worker holding other bytes of the module, or none,
 // is refused with one line (exit code 2).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,35 +15,17 @@ import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { optimize } from '../../src/run/optimize.ts';
 import { boxTheta, RASTRIGIN } from '../fixtures/objectives.ts';
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
-
-interface WorkerProc {
-  readonly child: ChildProcess;
-  readonly stderr: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-function startWorker(url: string, name: string, ...extra: string[]): WorkerProc {
-  const child = spawn(process.execPath, [BIN, 'worker', '--redis', url, '--name', name, ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, stderr: () => err, exited };
-}
+import { startWorker, stopWorker, type WorkerProcess } from '../helpers/worker-process.ts';
 
 describe('optimize() with Redis workers', () => {
   let redis: TestRedis, tmp: string;
-  const workers: WorkerProc[] = [];
+  const workers: WorkerProcess[] = [];
   before(async () => {
     redis = await startRedis();
     tmp = mkdtempSync(join(tmpdir(), 'esgrad-objective-'));
   });
   after(async () => {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => w.exited));
+    await Promise.all(workers.map(stopWorker));
     await redis?.stop();
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -62,8 +43,8 @@ describe('optimize() with Redis workers', () => {
     } as const;
     const local = await optimize(RASTRIGIN, theta0, o);
     workers.push(
-      startWorker(redis.url, 'o1', '--objective', RASTRIGIN),
-      startWorker(redis.url, 'o2', '--objective', RASTRIGIN),
+      startWorker(redis.url, 'o1', ['--objective', RASTRIGIN]),
+      startWorker(redis.url, 'o2', ['--objective', RASTRIGIN]),
     );
     const logs: string[] = [];
     const remote = await optimize(RASTRIGIN, theta0, {
@@ -85,8 +66,7 @@ describe('optimize() with Redis workers', () => {
       /worker: run [0-9a-f]{16}: objective rastrigin\.mjs \(sha256 [0-9a-f]{12}…\), minimize, 1,000 parameters/;
     const stderrs: string[] = [];
     for (const w of workers.splice(0)) {
-      w.child.kill('SIGTERM');
-      assert.equal(await w.exited, 0, w.stderr());
+      assert.equal(await stopWorker(w), 0, w.stderr());
       stderrs.push(w.stderr());
     }
     assert.ok(
@@ -122,7 +102,7 @@ describe('optimize() with Redis workers', () => {
           ),
         ],
       ] as const) {
-        const w = startWorker(redis.url, 'odd', ...extra);
+        const w = startWorker(redis.url, 'odd', extra);
         workers.push(w);
         assert.equal(await w.exited, 2, w.stderr());
         assert.match(w.stderr().trim().split('\n').at(-1)!, pattern);

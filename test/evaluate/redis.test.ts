@@ -2,7 +2,7 @@
 // worker processes give the local evaluator's rewards bit for bit, also when a worker dies
 // mid-iteration, stale / malformed / foreign results arrive, or Redis restarts; bad setups are refused.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
@@ -21,35 +21,17 @@ import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { VERSION } from '../../src/version.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.ts';
+import {
+  startWorker as startWorkerProcess,
+  stopWorker,
+  type WorkerProcess,
+} from '../helpers/worker-process.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
 const ENV = { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface WorkerProc {
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function startWorker(url: string, name: string): WorkerProc {
-  const child = spawn(process.execPath, [BIN, 'worker', '--redis', url, '--name', name], {
-    env: ENV,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, stderr: () => err, exited };
-}
-
-async function stopWorker(w: WorkerProc): Promise<void> {
-  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
-  w.child.kill('SIGTERM');
-  const t = setTimeout(() => w.child.kill('SIGKILL'), 5000);
-  await w.exited;
-  clearTimeout(t);
-}
+const startWorker = (url: string, name: string): WorkerProcess => startWorkerProcess(url, name, [], ENV);
 
 describe('RedisEvaluator with worker processes', () => {
   const size = 200_000,
@@ -62,7 +44,7 @@ describe('RedisEvaluator with worker processes', () => {
     state: EsState,
     expected: Float64Array,
     expected2: Float64Array;
-  const workers: WorkerProc[] = [];
+  const workers: WorkerProcess[] = [];
   const evaluators: RedisEvaluator[] = [];
   const logs: string[] = [];
   const master = (over: Partial<ConstructorParameters<typeof RedisEvaluator>[3]> = {}) => {

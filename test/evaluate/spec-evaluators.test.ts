@@ -2,7 +2,6 @@
 // of MNIST kept in a user's directory: in-process, on 2 worker threads and on 2 Redis worker processes
 // (given the directory with --dataset, the model only through esgrad:model) the rewards and θ are identical.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +15,7 @@ import type { Evaluator } from '../../src/evaluate/evaluator.ts';
 import { esResources } from '../../src/evaluate/factory.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
+import { startWorker, stopWorker, type WorkerProcess } from '../helpers/worker-process.ts';
 
 const SOURCE: ModelSource = {
   format: 'spec',
@@ -71,7 +69,7 @@ const transport = { threads: 1, workers: 2 };
 
 describe('a spec network on every evaluator', () => {
   let dir: string, data: Dataset, model: Model, redis: TestRedis;
-  const workers: ChildProcess[] = [];
+  const workers: WorkerProcess[] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'esgrad-slice-'));
@@ -83,10 +81,7 @@ describe('a spec network on every evaluator', () => {
     redis = await startRedis();
   });
   after(async () => {
-    for (const w of workers) w.kill('SIGTERM');
-    await Promise.all(
-      workers.map((w) => new Promise((r) => (w.exitCode === null ? w.once('exit', r) : r(0)))),
-    );
+    await Promise.all(workers.map(stopWorker));
     await model?.close();
     await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -118,12 +113,7 @@ describe('a spec network on every evaluator', () => {
     const threads = await run('threads');
     assert.deepEqual(threads, local);
     for (const name of ['s1', 's2'])
-      workers.push(
-        spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--dataset', dir, '--name', name], {
-          stdio: 'ignore',
-          env: { ...process.env, ESGRAD_DATA_DIR: '' },
-        }),
-      );
+      workers.push(startWorker(redis.url, name, ['--dataset', dir], { ...process.env, ESGRAD_DATA_DIR: '' }));
     assert.deepEqual(await run('redis'), local);
   });
 });
