@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs when they are missing (run by `npm test` before
-# the tests): Fashion-MNIST from Debian's dataset-fashion-mnist, and redis-server (the Redis evaluator's
-# tests start their own on 127.0.0.1; the package's system service is kept from starting). Needs root and apt.
+# the tests): Fashion-MNIST from Debian's dataset-fashion-mnist, redis-server (the Redis evaluator's
+# tests start their own on 127.0.0.1; the package's system service is kept from starting), and chromium
+# (the dashboard's browser test drives it headless through playwright-core). Needs root and apt.
 set -u
 need=()
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
 command -v redis-server >/dev/null || need+=(redis-server)
+{ command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; } || need+=(chromium)
 # DejaVu Sans: the text of the experiment reports' PNG figures (resvg reads the font file).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ ${#need[@]} -eq 0 ] && exit 0
