@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, type Stats, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../types.ts';
+import { RUN_STATUS_FILE } from './run-status.ts';
 
 /** Files that mark a directory as holding an esgrad run (any one of them suffices). */
 export const RUN_MARKERS: readonly string[] = [
@@ -19,6 +20,7 @@ export const RUN_MARKERS: readonly string[] = [
 export const RUN_FILES: readonly string[] = [
   ...RUN_MARKERS,
   'run.json',
+  RUN_STATUS_FILE,
   'metrics.csv',
   'tensorboard',
   'model.onnx',

@@ -29,6 +29,7 @@ import {
 } from './reporters.ts';
 import { type ResumePoint, type RunFingerprints, resumePoint } from './resume.ts';
 import { checkRunDir, clearRunDir, freeRunDir, makeRunDir } from './run-dir.ts';
+import { type RunStatusWriter, startRunStatus } from './run-status.ts';
 import { sgdStep } from './sgd.ts';
 import { TENSORBOARD_DIR, tensorboardReporter } from './tensorboard.ts';
 import { testEvaluations } from './test-evaluation.ts';
@@ -160,6 +161,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   let built: ReturnType<typeof buildStep> | undefined;
   const reporters: Reporter[] = [];
   let fingerprints: RunFingerprints | undefined; // computed once, when first needed (sha256 of the training set)
+  let status: RunStatusWriter | undefined; // status.json: running, then how the run ended
   const fingerprintsOfRun = (): RunFingerprints =>
     (fingerprints ??= { data: dataFingerprint(data.train), model: modelFingerprint(source) });
   try {
@@ -177,6 +179,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       params: net.size,
       dataset: data.label,
     });
+    status = startRunStatus(out);
     log(
       `${config.algo} on ${net.name} (${net.size.toLocaleString('en-US')} parameters), ${data.label}; results in ${out}`,
     );
@@ -204,7 +207,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     );
     if (!opts.quiet) reporters.push(progressReporter(config.iters, config.algo, from?.loop.iteration ?? 0));
     const step = built.step;
-    return await trainLoop({
+    const summary = await trainLoop({
       iters: config.iters,
       evalEvery: config.evalEvery,
       step: built.step,
@@ -234,6 +237,10 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       },
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
+    return status.ended(summary);
+  } catch (e) {
+    status?.failed(e);
+    throw e;
   } finally {
     for (const r of reporters) r.close?.();
     await built?.resources?.close();
