@@ -11,10 +11,11 @@
 // iteration) — mini-batches, noise offsets, buckets, subsets, the proxy's noise — so the RNG and
 // sampler "states" are the seed and the iteration, recorded for the reader's benefit.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PlainState } from '../optim/index.ts';
 import { type Metrics, UsageError } from '../types.ts';
+import { writeFileAtomic } from './files.ts';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 const MAGIC = 'ESGRADCK';
@@ -29,6 +30,11 @@ export interface LoopState {
   readonly last: { readonly loss: number; readonly accuracy: number } | null;
   /** Seconds the run had taken when the checkpoint was written (the resumed clock continues from it). */
   readonly seconds: number;
+  /**
+   * The last records of the run that metrics.jsonl may lack: writing them failed (a full disk), so the
+   * checkpoint carries them and a resumed run writes them back.
+   */
+  readonly unwritten?: readonly Metrics[];
 }
 
 /** What a Step needs to continue: θ, the optimizer's state, and (ES) the generation. */
@@ -146,27 +152,8 @@ export function deserializeCheckpoint(buf: Buffer, where = 'checkpoint'): Checkp
   return decode(body, buf.subarray(headerEnd + ((8 - (headerEnd % 8)) % 8))) as unknown as Checkpoint;
 }
 
-/** Writes `bytes` to `path` atomically and durably: temp file, fsync, rename, fsync of the directory. */
-export function writeFileDurable(path: string, bytes: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeFileSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dir = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
-}
-
 export function writeCheckpoint(dir: string, c: Checkpoint): void {
-  writeFileDurable(join(dir, CHECKPOINT_FILE), serializeCheckpoint(c));
+  writeFileAtomic(join(dir, CHECKPOINT_FILE), serializeCheckpoint(c), true);
 }
 
 export function readCheckpoint(dir: string): Checkpoint {

@@ -1,7 +1,7 @@
 // metrics.csv beside metrics.jsonl, for spreadsheets and pandas: one row per record, the columns
 // the union of the records' keys in first-seen order (the file is rewritten when a new key appears).
-import { appendFileSync, closeSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import type { Metrics } from '../types.ts';
+import { appendText, syncFile, writeFileAtomic } from './files.ts';
 import type { Reporter } from './reporters.ts';
 
 /** One cell (RFC 4180): empty for null or a non-finite number (as in the JSONL), quoted when needed. */
@@ -31,27 +31,16 @@ export function csvText(columns: readonly string[], records: readonly Metrics[])
 export function csvReporter(path: string, history: readonly Metrics[] = []): Reporter {
   const records = [...history];
   let columns = csvColumns(records);
-  const rewrite = (): void => {
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, csvText(columns, records));
-    renameSync(tmp, path);
-  };
+  const rewrite = (): void => writeFileAtomic(path, csvText(columns, records));
   rewrite();
   return {
     onIteration(m) {
       records.push(m);
       const next = csvColumns([m], columns);
-      if (next.length === columns.length) return appendFileSync(path, csvRow(columns, m));
+      if (next.length === columns.length) return appendText(path, csvRow(columns, m));
       columns = next;
       rewrite();
     },
-    sync() {
-      const fd = openSync(path, 'r+');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    },
+    sync: () => syncFile(path),
   };
 }

@@ -72,10 +72,18 @@ export async function trainLoop(o: LoopOptions): Promise<Metrics> {
   let best = from?.best ?? 0;
   let t = from?.iteration ?? 0;
   let saved = t;
+  let written = history.length; // records every reporter took
   const seconds = (): number => (performance.now() - start) / 1000;
   const save = (): void => {
     if (!o.checkpoint || saved === t) return;
-    o.checkpoint({ iteration: t, best, last: last ?? null, seconds: seconds() });
+    const unwritten = history.slice(written);
+    o.checkpoint({
+      iteration: t,
+      best,
+      last: last ?? null,
+      seconds: seconds(),
+      ...(unwritten.length > 0 ? { unwritten } : {}),
+    });
     saved = t;
   };
   for (; t < o.iters && !o.signal?.aborted; ) {
@@ -84,6 +92,7 @@ export async function trainLoop(o: LoopOptions): Promise<Metrics> {
       done = await o.step(t);
     } catch (e) {
       save(); // the state before the failed iteration: a resumed run retries it
+      if (o.signal?.aborted) break; // a step that stops on the signal (a Redis round without workers)
       throw e;
     }
     const { metrics, thetaP } = done;
@@ -104,8 +113,14 @@ export async function trainLoop(o: LoopOptions): Promise<Metrics> {
     }
     record.seconds = seconds();
     history.push(record);
-    for (const r of o.reporters) r.onIteration(record, thetaP);
     t++;
+    try {
+      for (const r of o.reporters) r.onIteration(record, thetaP);
+    } catch (e) {
+      save(); // a failed write (a full disk) must not lose the iteration: the checkpoint carries its record
+      throw e;
+    }
+    written = history.length;
     if (o.checkpointEvery && t % o.checkpointEvery === 0) save();
   }
   const interrupted = t < o.iters;

@@ -6,7 +6,7 @@ import { onnxWithTheta } from '../backend/onnx-export.ts';
 import type { ModelSource } from '../backend/source.ts';
 import { encodeSafetensors, type SafetensorsMetadata } from '../model/safetensors.ts';
 import type { Vec } from '../types.ts';
-import { writeFileDurable } from './checkpoint.ts';
+import { writeFileAtomic } from './files.ts';
 import type { Reporter } from './reporters.ts';
 
 export const MODEL_FILE = 'model.onnx';
@@ -63,8 +63,8 @@ export function modelFilesReporter(
   let written = false;
   const write = (onnxName: string, thetaName: string, thetaP: Float32Array, iteration: number): void => {
     const bytes = modelFileBytes(source, model, thetaP, iteration);
-    writeFileDurable(join(dir, onnxName), bytes.onnx);
-    writeFileDurable(join(dir, thetaName), bytes.safetensors);
+    writeFileAtomic(join(dir, onnxName), bytes.onnx, true);
+    writeFileAtomic(join(dir, thetaName), bytes.safetensors, true);
   };
   const writeLast = (): void => {
     if (written || !haveTheta) return;

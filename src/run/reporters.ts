@@ -1,19 +1,11 @@
 // Where a run's metrics go: a JSONL file, a progress bar on stderr, and the final summary.json.
 // The training loops call reporters; they never print or write files themselves.
-import {
-  appendFileSync,
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Metrics, Vec } from '../types.ts';
 import { csvReporter } from './csv.ts';
+import { appendText, syncFile, writeFileAtomic } from './files.ts';
 
 export interface Reporter {
   /** An iteration's record, and θ after it (the step's own array: copy what must outlive the call). */
@@ -30,46 +22,27 @@ export interface Reporter {
 
 /** Writes `obj` as pretty JSON atomically (temp file, then rename). */
 export function writeJsonAtomic(path: string, obj: unknown): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(obj, null, 2)}\n`);
-  renameSync(tmp, path);
+  writeFileAtomic(path, `${JSON.stringify(obj, null, 2)}\n`);
 }
 
 /**
  * metrics.jsonl (one line per iteration), metrics.csv (the same records as a table) and summary.json
- * in the run directory. A resumed run keeps the first `keepLines` records (those before its
- * checkpoint) and appends after them.
+ * in the run directory. A resumed run's files start with its `history` (the records before its
+ * checkpoint) and go on after them.
  */
-export function fileReporter(dir: string, keepLines = 0): Reporter {
+export function fileReporter(dir: string, history: readonly Metrics[] = []): Reporter {
   mkdirSync(dir, { recursive: true });
   const metricsPath = join(dir, 'metrics.jsonl');
-  const kept =
-    keepLines > 0
-      ? readFileSync(metricsPath, 'utf8')
-          .split('\n')
-          .filter((l) => l.trim() !== '')
-          .slice(0, keepLines)
-      : [];
-  const tmp = `${metricsPath}.tmp-${process.pid}`;
-  writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
-  renameSync(tmp, metricsPath);
-  const csv = csvReporter(
-    join(dir, 'metrics.csv'),
-    kept.map((l) => JSON.parse(l) as Metrics),
-  );
+  writeFileAtomic(metricsPath, history.map((m) => `${JSON.stringify(m)}\n`).join(''));
+  const csv = csvReporter(join(dir, 'metrics.csv'), history);
   return {
     onIteration(m, thetaP) {
-      appendFileSync(metricsPath, `${JSON.stringify(m)}\n`);
+      appendText(metricsPath, `${JSON.stringify(m)}\n`);
       csv.onIteration(m, thetaP);
     },
     onEnd: (summary) => writeJsonAtomic(join(dir, 'summary.json'), summary),
     sync() {
-      const fd = openSync(metricsPath, 'r+');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      syncFile(metricsPath);
       csv.sync?.();
     },
   };

@@ -79,5 +79,8 @@ export function resumePoint(dir: string, config: TrainConfig, fingerprints: RunF
   }
   const mismatch = fingerprintMismatch(c.fingerprints, fingerprints);
   if (mismatch) throw new UsageError(`--resume ${dir}: ${mismatch}`);
-  return { loop: c.loop, history: readMetricsHistory(dir, c.loop.iteration), state: c.state };
+  const unwritten = c.loop.unwritten ?? []; // records a failed write kept out of metrics.jsonl
+  const { unwritten: _, ...loop } = c.loop;
+  const history = [...readMetricsHistory(dir, c.loop.iteration - unwritten.length), ...unwritten];
+  return { loop, history, state: c.state };
 }

@@ -15,6 +15,7 @@ import { VERSION } from '../version.ts';
 import { type StepState, writeCheckpoint } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
 import { esStep } from './es.ts';
+import { removeStaleTempFiles } from './files.ts';
 import { type Step, trainLoop } from './loop.ts';
 import { checkEsMemory } from './memory.ts';
 import { checkModelFitsData, modelLabel, modelSource } from './model.ts';
@@ -28,7 +29,7 @@ import {
   writeJsonAtomic,
 } from './reporters.ts';
 import { type ResumePoint, type RunFingerprints, resumePoint } from './resume.ts';
-import { checkRunDir, clearRunDir, freeRunDir, makeRunDir } from './run-dir.ts';
+import { checkRunDir, clearRunDir, freeRunDir, makeRunDir, RUN_FILES } from './run-dir.ts';
 import { type RunStatusWriter, startRunStatus } from './run-status.ts';
 import { sgdStep } from './sgd.ts';
 import { TENSORBOARD_DIR, tensorboardReporter } from './tensorboard.ts';
@@ -93,6 +94,8 @@ function buildStep(
   const resources = esResources(config, net, source, data, {
     redisUrl: opts.redisUrl,
     ...(opts.log ? { log: opts.log } : {}),
+    signal: opts.signal,
+    runDir: config.out,
   });
   const onOffspring = (done: number, total: number): void => {
     for (const r of reporters) r.onPartial?.(done, total, 'offspring');
@@ -168,10 +171,13 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     const from: ResumePoint | undefined = opts.resume
       ? resumePoint(out, config, fingerprintsOfRun())
       : undefined;
-    built = buildStep(config, net, source, data, reporters, opts, from?.state); // validates the algorithm's settings before anything is written
+    built = buildStep({ ...config, out }, net, source, data, reporters, opts, from?.state); // validates the algorithm's settings before anything is written
     if (built.resources?.evaluator instanceof RedisEvaluator) await built.resources.evaluator.connect(); // one clear line if Redis is unreachable
     if (opts.overwrite && !opts.resume) clearRunDir(out);
     makeRunDir(out);
+    const stale = removeStaleTempFiles(out, RUN_FILES);
+    if (stale.length > 0)
+      log(`removed ${stale.length} temporary file(s) left by a killed run: ${stale.join(', ')}`);
     writeJsonAtomic(join(out, 'config.json'), { ...config, out }); // exactly the settings: --config reads it back
     writeJsonAtomic(join(out, 'run.json'), {
       esgrad: VERSION,
@@ -189,7 +195,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
         'note: the gradient correlation is not defined without a common mini-batch (--no-minibatch): none is logged',
       );
     }
-    reporters.push(fileReporter(out, from?.loop.iteration ?? 0));
+    reporters.push(fileReporter(out, from?.history ?? []));
     if (config.tensorboard) {
       reporters.push(
         tensorboardReporter(join(out, TENSORBOARD_DIR), from?.history ?? [], {
