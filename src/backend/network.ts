@@ -83,9 +83,10 @@ export class Network implements Model {
 
   /** Loss, correct count and dLoss/dθ [P] on a batch. */
   async lossAndGrad(thetaP: Vec, batch: Batch): Promise<GradResult> {
-    const out = await (await this.sessions.get('grad', () => gradGraph(this.arch))).run(
-      this.thetaFeeds(thetaP, batch),
+    const session = await this.sessions.get('grad', async () =>
+      gradGraph(this.arch, { nchwcBlock: await nchwcBlockFor(this.opts) }),
     );
+    const out = await session.run(this.thetaFeeds(thetaP, batch));
     return {
       loss: outputData(out, IO.loss)[0]!,
       correct: outputData(out, IO.correct)[0]!,

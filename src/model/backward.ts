@@ -13,6 +13,7 @@ import {
   type PoolSpec,
   poolGeometry,
 } from './architecture.ts';
+import { blockedConvBackward, blockedMaxpoolBackward, toBlocked, toNchw } from './blocked.ts';
 import { type LayerTrace, type ParamNames, param } from './forward.ts';
 import type { GraphBuilder } from './onnx-builder.ts';
 
@@ -28,6 +29,10 @@ interface Site {
   readonly needDx: boolean;
   /** Gradients of the layer's parameters go here, by layout name. */
   readonly grads: Map<string, string>;
+  /** NCHWc block size the forward was emitted with (0: standard ops only). */
+  readonly bs: number;
+  /** The layer below is a relu whose output this (blocked max pool) layer reads: fold its backward in. */
+  readonly reluBelow: boolean;
 }
 
 /**
@@ -73,6 +78,11 @@ function convBackward(
  */
 function maxpoolBackward(g: GraphBuilder, layer: PoolSpec, site: Site, dY: string): string {
   const { trace } = site;
+  if (trace.inBlocked) {
+    const { kernel } = poolGeometry(layer, site.inShape);
+    const io = { x: trace.input, y: trace.output, dY };
+    return blockedMaxpoolBackward(g, kernel, io, site.inShape, site.bs, site.reluBelow);
+  }
   if (trace.indices === undefined)
     throw new Error('backward needs MaxPool indices: emit the forward with trace');
   const { kernel, stride } = poolGeometry(layer, site.inShape);
@@ -127,8 +137,15 @@ function layerBackward(
       site.grads.set(p.bias, g.op1('ReduceSum', [dY, g.constant([0])], { keepdims: 0 }));
       return site.needDx ? g.op1('Gemm', [dY, param(params, p.weight)], { transB: 1 }) : dY;
     }
-    case 'conv2d':
-      return convBackward(g, layer, param(params, names!.weight), names!, site, dY);
+    case 'conv2d': {
+      const w = param(params, names!.weight);
+      if (!trace.outBlocked) return convBackward(g, layer, w, names!, site, dY);
+      const io = { x: trace.input, xBlocked: trace.inBlocked === true, w, dZ: dY };
+      const r = blockedConvBackward(g, layer, io, site.inShape, site.outShape, site.needDx, site.bs);
+      site.grads.set(names!.weight, r.dW);
+      site.grads.set(names!.bias, r.db);
+      return r.dX ?? dY;
+    }
     case 'relu':
       return g.op1('Mul', [dY, g.op1('Sign', [trace.output])]);
     case 'leaky-relu': {
@@ -154,7 +171,7 @@ function layerBackward(
   }
 }
 
-/** Returns the name of the flat gradient tensor [P]. */
+/** Returns the name of the flat gradient tensor [P]. `bs`: the NCHWc block size emitForward was given. */
 export function emitBackward(
   g: GraphBuilder,
   arch: Architecture,
@@ -162,6 +179,7 @@ export function emitBackward(
   params: ParamNames,
   traces: readonly LayerTrace[],
   dLogits: string,
+  bs = 0,
 ): string {
   const grads = new Map<string, string>();
   const names = layerParamNames(arch);
@@ -171,14 +189,28 @@ export function emitBackward(
   const firstParamLayer = names.findIndex((p) => p !== undefined);
   let dY = dLogits;
   for (let i = arch.layers.length - 1; i >= firstParamLayer; i--) {
+    const layer = arch.layers[i]!;
+    const trace = traces[i]!;
+    const below = arch.layers[i - 1];
+    const reluBelow =
+      layer.kind === 'maxpool' &&
+      trace.inBlocked === true &&
+      below?.kind === 'relu' &&
+      traces[i - 1]!.output === trace.input;
+    const needDx = i > firstParamLayer;
     const site: Site = {
-      trace: traces[i]!,
+      trace,
       inShape: inShapes[i]!,
       outShape: outShapes[i]!,
-      needDx: i > firstParamLayer,
+      needDx,
       grads,
+      bs,
+      reluBelow,
     };
-    dY = layerBackward(g, arch.layers[i]!, params, names[i], site, dY);
+    dY = layerBackward(g, layer, params, names[i], site, dY);
+    if (needDx && trace.reordered === 'toBlocked') dY = toNchw(g, dY, inShapes[i]![0]!);
+    else if (needDx && trace.reordered === 'toNchw') dY = toBlocked(g, dY);
+    if (reluBelow) i--; // the relu's backward is folded into the pool's
   }
   const flat = g.constant([-1]);
   const parts = layout.slices.map((s) => g.op1('Reshape', [grads.get(s.name)!, flat]));

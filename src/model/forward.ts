@@ -12,6 +12,14 @@ import {
   type ParamLayout,
   poolGeometry,
 } from './architecture.ts';
+import {
+  blockedConv,
+  blockedConvOutput,
+  fusableActivation,
+  layerLayout,
+  toBlocked,
+  toNchw,
+} from './blocked.ts';
 import type { AttrValue, GraphBuilder } from './onnx-builder.ts';
 
 /** What backward needs of one layer: its input and output tensor names, and MaxPool's argmax indices. */
@@ -19,6 +27,11 @@ export interface LayerTrace {
   readonly input: string;
   readonly output: string;
   readonly indices?: string;
+  /** Input and output in ORT's NCHWc layout (forward emitted with a block size). */
+  readonly inBlocked?: boolean;
+  readonly outBlocked?: boolean;
+  /** The layer's input was reordered (to NCHWc or to NCHW) before it: backward reorders dX back. */
+  readonly reordered?: 'toBlocked' | 'toNchw';
 }
 
 /** Maps a parameter name of the layout (e.g. "fc1.weight") to the graph tensor holding it. */
@@ -61,30 +74,61 @@ export function convAttrs(geo: {
   };
 }
 
-/** Emits logits = f(x; θ). With `trace`, MaxPool also outputs its indices for the backward pass. */
+/**
+ * Emits logits = f(x; θ). With `trace`, MaxPool also outputs its indices for the backward pass. With
+ * an NCHWc block size `bs` > 0, convs and max pools run on ORT's NCHWc kernels where layerLayout
+ * allows (a following relu, tanh or sigmoid fused into the conv), with reorders where layouts change;
+ * max pools on NCHWc keep no indices (blocked.ts finds the argmax again).
+ */
 export function emitForward(
   g: GraphBuilder,
   arch: Architecture,
   params: ParamNames,
   x: string,
   trace = false,
+  bs = 0,
 ): { logits: string; traces: LayerTrace[] } {
   const traces: LayerTrace[] = [];
   const inShapes = layerInputShapes(arch);
   const names = layerParamNames(arch);
   let h = x;
-  for (const [i, layer] of arch.layers.entries()) {
-    const input = h;
+  let blocked = false;
+  for (let i = 0; i < arch.layers.length; i++) {
+    const layer = arch.layers[i]!;
     const inShape = inShapes[i]!;
+    const want = layerLayout(layer, inShape, blocked, bs);
+    let reordered: LayerTrace['reordered'];
+    if (want === 'blocked' && !blocked) [h, blocked, reordered] = [toBlocked(g, h), true, 'toBlocked'];
+    else if (want === 'nchw' && blocked)
+      [h, blocked, reordered] = [toNchw(g, h, inShape[0]!), false, 'toNchw'];
+    const input = h;
+    const inBlocked = blocked;
     let indices: string | undefined;
     switch (layer.kind) {
       case 'conv2d': {
         const p = names[i]!;
-        h = g.op1(
-          'Conv',
-          [h, param(params, p.weight), param(params, p.bias)],
-          convAttrs(convGeometry(layer, inShape)),
-        );
+        const [w, b] = [param(params, p.weight), param(params, p.bias)];
+        if (blocked || blockedConvOutput(layer, inShape, bs)) {
+          const next = arch.layers[i + 1];
+          const act = fusableActivation(next);
+          h = blockedConv(g, layer, inShape, h, w, b, bs, act);
+          blocked = true;
+          if (act) {
+            // the activation's trace: its output (what its backward reads) is the fused conv's
+            traces.push({
+              input,
+              output: h,
+              inBlocked,
+              outBlocked: true,
+              ...(reordered ? { reordered } : {}),
+            });
+            traces.push({ input: h, output: h, inBlocked: true, outBlocked: true });
+            i++;
+            continue;
+          }
+          break;
+        }
+        h = g.op1('Conv', [h, w, b], convAttrs(convGeometry(layer, inShape)));
         break;
       }
       case 'relu':
@@ -97,7 +141,8 @@ export function emitForward(
       case 'avgpool': {
         const geo = poolGeometry(layer, inShape);
         const attrs = { kernel_shape: [geo.kernel, geo.kernel], strides: [geo.stride, geo.stride] };
-        if (layer.kind === 'avgpool') h = g.op1('AveragePool', [h], attrs);
+        if (blocked) h = g.op1('nchwc.MaxPool', [h], attrs);
+        else if (layer.kind === 'avgpool') h = g.op1('AveragePool', [h], attrs);
         else if (trace) [h, indices] = g.op('MaxPool', [h], attrs, 2) as [string, string];
         else h = g.op1('MaxPool', [h], attrs);
         break;
@@ -111,8 +156,15 @@ export function emitForward(
         break;
       }
     }
-    traces.push(indices === undefined ? { input, output: h } : { input, output: h, indices });
+    traces.push({
+      input,
+      output: h,
+      ...(indices === undefined ? {} : { indices }),
+      ...(bs > 0 ? { inBlocked, outBlocked: blocked } : {}),
+      ...(reordered ? { reordered } : {}),
+    });
   }
+  if (blocked) throw new Error(`${arch.name}: the network ends in a convolution or pool, not [B, classes]`);
   return { logits: h, traces };
 }
 

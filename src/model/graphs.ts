@@ -5,6 +5,7 @@ import { emitBackward } from './backward.ts';
 import { emitForward, emitLoss, paramInputNames } from './forward.ts';
 import { IO } from './io.ts';
 import { GraphBuilder } from './onnx-builder.ts';
+import { withNchwcDomain } from './population/nchwc.ts';
 
 export { IO } from './io.ts';
 export type { PopulationGraphOptions } from './population/context.ts';
@@ -46,20 +47,30 @@ export function lossGraph(arch: Architecture): Uint8Array {
   return g.toBytes();
 }
 
+export interface GradGraphOptions {
+  /**
+   * Block size of ONNX Runtime's NCHWc CPU kernels (nchwcBlockSize in backend/session.ts): convs and
+   * max pools then run as com.microsoft.nchwc ops, forward and backward (blocked.ts). 0 (default)
+   * uses standard ONNX ops only.
+   */
+  readonly nchwcBlock?: number;
+}
+
 /** Like lossGraph, plus `grad` [P]: dLoss/dθ in ParamLayout order, by the derived backward pass. */
-export function gradGraph(arch: Architecture): Uint8Array {
+export function gradGraph(arch: Architecture, opts: GradGraphOptions = {}): Uint8Array {
+  const bs = opts.nchwcBlock ?? 0;
   const layout = paramLayout(arch);
   const g = new GraphBuilder(`${arch.name}-grad`);
   const params = declareParams(g, arch);
   declareBatch(g, arch, IO.x, IO.y);
-  const { logits, traces } = emitForward(g, arch, params, IO.x, true);
+  const { logits, traces } = emitForward(g, arch, params, IO.x, true, bs);
   const { loss, correct, dLogits } = emitLoss(g, lossKind(arch), logits, IO.y, true);
-  const grad = emitBackward(g, arch, layout, params, traces, dLogits!);
+  const grad = emitBackward(g, arch, layout, params, traces, dLogits!, bs);
   g.op1('Identity', [loss], {}, IO.loss);
   g.op1('Identity', [correct], {}, IO.correct);
   g.op1('Identity', [grad], {}, IO.grad);
   g.output(IO.loss, 'float32', []);
   g.output(IO.correct, 'float32', []);
   g.output(IO.grad, 'float32', [layout.size]);
-  return g.toBytes();
+  return bs > 0 ? withNchwcDomain(g.toBytes()) : g.toBytes();
 }
