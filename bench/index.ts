@@ -7,6 +7,7 @@ import { benchAggregationRows } from './aggregation-rows.ts';
 import { benchEs } from './es.ts';
 import { benchForward } from './forward.ts';
 import { benchMatMul } from './matmul.ts';
+import { benchMujoco } from './mujoco.ts';
 import { benchOnnxImport } from './onnx-import.ts';
 import { benchPopulation } from './population.ts';
 import { benchSgd } from './sgd.ts';
@@ -36,10 +37,11 @@ export async function measure(opts: BenchOptions = {}): Promise<BenchReport> {
     ...(await benchSgd(repeats)),
     ...(await benchEs(Boolean(opts.quick))),
     ...(await benchAggregationRows(Boolean(opts.quick))),
+    ...(await benchMujoco(Boolean(opts.quick))),
   ];
   const cpu = cpus();
   const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores; onnxruntime-node ${env.versions.node ?? '?'}, NCHWc block ${await nchwcBlockSize()}; node ${process.version}`;
-  return { machine, peakGflops: Math.max(...matmul.map((r) => r.gflops)), repeats, rows };
+  return { machine, peakGflops: Math.max(...matmul.map((r) => r.gflops ?? 0)), repeats, rows };
 }
 
 const opts: BenchOptions = { quick: process.argv.includes('--quick'), json: process.argv.includes('--json') };

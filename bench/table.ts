@@ -1,7 +1,14 @@
 // The benchmark's result rows and their rendering: one aligned plain-text table in which every
 // rate stands beside its fraction of the measured MatMul peak, or the same rows as JSON.
 
-export type Section = 'matmul' | 'forward' | 'population' | 'sgd step' | 'es iteration' | 'aggregate';
+export type Section =
+  | 'matmul'
+  | 'forward'
+  | 'population'
+  | 'sgd step'
+  | 'es iteration'
+  | 'aggregate'
+  | 'control';
 
 export interface BenchRow {
   readonly section: Section;
@@ -13,8 +20,8 @@ export interface BenchRow {
   /** Items per second and their unit (images/s, offspring/s, steps/s); absent for bare GEMMs. */
   readonly rate?: number;
   readonly unit?: string;
-  /** Useful GFLOP/s (see FLOP conventions in index.ts). */
-  readonly gflops: number;
+  /** Useful GFLOP/s (see FLOP conventions in index.ts); absent where FLOPs mean nothing (physics). */
+  readonly gflops?: number;
   readonly note?: string;
 }
 
@@ -37,8 +44,8 @@ function cells(r: BenchRow, peak: number): string[] {
     r.batch === undefined ? '' : String(r.batch),
     num(ms, ms < 10 ? 2 : 1),
     r.rate === undefined ? '' : `${num(r.rate, r.rate < 100 ? 1 : 0)} ${r.unit ?? ''}`,
-    num(r.gflops, 1),
-    `${num((100 * r.gflops) / peak, 0)}%`,
+    r.gflops === undefined ? '' : num(r.gflops, 1),
+    r.gflops === undefined ? '' : `${num((100 * r.gflops) / peak, 0)}%`,
     r.note ?? '',
   ];
 }
