@@ -80,6 +80,26 @@ export function redisTarget(
   return { url: raw, label, ...(password ? { password } : {}) };
 }
 
+/**
+ * What `esgrad train --resume DIR` of a Redis run needs after it to run as printed: ` --redis URL`
+ * (the given URL, its password replaced by *** and said so), or a note that the URL comes from
+ * $ESGRAD_REDIS_URL. Never prints a password.
+ */
+export function resumeRedisHint(
+  url: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  if (url === undefined)
+    return env.ESGRAD_REDIS_URL ? ' (with $ESGRAD_REDIS_URL set as now)' : ' --redis redis://host:port/db';
+  const start = url.indexOf('://');
+  const at = url.lastIndexOf('@');
+  const secret = start >= 0 && at > start && url.slice(start + 3, at).includes(':');
+  if (!secret) return ` --redis ${url}`;
+  const user = url.slice(start + 3, url.indexOf(':', start + 3));
+  const shown = `${url.slice(0, start + 3)}${user && !/[/?#%@]/.test(user) ? user : ''}:***${url.slice(at)}`;
+  return ` --redis ${shown} (this run's --redis URL with its password in place of ***)`;
+}
+
 /** A short reason for a failed connection, free of credentials. */
 export function connectionProblem(e: unknown): string {
   const err = e as { code?: string; message?: string };

@@ -19,11 +19,20 @@
 //                           Before reading new entries a worker XAUTOCLAIMs any entry idle longer
 //                           than the lease: a dead worker's chunk is re-issued to a live one.
 //   esgrad:results  stream  one entry per answered chunk, field "r" = JSON ResultMessage: only
-//                           (task ids, generation, rewards) go back, never vectors.
-//   esgrad:workers  hash    worker name -> JSON WorkerInfo (for the master's log; informational).
+//                           (task ids, generation, rewards) go back, never vectors. The master reads
+//                           and deletes them with one script (READ_RESULTS) that passes on no entry
+//                           longer than a cap (a result of MBs is dropped unread).
+//   esgrad:notify   list    a worker pushes "1" after each result; the master blocks on it (BLPOP)
+//                           between reads, and the read script empties it.
+//   esgrad:workers  hash    worker name -> JSON WorkerInfo, rewritten by every worker every second
+//                           (a heartbeat: it comes back after a FLUSHDB, and says who is alive).
 // A round is one Evaluator.evaluate call (one ES iteration): the master SETs esgrad:theta, XADDs the
-// chunks, reads results with XREAD BLOCK and XDELs what it read; at the end of the round it XDELs
-// the round's task entries. Results of another round or already answered chunks are stale;
+// chunks, reads results (READ_RESULTS, BLPOP esgrad:notify while there are none); at the end of the
+// round it XDELs the round's task entries. During a round it checks every few seconds that its keys
+// are still there (a FLUSHDB, an eviction or a stray DEL/SET needs no dropped connection) and
+// republishes what vanished. A worker that cannot read θ of a chunk's round leaves the chunk pending
+// (it is re-issued when its lease expires) instead of acknowledging it unanswered.
+// Results of another round or already answered chunks are stale;
 // results that fail validation are malformed; results of another esgrad version or run are
 // refused. All three are counted, dropped and logged as the skipped fraction. Workers refuse to
 // serve a run whose version, protocol or fingerprints differ from their own (exit code 2).
@@ -34,7 +43,7 @@ import type { EvaluationSettings } from './evaluator.ts';
 import type { Direction } from './objective.ts';
 import type { ChunkFailures } from './threads-protocol.ts';
 
-export const PROTOCOL = 2;
+export const PROTOCOL = 3;
 export const PREFIX = 'esgrad:';
 export const KEYS = {
   run: `${PREFIX}run`,
@@ -42,6 +51,7 @@ export const KEYS = {
   theta: `${PREFIX}theta`,
   tasks: `${PREFIX}tasks`,
   results: `${PREFIX}results`,
+  notify: `${PREFIX}notify`,
   workers: `${PREFIX}workers`,
 } as const;
 export const GROUP = 'workers';
@@ -151,13 +161,78 @@ export interface ResultMessage {
   readonly rewards: readonly WireReward[];
   /** Objective runs: the chunk's failed evaluations (NaN rewards) and the first failure's message. */
   readonly failures?: ChunkFailures;
+  /** The worker took the chunk over from an expired lease (its first worker died or froze). */
+  readonly reclaimed?: true;
 }
 
+/** What a worker says of itself at esgrad:workers (rewritten every HEARTBEAT_MS). */
 export interface WorkerInfo {
   readonly version: string;
   readonly host: string;
   readonly pid: number;
   readonly since: string;
+  /** When the worker last wrote this (ISO). */
+  readonly lastSeen: string;
+}
+
+/** How often a worker rewrites its WorkerInfo. */
+export const HEARTBEAT_MS = 1000;
+
+/** The WorkerInfo in a stored value, or undefined when it is not one. */
+export function parseWorkerInfo(text: unknown): WorkerInfo | undefined {
+  const m = parseJson(text);
+  if (
+    !isObject(m) ||
+    typeof m.host !== 'string' ||
+    !isInt(m.pid) ||
+    typeof m.lastSeen !== 'string' ||
+    !Number.isFinite(Date.parse(m.lastSeen))
+  )
+    return undefined;
+  return {
+    version: String(m.version ?? '').slice(0, 40),
+    host: m.host.slice(0, 200),
+    pid: m.pid,
+    since: String(m.since ?? '').slice(0, 40),
+    lastSeen: m.lastSeen,
+  };
+}
+
+/**
+ * The master's read of the results stream, as one Lua script: up to ARGV[1] entries from the start,
+ * each passed on as [id, 'ok', bytes, text] or, when its field (ARGV[3]) is longer than ARGV[2] bytes,
+ * as [id, 'big', bytes, its first 256 bytes] (never read in full by the master); the entries read are
+ * deleted, and so are the notifications (KEYS: results, notify).
+ */
+export const READ_RESULTS = `
+local entries = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', tonumber(ARGV[1]))
+local cap = tonumber(ARGV[2])
+local out = {}
+local ids = {}
+for i, e in ipairs(entries) do
+  local fields = e[2]
+  local text = ''
+  for j = 1, #fields - 1, 2 do
+    if fields[j] == ARGV[3] then text = fields[j + 1] end
+  end
+  if #text > cap then
+    out[i] = {e[1], 'big', #text, string.sub(text, 1, 256)}
+  else
+    out[i] = {e[1], 'ok', #text, text}
+  end
+  ids[i] = e[1]
+end
+if #ids > 0 then redis.call('XDEL', KEYS[1], unpack(ids)) end
+redis.call('DEL', KEYS[2])
+return out
+`;
+
+/** The largest result of a chunk of n tasks a valid worker sends (ids and rewards of ≤ 48 characters each, a failure message, names). */
+export const resultCap = (tasks: number): number => 4096 + 48 * tasks;
+
+/** The worker name at the start of an oversized result (for the log), if it shows one. */
+export function workerNameIn(prefix: string): string | undefined {
+  return /"worker":"([^"\\]{1,200})"/.exec(prefix)?.[1];
 }
 
 export const toTuple = (t: EsTask): TaskTuple => [
@@ -270,8 +345,17 @@ export type ResultVerdict =
       readonly rewards: Float64Array;
       readonly worker: string;
       readonly failures?: ChunkFailures;
+      /** The worker took the chunk over from an expired lease. */
+      readonly reclaimed?: true;
     }
-  | { readonly kind: 'stale' | 'malformed' | 'refused'; readonly why: string; readonly worker?: string };
+  | {
+      readonly kind: 'stale' | 'malformed' | 'refused';
+      readonly why: string;
+      readonly worker?: string;
+      /** The chunk's number, when the result named one of this round's. */
+      readonly chunk?: number;
+      readonly reclaimed?: true;
+    };
 
 /**
  * Checks a result against the master's current round: shape, run and version, round, chunk,
@@ -318,7 +402,14 @@ export function judgeResult(
     };
   const issued = want.chunks[m.chunk];
   if (!issued) return { kind: 'malformed', why: `no chunk ${m.chunk} in this round`, ...w };
-  if (want.done(m.chunk)) return { kind: 'stale', why: `chunk ${m.chunk} already answered`, ...w };
+  if (want.done(m.chunk))
+    return {
+      kind: 'stale',
+      why: `chunk ${m.chunk} already answered`,
+      chunk: m.chunk,
+      ...w,
+      ...(m.reclaimed === true ? { reclaimed: true } : {}),
+    };
   if (m.generation !== issued.generation)
     return {
       kind: 'malformed',
@@ -340,5 +431,12 @@ export function judgeResult(
     isObject(f) && isInt(f.count) && f.count > 0 && typeof f.first === 'string'
       ? { failures: { count: f.count, first: f.first.slice(0, 500) } }
       : {};
-  return { kind: 'ok', chunk: m.chunk, rewards, worker, ...failures };
+  return {
+    kind: 'ok',
+    chunk: m.chunk,
+    rewards,
+    worker,
+    ...failures,
+    ...(m.reclaimed === true ? { reclaimed: true } : {}),
+  };
 }

@@ -22,6 +22,7 @@ import {
   encodeReward,
   fromTuple,
   GROUP,
+  HEARTBEAT_MS,
   KEYS,
   type ModelSubject,
   type ObjectiveSubject,
@@ -75,7 +76,11 @@ interface Build {
   info: RunInfo;
   readonly evaluate: EvaluateChunk;
   readonly close: () => Promise<void>;
-  theta?: { round: number; thetaP: Float32Array };
+  theta?: { runId: string; round: number; thetaP: Float32Array };
+  /** The last round whose θ this worker could not read (logged once). */
+  missedRound?: string;
+  /** The evaluation in progress, if any. */
+  busy?: Promise<unknown>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -193,16 +198,21 @@ async function build(client: Redis, info: RunInfo, o: WorkerOptions): Promise<Bu
 }
 
 type Entry = [id: string, fields: string[]];
+/** A task entry taken, and whether it came from an expired lease. */
+interface Taken {
+  readonly entry: Entry;
+  readonly reclaimed: boolean;
+}
 
-/** An expired lease of a dead worker (XAUTOCLAIM), else a new entry (XREADGROUP, blocking ≤ 1 s). */
-async function take(client: Redis, name: string, leaseMs: number): Promise<Entry | undefined> {
+/** An expired lease (XAUTOCLAIM: a dead or frozen worker's chunk), else a new entry (XREADGROUP, blocking ≤ 1 s). */
+async function take(client: Redis, name: string, leaseMs: number): Promise<Taken | undefined> {
   const claimed = (await client.xautoclaim(KEYS.tasks, GROUP, name, leaseMs, '0-0', 'COUNT', 1)) as [
     string,
     Entry[],
     string[],
   ];
   const reclaimed = claimed[1]?.find((e) => Array.isArray(e[1]));
-  if (reclaimed) return reclaimed;
+  if (reclaimed) return { entry: reclaimed, reclaimed: true };
   const reply = (await client.xreadgroup(
     'GROUP',
     GROUP,
@@ -215,7 +225,28 @@ async function take(client: Redis, name: string, leaseMs: number): Promise<Entry
     KEYS.tasks,
     '>',
   )) as [string, Entry[]][] | null;
-  return reply?.[0]?.[1]?.[0];
+  const entry = reply?.[0]?.[1]?.[0];
+  return entry ? { entry, reclaimed: false } : undefined;
+}
+
+/** Rewrites this worker's WorkerInfo every HEARTBEAT_MS (it comes back after a FLUSHDB); returns a stop function. */
+function heartbeat(client: Redis, name: string): () => void {
+  const since = new Date().toISOString();
+  const beat = (): void => {
+    if (client.status !== 'ready') return; // no queue of beats while Redis is away
+    const info = {
+      version: VERSION,
+      host: hostname(),
+      pid: process.pid,
+      since,
+      lastSeen: new Date().toISOString(),
+    };
+    void client.hset(KEYS.workers, name, JSON.stringify(info)).catch(() => {});
+  };
+  beat();
+  const timer = setInterval(beat, HEARTBEAT_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Serves masters until the signal aborts; throws UsageError when refused (other version, data or table). */
@@ -228,18 +259,19 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const stats: WorkerStats = { chunks: 0, stale: 0, malformed: 0 };
   let b: Build | undefined;
   let waiting = false;
-  try {
-    await client.hset(
-      KEYS.workers,
-      name,
-      JSON.stringify({
-        version: VERSION,
-        host: hostname(),
-        pid: process.pid,
-        since: new Date().toISOString(),
-      }),
-    );
-    o.log(`worker ${name}: connected to ${o.target.label}`);
+  // Stopped while Redis is unreachable: commands would wait for it (up to the outage limit, and
+  // ioredis does not fail them on disconnect while reconnecting): stop waiting for them instead.
+  let cutOff = (): void => {};
+  const stoppedWhileDown = new Promise<void>((resolve) => {
+    cutOff = resolve;
+  });
+  const giveUp = (): void => {
+    if (o.signal?.aborted && client.status !== 'ready') cutOff();
+  };
+  o.signal?.addEventListener('abort', giveUp);
+  client.on('close', giveUp);
+  const stopBeating = heartbeat(client, name);
+  const serveRuns = async (): Promise<void> => {
     while (!o.signal?.aborted) {
       const info = parseRunInfo(await client.get(KEYS.run));
       if (!info) {
@@ -261,24 +293,34 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
       }
       if (b.info.runId !== info.runId) o.log(`worker ${name}: serving run ${info.runId}`);
       b.info = info;
-      let entry: Entry | undefined;
+      let taken: Taken | undefined;
       try {
-        entry = await take(client, name, info.leaseMs);
+        taken = await take(client, name, info.leaseMs);
       } catch (e) {
         if (!/NOGROUP|no longer exists|UNBLOCKED/i.test(String((e as Error).message))) throw e;
         await sleep(200); // the master is (re)creating the stream
         continue;
       }
-      if (entry) await serve(client, name, b, entry, stats, o.log);
+      if (taken) await serve(client, name, b, taken, stats, o.log);
     }
+  };
+  try {
+    o.log(`worker ${name}: connected to ${o.target.label}`);
+    const serving = serveRuns();
+    serving.catch(() => {}); // abandoned when stopped while Redis is unreachable
+    await Promise.race([serving, stoppedWhileDown]);
   } finally {
+    stopBeating();
+    o.signal?.removeEventListener('abort', giveUp);
     try {
       if (client.status === 'ready') await client.hdel(KEYS.workers, name);
     } catch {
       // Redis is gone
     }
     await closeRedis(client);
-    await b?.close();
+    const last = b as Build | undefined;
+    await last?.busy?.catch(() => {}); // an evaluation still running when Redis went away
+    await last?.close();
   }
   return stats;
 }
@@ -287,7 +329,7 @@ async function serve(
   client: Redis,
   name: string,
   b: Build,
-  [id, fields]: Entry,
+  { entry: [id, fields], reclaimed }: Taken,
   stats: WorkerStats,
   log: (msg: string) => void,
 ): Promise<void> {
@@ -302,14 +344,29 @@ async function serve(
     stats.stale++; // another run's leftover
     return void (await ack());
   }
-  if (b.theta?.round !== chunk.round) {
+  const current = (t: Build['theta']): boolean => t?.runId === chunk.run && t.round === chunk.round;
+  if (!current(b.theta)) {
     const theta = decodeTheta(await client.getBuffer(KEYS.theta), b.info.runId, b.info.params);
-    if (theta) b.theta = theta;
+    if (theta) b.theta = { ...theta, runId: b.info.runId };
   }
-  if (!b.theta || b.theta.round !== chunk.round) {
-    stats.stale++; // the master has moved on
-    return void (await ack());
+  if (!current(b.theta)) {
+    if (b.theta?.runId === chunk.run && b.theta.round > chunk.round) {
+      stats.stale++; // the master has moved on
+      return void (await ack());
+    }
+    // θ of the chunk's round is gone or replaced (FLUSHDB, eviction, a stray SET): do not acknowledge
+    // the chunk unanswered; its lease expires and it is evaluated once the master has republished θ.
+    const key = `${chunk.run}/${chunk.round}`;
+    if (b.missedRound !== key)
+      log(
+        `worker ${name}: cannot read θ of round ${chunk.round} at ${KEYS.theta}; leaving chunk ${chunk.chunk} to be re-issued`,
+      );
+    b.missedRound = key;
+    return;
   }
+  const theta = b.theta!;
+  if (reclaimed)
+    log(`worker ${name}: took over chunk ${chunk.chunk} of round ${chunk.round} from an expired lease`);
   const tasks = chunk.tasks.map(fromTuple);
   const renew = setInterval(
     () => void client.xclaim(KEYS.tasks, GROUP, name, 0, id, 'JUSTID').catch(() => {}),
@@ -317,7 +374,9 @@ async function serve(
   );
   let evaluated: Awaited<ReturnType<EvaluateChunk>>;
   try {
-    evaluated = await b.evaluate(b.theta.thetaP, chunk.sigma, tasks);
+    const evaluation = b.evaluate(theta.thetaP, chunk.sigma, tasks);
+    b.busy = evaluation;
+    evaluated = await evaluation;
   } catch (e) {
     stats.malformed++;
     log(`worker ${name}: dropped task entry ${id}, which cannot be evaluated: ${(e as Error).message}`);
@@ -335,8 +394,16 @@ async function serve(
     ids: tasks.map((t) => t.id),
     rewards: Array.from(evaluated.rewardsN, encodeReward),
     ...(evaluated.failures ? { failures: evaluated.failures } : {}),
+    ...(reclaimed ? { reclaimed: true } : {}),
   };
-  await client.xadd(KEYS.results, '*', RESULT_FIELD, JSON.stringify(result));
-  await ack();
+  // The result before the acknowledgement: a chunk acknowledged is answered.
+  const replies = await client
+    .pipeline()
+    .xadd(KEYS.results, '*', RESULT_FIELD, JSON.stringify(result))
+    .rpush(KEYS.notify, '1')
+    .xack(KEYS.tasks, GROUP, id)
+    .exec();
+  const failed = replies?.find(([err]) => err)?.[0];
+  if (failed) throw failed;
   stats.chunks++;
 }

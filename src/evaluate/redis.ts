@@ -1,5 +1,6 @@
 // The Redis evaluator (the master's side): publishes θ once per round, issues chunks of tasks on a
 // Redis stream for workers anywhere, and collects their validated rewards (protocol: redis-protocol.ts).
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { EsTask } from '../es/task.ts';
 import { UsageError, type Vec } from '../types.ts';
@@ -7,6 +8,7 @@ import { VERSION } from '../version.ts';
 import type { EvaluationSettings, Evaluator } from './evaluator.ts';
 import { FailureReport } from './objective.ts';
 import { closeRedis, connectRedis, type RedisTarget, redactUrl } from './redis-connect.ts';
+import { checkKeys, type KeyCheck } from './redis-health.ts';
 import {
   CHUNK_FIELD,
   type ChunkMessage,
@@ -16,11 +18,29 @@ import {
   judgeResult,
   KEYS,
   PROTOCOL,
+  READ_RESULTS,
   RESULT_FIELD,
+  type ResultVerdict,
   type RunInfo,
+  resultCap,
+  THETA_HEADER_BYTES,
   toTuple,
+  workerNameIn,
 } from './redis-protocol.ts';
 import { newRunId, type RedisWork, tableHash } from './redis-run.ts';
+import {
+  newTally,
+  type WorkersFile,
+  type WorkerTally,
+  workerStatuses,
+  writeWorkersFile,
+} from './redis-status.ts';
+
+/** The file in a run directory where the master records its workers (for the dashboard). */
+export const WORKERS_FILE = 'workers.json';
+
+/** Thrown by evaluate() when the signal stops a round: the round's results are discarded. */
+export class RoundStopped extends Error {}
 
 export interface RedisEvaluatorOptions {
   readonly target: RedisTarget;
@@ -35,6 +55,12 @@ export interface RedisEvaluatorOptions {
   readonly outageMs?: number;
   /** Say so when no result arrives for this long (default 30 s). */
   readonly waitWarnMs?: number;
+  /** Check this often during a round that the run's keys are still in Redis (default 2 s). */
+  readonly checkEveryMs?: number;
+  /** Stops a round at once (Ctrl-C, SIGTERM): evaluate() then throws RoundStopped. */
+  readonly signal?: AbortSignal;
+  /** The run directory: the master keeps WORKERS_FILE there (at most once a second, and at the end). */
+  readonly runDir?: string;
   readonly log?: (msg: string) => void;
 }
 
@@ -45,6 +71,8 @@ export interface RedisStats {
   stale: number;
   malformed: number;
   refused: number;
+  /** Of the malformed: results longer than the cap, dropped unread. */
+  oversized: number;
   bytesOut: number;
   bytesIn: number;
 }
@@ -68,13 +96,18 @@ export class RedisEvaluator implements Evaluator {
     stale: 0,
     malformed: 0,
     refused: 0,
+    oversized: 0,
     bytesOut: 0,
     bytesIn: 0,
   };
   private cmd?: Redis | undefined;
   private reader?: Redis;
-  private lastResultId = '0-0';
   private reconnected = false;
+  /** What the last key check found in esgrad:workers. */
+  private registered: Record<string, string> = {};
+  private readonly tallies = new Map<string, WorkerTally>();
+  private readonly oversizedWorkers = new Set<string>();
+  private statusWrittenMs = 0;
   private readonly log: (msg: string) => void;
   private readonly refusedWorkers = new Set<string>();
   private readonly failures: FailureReport;
@@ -121,7 +154,7 @@ export class RedisEvaluator implements Evaluator {
     };
     this.cmd = await connectRedis(this.o.target, { ...c, name: 'esgrad-master' });
     this.reader = await connectRedis(this.o.target, { ...c, name: 'esgrad-master-reader' });
-    await this.cmd.del(KEYS.tasks, KEYS.results, KEYS.theta);
+    await this.cmd.del(KEYS.tasks, KEYS.results, KEYS.theta, KEYS.notify);
     await this.publishRun();
     this.log(
       `redis: run ${this.runId} on ${this.o.target.label}; start workers on any machine with: esgrad worker --redis ${this.o.target.label}`,
@@ -158,10 +191,55 @@ export class RedisEvaluator implements Evaluator {
   private async reissue(r: Round): Promise<void> {
     this.reconnected = false;
     await this.publishRun();
-    this.lastResultId = '0-0';
     const undone = r.chunks.map((_, c) => c).filter((c) => !r.doneC[c]);
     await this.issue(r, undone, true);
     this.log(`redis: re-issued θ and ${undone.length} unanswered chunks of round ${r.round}`);
+  }
+
+  /**
+   * Keys can vanish without a lost connection (FLUSHDB, eviction under maxmemory, a stray DEL or SET):
+   * republishes what is gone. `wasIdle`: the previous check found no chunk waiting or leased and no
+   * result came since; unanswered chunks are then lost (acknowledged without a result) and re-issued.
+   */
+  private async checkRound(r: Round, wasIdle: boolean): Promise<KeyCheck> {
+    const k = await checkKeys(this.cmd!, {
+      runId: this.runId,
+      withModel: this.work.modelBlob !== undefined,
+      thetaHeader: r.thetaBuf.subarray(0, THETA_HEADER_BYTES),
+      entries: r.entryIds.length,
+    });
+    this.registered = k.workers;
+    const gone = [
+      ...(k.run ? [] : [KEYS.run]),
+      ...(k.model ? [] : [KEYS.model]),
+      ...(k.theta ? [] : [KEYS.theta]),
+      ...(k.tasks ? [] : [KEYS.tasks]),
+    ];
+    const lost = k.tasks && k.idle && wasIdle;
+    if (gone.length === 0 && !lost) return k;
+    if (!k.run || !k.model || !k.tasks) await this.publishRun();
+    const undone = !k.tasks || lost ? r.chunks.map((_, c) => c).filter((c) => !r.doneC[c]) : [];
+    await this.issue(r, undone, !k.theta || !k.tasks);
+    this.log(
+      gone.length
+        ? `redis: round ${r.round}: ${gone.join(', ')} vanished or changed without a lost connection (FLUSHDB, eviction under maxmemory, or another client); republished ${!k.theta || !k.tasks ? 'θ and ' : ''}${undone.length} unanswered chunks`
+        : `redis: round ${r.round}: ${undone.length} unanswered chunks were neither waiting nor leased (acknowledged without a result, or results evicted); re-issued them`,
+    );
+    return { ...k, idle: false };
+  }
+
+  /** Rejects with RoundStopped when the signal fires first. */
+  private untilStopped<T>(p: Promise<T>, round: number): Promise<T> {
+    const signal = this.o.signal;
+    if (!signal) return p;
+    const stopped = (): RoundStopped =>
+      new RoundStopped(`redis: round ${round} stopped; its results are discarded`);
+    if (signal.aborted) return Promise.reject(stopped());
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(stopped());
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   async evaluate(
@@ -173,7 +251,8 @@ export class RedisEvaluator implements Evaluator {
     try {
       return await this.evaluateRound(thetaP, sigma, tasks, onProgress);
     } catch (e) {
-      if (e instanceof UsageError) throw e;
+      if (e instanceof RoundStopped) this.log(e.message);
+      if (e instanceof UsageError || e instanceof RoundStopped) throw e;
       throw new Error(
         `redis evaluator (${this.o.target.label}): ${redactUrl(String((e as Error)?.message ?? e))}`,
       );
@@ -212,74 +291,157 @@ export class RedisEvaluator implements Evaluator {
       remaining: chunks.length,
     };
     const before = { ...this.stats };
-    await this.issue(
-      r,
-      chunks.map((_, c) => c),
-      true,
+    const stop = <T>(p: Promise<T>): Promise<T> => this.untilStopped(p, round);
+    await stop(
+      this.issue(
+        r,
+        chunks.map((_, c) => c),
+        true,
+      ),
     );
+    const checkEveryMs = this.o.checkEveryMs ?? 2000;
     let done = 0,
-      lastNews = Date.now();
+      lastNews = Date.now(),
+      lastCheck = Date.now(),
+      idle = false;
     while (r.remaining > 0) {
-      if (this.reconnected) await this.reissue(r);
-      const answered = await this.readResults(r);
+      if (this.reconnected) await stop(this.reissue(r));
+      else if (Date.now() - lastCheck >= checkEveryMs) {
+        lastCheck = Date.now();
+        idle = (await stop(this.checkRound(r, idle))).idle;
+        this.writeStatus(false);
+      }
+      const answered = await stop(this.readResults(r));
       if (answered > 0) {
         done += answered;
         lastNews = Date.now();
+        idle = false;
         onProgress?.(Math.min(tasks.length, done));
       } else if (Date.now() - lastNews > (this.o.waitWarnMs ?? 30_000)) {
         lastNews = Date.now();
-        const workers = await this.cmd!.hlen(KEYS.workers);
         this.log(
-          `redis: round ${round}: ${chunks.length - r.remaining}/${chunks.length} chunks answered, none for a while; ${workers} worker(s) registered; start one with: esgrad worker --redis ${this.o.target.label}`,
+          `redis: round ${round}: ${chunks.length - r.remaining}/${chunks.length} chunks answered, none for a while; ${this.workerCount()}; start one with: esgrad worker --redis ${this.o.target.label}`,
         );
       }
     }
     if (r.entryIds.length) await this.cmd!.xdel(KEYS.tasks, ...r.entryIds);
     this.logSkipped(round, before);
+    this.writeStatus(false);
     return r.rewardsN;
   }
 
-  /** Reads and judges pending results (blocking up to 0.5 s); returns the tasks newly answered. */
+  /** "n worker(s) registered, m alive" as of the last key check. */
+  private workerCount(): string {
+    const all = workerStatuses(this.registered, this.tallies, Date.now());
+    return `${all.length} worker(s) registered, ${all.filter((w) => w.alive).length} alive`;
+  }
+
+  /** <runDir>/workers.json, at most once a second unless `now`. */
+  private writeStatus(now: boolean): void {
+    if (!this.o.runDir || (!now && Date.now() - this.statusWrittenMs < 1000)) return;
+    this.statusWrittenMs = Date.now();
+    const s = this.stats;
+    const file: WorkersFile = {
+      updated: new Date().toISOString(),
+      workers: workerStatuses(this.registered, this.tallies, Date.now()),
+      skippedFraction: s.results > 0 ? (s.stale + s.malformed + s.refused) / s.results : 0,
+      bytesPerIteration: s.rounds > 0 ? (s.bytesOut + s.bytesIn) / s.rounds : 0,
+    };
+    try {
+      writeWorkersFile(join(this.o.runDir, WORKERS_FILE), file);
+    } catch (e) {
+      this.log(`redis: cannot write ${WORKERS_FILE} in ${this.o.runDir}: ${(e as Error).message}`);
+    }
+  }
+
+  private tally(worker: string | undefined, kind: 'chunks' | 'stale' | 'malformed'): void {
+    if (worker === undefined) return;
+    let t = this.tallies.get(worker);
+    if (!t) {
+      if (this.tallies.size >= 10_000) return; // names made up by a hostile writer
+      t = newTally();
+      this.tallies.set(worker, t);
+    }
+    t[kind]++;
+    t.lastResultMs = Date.now();
+  }
+
+  /**
+   * Reads, deletes and judges the pending results (READ_RESULTS: none longer than the round's cap is
+   * read), or waits up to 0.5 s for a worker's notification; returns the tasks newly answered.
+   */
   private async readResults(r: Round): Promise<number> {
-    const reply = (await this.reader!.xread(
-      'COUNT',
-      512,
-      'BLOCK',
-      500,
-      'STREAMS',
-      KEYS.results,
-      this.lastResultId,
-    )) as [string, [string, string[]][]][] | null;
-    const entries = reply?.[0]?.[1] ?? [];
+    const cap = resultCap(Math.max(...r.chunks.map((c) => c.ids.length)));
+    let entries: [string, string, number, string][];
+    try {
+      entries = (await this.reader!.eval(
+        READ_RESULTS,
+        2,
+        KEYS.results,
+        KEYS.notify,
+        512,
+        cap,
+        RESULT_FIELD,
+      )) as [string, string, number, string][];
+    } catch (e) {
+      if (!/WRONGTYPE/.test(String((e as Error).message))) throw e;
+      this.log(`redis: ${KEYS.results} or ${KEYS.notify} was replaced by another kind of value; deleted it`);
+      await this.cmd!.del(KEYS.results, KEYS.notify);
+      return 0;
+    }
+    if (entries.length === 0) {
+      await this.reader!.blpop(KEYS.notify, 0.5);
+      return 0;
+    }
     let answered = 0;
-    for (const [id, fields] of entries) {
-      this.lastResultId = id;
-      const text = fields[fields.indexOf(RESULT_FIELD) + 1];
+    for (const [, kind, bytes, text] of entries) {
       this.stats.results++;
-      this.stats.bytesIn += text?.length ?? 0;
-      const v = judgeResult(text, {
-        run: this.runId,
-        version: VERSION,
-        round: r.round,
-        chunks: r.chunks,
-        done: (c) => r.doneC[c] === 1,
-      });
+      this.stats.bytesIn += Number(bytes);
+      const v: ResultVerdict =
+        kind === 'big'
+          ? this.oversized(r, Number(bytes), cap, text)
+          : judgeResult(text, {
+              run: this.runId,
+              version: VERSION,
+              round: r.round,
+              chunks: r.chunks,
+              done: (c) => r.doneC[c] === 1,
+            });
+      if (v.reclaimed && v.chunk !== undefined) {
+        this.log(
+          `redis: round ${r.round}: chunk ${v.chunk}'s lease expired (its worker renewed nothing for ${(this.info.leaseMs / 1000).toFixed(1)} s: dead, frozen or cut off); re-issued, answered by ${v.worker ?? '?'}`,
+        );
+      }
       if (v.kind === 'ok') {
         r.doneC[v.chunk] = 1;
         r.remaining--;
         r.rewardsN.set(v.rewards, r.chunks[v.chunk]!.start);
         if (v.failures) this.failures.add(`on worker ${v.worker}: ${v.failures.first}`, v.failures.count);
         answered += v.rewards.length;
+        this.tally(v.worker, 'chunks');
       } else {
         this.stats[v.kind]++;
+        this.tally(v.worker, v.kind === 'stale' ? 'stale' : 'malformed');
         if (v.kind === 'refused' && !this.refusedWorkers.has(v.worker ?? '')) {
           this.refusedWorkers.add(v.worker ?? '');
           this.log(`redis: refused results of worker ${v.worker ?? '?'}: ${v.why}`);
         }
       }
     }
-    if (entries.length) await this.cmd!.xdel(KEYS.results, ...entries.map(([id]) => id));
     return answered;
+  }
+
+  /** A result longer than the cap: malformed, counted, logged once per worker name. */
+  private oversized(r: Round, bytes: number, cap: number, prefix: string): ResultVerdict {
+    this.stats.oversized++;
+    const worker = workerNameIn(prefix);
+    if (!this.oversizedWorkers.has(worker ?? '')) {
+      this.oversizedWorkers.add(worker ?? '');
+      this.log(
+        `redis: round ${r.round}: dropped a result of ${bytes.toLocaleString('en-US')} bytes from worker ${worker ?? '?'} unread (a chunk's result is at most ${cap.toLocaleString('en-US')} bytes; further ones counted as malformed)`,
+      );
+    }
+    return { kind: 'malformed', why: `${bytes} bytes`, ...(worker === undefined ? {} : { worker }) };
   }
 
   private logSkipped(round: number, before: RedisStats): void {
@@ -302,11 +464,12 @@ export class RedisEvaluator implements Evaluator {
 
   /** Removes the run's keys (idle workers go back to waiting for a master) and disconnects. */
   async close(): Promise<void> {
+    if (this.stats.rounds > 0) this.writeStatus(true);
     const cmd = this.cmd;
     this.cmd = undefined;
     if (cmd?.status === 'ready') {
       try {
-        await cmd.del(KEYS.run, KEYS.model, KEYS.theta, KEYS.tasks, KEYS.results);
+        await cmd.del(KEYS.run, KEYS.model, KEYS.theta, KEYS.tasks, KEYS.results, KEYS.notify);
       } catch {
         // Redis is gone: nothing to clean
       }

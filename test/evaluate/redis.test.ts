@@ -131,10 +131,19 @@ describe('RedisEvaluator with worker processes', () => {
     await inject({ ...good, generation: 5 });
     await inject({ ...good, chunk: 99 });
     await inject({ ...good, v: '0.0.0-old' }); // another esgrad version
+    await inject({ ...good, worker: 'big', pad: 'x'.repeat(8 << 20) }); // 8 MB: dropped unread
     assert.deepEqual(await ev.evaluate(state.thetaP, sigma, ask(state)), expected);
-    assert.deepEqual(ev.stats, { ...ev.stats, stale: 2, malformed: 7, refused: 1 });
+    assert.deepEqual(ev.stats, { ...ev.stats, stale: 2, malformed: 8, refused: 1, oversized: 1 });
     assert.ok(
-      logs.some((l) => /round 1: skipped 10 of \d+ results .*2 stale, 7 malformed, 1 refused/.test(l)),
+      logs.some((l) => /round 1: skipped 11 of \d+ results .*2 stale, 8 malformed, 1 refused/.test(l)),
+      logs.join('\n'),
+    );
+    assert.ok(
+      logs.some((l) =>
+        /round 1: dropped a result of 8,388,\d{3} bytes from worker big unread \(a chunk's result is at most 4,480 bytes/.test(
+          l,
+        ),
+      ),
       logs.join('\n'),
     );
     assert.ok(logs.some((l) => /refused results of worker evil: worker runs esgrad 0\.0\.0-old/.test(l)));
@@ -182,6 +191,11 @@ describe('RedisEvaluator with worker processes', () => {
     await victim.exited;
     workers.push(startWorker(redis.url, 'survivor'));
     assert.deepEqual(await pending, expected);
+    // The thief's chunk (and the victim's, had it one) went to the survivor when their leases expired.
+    assert.ok(
+      logs.some((l) => /round 1: chunk \d+'s lease expired .*re-issued, answered by survivor/.test(l)),
+      logs.join('\n'),
+    );
     thief.disconnect();
     await ev.close();
   });
@@ -281,7 +295,7 @@ describe('RedisEvaluator with worker processes', () => {
     for (const [over, pattern] of [
       [
         { version: '9.9.9' },
-        /worker refused: the master runs esgrad 9\.9\.9 \(protocol 2\), this worker esgrad .* install the same esgrad version/,
+        /worker refused: the master runs esgrad 9\.9\.9 \(protocol 3\), this worker esgrad .* install the same esgrad version/,
       ],
       [
         { subject: { ...ev.info.subject, dataFingerprint: 'f'.repeat(64) } },

@@ -14,6 +14,10 @@ export interface TestRedis {
   readonly url: string;
   /** Kills the server (as an outage would) and starts an empty one on the same port after `downMs`. */
   restart(downMs: number): Promise<void>;
+  /** Kills the server (an outage until `up`). */
+  down(): Promise<void>;
+  /** Starts an empty server on the same port again. */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,6 +112,8 @@ export async function startRedis(): Promise<TestRedis> {
       await new Promise((r) => setTimeout(r, downMs));
       await launch();
     },
+    down: halt,
+    up: launch,
     async stop() {
       await halt();
       process.off('exit', killNow);
