@@ -180,8 +180,12 @@ export function trainCommand(): Command {
         process.off('SIGTERM', onSignal);
       }
       if (s.interrupted === true) {
+        const redis =
+          config.algo === 'es' && config.evaluator === 'redis'
+            ? (await import('../evaluate/redis-connect.ts')).resumeRedisHint(redisUrl)
+            : '';
         console.log(
-          `stopped at iteration ${s.iterations} of ${config.iters}; checkpoint written; continue with: esgrad train --resume ${config.out}`,
+          `stopped at iteration ${s.iterations} of ${config.iters}; checkpoint written; continue with: esgrad train --resume ${config.out}${redis}`,
         );
         process.exitCode = exitCode;
         return;

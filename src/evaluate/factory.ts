@@ -50,7 +50,14 @@ export function esResources(
   model: Model,
   source: ModelSource,
   data: Dataset,
-  remote: { readonly redisUrl?: string | undefined; readonly log?: (msg: string) => void } = {},
+  remote: {
+    readonly redisUrl?: string | undefined;
+    readonly log?: (msg: string) => void;
+    /** Stops a Redis round at once (Ctrl-C, SIGTERM). */
+    readonly signal?: AbortSignal | undefined;
+    /** The run directory, where the Redis master keeps workers.json. */
+    readonly runDir?: string | undefined;
+  } = {},
 ): EsResources {
   const threads = config.evaluator === 'threads';
   const noiseTable = runNoiseTable(config.seed, resolveNoiseTableSize(config, model.size), threads);
@@ -62,7 +69,12 @@ export function esResources(
           noiseTable,
           taskData.settings,
           modelWork(source, model.size, { name: data.name, train: data.train }, copiesPerRun),
-          { target: redisTarget(remote.redisUrl), ...(remote.log ? { log: remote.log } : {}) },
+          {
+            target: redisTarget(remote.redisUrl),
+            ...(remote.log ? { log: remote.log } : {}),
+            ...(remote.signal ? { signal: remote.signal } : {}),
+            ...(remote.runDir ? { runDir: remote.runDir } : {}),
+          },
         )
       : threads
         ? new ThreadsEvaluator(source, model.size, noiseTable, taskData, {

@@ -27,6 +27,7 @@ export const RUN_FILES: readonly string[] = [
   'theta.safetensors',
   'model-best.onnx',
   'theta-best.safetensors',
+  'workers.json', // a Redis master's workers (evaluate/redis.ts WORKERS_FILE)
 ];
 
 /** The run files present in `dir` (none when it is not a directory). */
