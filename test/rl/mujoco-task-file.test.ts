@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { mujocoTaskFactory } from '../../src/rl/mujoco/tasks.ts';
+import { loadedMujocoTaskFactory, mujocoTaskFactory } from '../../src/rl/mujoco/tasks.ts';
 import { UsageError } from '../../src/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'esgrad-mujoco-task-'));
@@ -43,7 +43,10 @@ function taskFile(task: Record<string, unknown> | string, mjcf = SLED): string {
 const sled = { forward: { body: 'base', weight: 2 }, ctrlCost: 0.1, frameSkip: 5, maxSteps: 50 };
 
 test('a task file: spaces from the MJCF, the first slide left out of the observation, its reward formula', async () => {
-  const env = (await mujocoTaskFactory(taskFile(sled)))();
+  const path = taskFile(sled);
+  const factory = await mujocoTaskFactory(path);
+  assert.equal(loadedMujocoTaskFactory(path), factory, 'read and checked once, then synchronous');
+  const env = factory();
   // qpos [x, z, pitch, swing] without x, then qvel of the 4 dofs
   assert.equal(env.spec.observationSize, 3 + 4);
   assert.deepEqual(env.spec.actionSpace, {

@@ -4,7 +4,7 @@ import type { EnvFactory } from '../env.ts';
 import { mujocoEnvFactory } from './mujoco-env.ts';
 import { PLANAR_HOPPER } from './planar-hopper.ts';
 import { type MujocoTask, readTaskFile } from './task-spec.ts';
-import { loadMujoco } from './wasm.ts';
+import { loadedMujoco, loadMujoco } from './wasm.ts';
 
 export const MUJOCO_TASKS: Readonly<Record<string, MujocoTask>> = { 'planar-hopper': PLANAR_HOPPER };
 
@@ -12,13 +12,29 @@ export const MUJOCO_TASKS: Readonly<Record<string, MujocoTask>> = { 'planar-hopp
 export const isMujocoTask = (nameOrFile: string): boolean =>
   Object.hasOwn(MUJOCO_TASKS, nameOrFile) || nameOrFile.endsWith('.json');
 
+/** Factories already checked in this thread, by name or file (a file is read once). */
+const checked = new Map<string, EnvFactory>();
+
 /**
- * Loads the module, reads the task (built-in or file), and compiles and checks its model once, so a bad
- * file or name is a UsageError here rather than in the middle of a run.
+ * The task's factory once loadMujoco() has resolved in this thread (synchronous, for registries that
+ * build envs on demand). The task (built-in or file) is read, and its model compiled and checked, on
+ * the first call, so a bad file or name is a UsageError there rather than in the middle of a run.
  */
-export async function mujocoTaskFactory(nameOrFile: string): Promise<EnvFactory> {
-  const task = Object.hasOwn(MUJOCO_TASKS, nameOrFile) ? MUJOCO_TASKS[nameOrFile]! : readTaskFile(nameOrFile);
-  const factory = mujocoEnvFactory(await loadMujoco(), task);
-  factory().close();
+export function loadedMujocoTaskFactory(nameOrFile: string): EnvFactory {
+  let factory = checked.get(nameOrFile);
+  if (!factory) {
+    const task = Object.hasOwn(MUJOCO_TASKS, nameOrFile)
+      ? MUJOCO_TASKS[nameOrFile]!
+      : readTaskFile(nameOrFile);
+    factory = mujocoEnvFactory(loadedMujoco(), task);
+    factory().close();
+    checked.set(nameOrFile, factory);
+  }
   return factory;
+}
+
+/** Loads the module (once per thread), then as loadedMujocoTaskFactory. */
+export async function mujocoTaskFactory(nameOrFile: string): Promise<EnvFactory> {
+  await loadMujoco();
+  return loadedMujocoTaskFactory(nameOrFile);
 }

@@ -6,6 +6,7 @@ import { UsageError } from '../../types.ts';
 export type Mujoco = MainModule;
 
 let loading: Promise<Mujoco> | undefined;
+let loaded: Mujoco | undefined;
 /** What the module printed since the last compile (its XML parse errors go there). */
 const printed: string[] = [];
 const capture = (line: string): void => {
@@ -20,9 +21,16 @@ export function loadMujoco(): Promise<Mujoco> {
   loading ??= import('mujoco-js').then(async ({ default: factory }) => {
     const mj = await factory({ print: capture, printErr: capture });
     mj.FS.mkdir(MODEL_DIR);
+    loaded = mj;
     return mj;
   });
   return loading;
+}
+
+/** The module once loadMujoco() has resolved in this thread, for code that builds envs synchronously. */
+export function loadedMujoco(): Mujoco {
+  if (!loaded) throw new Error('MuJoCo is not loaded in this thread: await loadMujoco() first');
+  return loaded;
 }
 
 /** Where MJCF text is written in the module's MEMFS (a file is removed once compiled). */
