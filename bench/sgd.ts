@@ -1,5 +1,7 @@
 // One SGD step of the paper's networks at batch 50: Network.lossAndGrad (forward + derived backward
-// graph) then the fused Adam step of θ in JS, as the SGD run takes it; GFLOP/s = 3 forward passes.
+// graph, on ORT's NCHWc kernels where the build has them) then the fused Adam step of θ in JS, as the
+// SGD run takes it; GFLOP/s = 3 forward passes. Beside it, the same step with the standard-ops
+// gradient graph (the graph before issue 14), measured in the same run.
 import { Network } from '../src/backend/network.ts';
 import { forwardMacsPerExample } from '../src/model/architecture.ts';
 import { initParams } from '../src/model/init.ts';
@@ -19,6 +21,7 @@ export async function benchSgd(repeats: number): Promise<BenchRow[]> {
     let state = opt.init(thetaP);
     let gradP: Vec = new Float32Array(net.size);
     const grad = await timeIt(async () => ({ gradP } = await net.lossAndGrad(thetaP, batch)), repeats, 2);
+    await net.close();
     const update = await timeIt(
       () => {
         // as src/run/sgd.ts: fresh θ (it leaves the step), m and v overwritten in place
@@ -27,18 +30,25 @@ export async function benchSgd(repeats: number): Promise<BenchRow[]> {
       repeats,
       2,
     );
-    const seconds = grad.median + update.median;
-    rows.push({
-      section: 'sgd step',
-      name: model,
-      batch: 50,
-      seconds,
-      rate: 1 / seconds,
-      unit: 'steps/s',
-      gflops: (3 * 2 * forwardMacsPerExample(net.arch) * 50) / seconds / 1e9,
-      note: `lossAndGrad ${(grad.median * 1e3).toFixed(2)} ms + Adam ${(update.median * 1e3).toFixed(2)} ms; FLOPs = 3x forward`,
-    });
-    await net.close();
+    const plainNet = Network.byName(model, { nchwc: false });
+    const plain = await timeIt(() => plainNet.lossAndGrad(thetaP, batch), repeats, 2);
+    await plainNet.close();
+    const flops = 3 * 2 * forwardMacsPerExample(net.arch) * 50;
+    const row = (name: string, gradSeconds: number, note: string): BenchRow => {
+      const seconds = gradSeconds + update.median;
+      return {
+        section: 'sgd step',
+        name,
+        batch: 50,
+        seconds,
+        rate: 1 / seconds,
+        unit: 'steps/s',
+        gflops: flops / seconds / 1e9,
+        note: `lossAndGrad ${(gradSeconds * 1e3).toFixed(2)} ms + Adam ${(update.median * 1e3).toFixed(2)} ms; ${note}`,
+      };
+    };
+    rows.push(row(model, grad.median, 'FLOPs = 3x forward'));
+    rows.push(row(`${model}, standard ops`, plain.median, 'the gradient graph without NCHWc kernels'));
   }
   return rows;
 }
