@@ -13,9 +13,12 @@ rmSync(DIST, { recursive: true, force: true }); // no module of an older build s
 execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 
 const files = readdirSync(DIST, { recursive: true, encoding: 'utf8' });
-// tsc copies no .mjs file: worker-thread.mjs, the entry of every worker thread.
+// tsc copies no .mjs file (worker-thread.mjs, the entry of every worker thread), nor the dashboard's
+// page (src/dashboard/page/: HTML, CSS and browser JavaScript, served as they are).
+const PAGE = join('dashboard', 'page');
 for (const f of readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })) {
-  if (f.endsWith('.mjs')) cpSync(join(ROOT, 'src', f), join(DIST, f));
+  if (f.endsWith('.mjs') || (f.startsWith(PAGE) && /\.(html|css|js)$/.test(f)))
+    cpSync(join(ROOT, 'src', f), join(DIST, f));
 }
 // tsc rewrites `./x.ts` to `./x.js` in JavaScript but not in declarations (microsoft/TypeScript#61037);
 // a consumer without allowImportingTsExtensions needs the `.js` form there too.
