@@ -5,6 +5,7 @@ import { UsageError } from '../types.ts';
 import { VERSION } from '../version.ts';
 import { benchCommand } from './bench.ts';
 import { corrCommand } from './corr.ts';
+import { dashboardCommand } from './dashboard.ts';
 import { evalCommand } from './eval.ts';
 import { experimentCommand } from './experiment.ts';
 import { exportCommand } from './export.ts';
@@ -24,6 +25,7 @@ function program(): Command {
     .addCommand(corrCommand())
     .addCommand(experimentCommand())
     .addCommand(reportCommand())
+    .addCommand(dashboardCommand())
     .addCommand(exportCommand())
     .addCommand(evalCommand())
     .addCommand(infoCommand())

@@ -1,0 +1,296 @@
+// The dashboard page: lists runs and experiments from /api/state, draws the selected runs' curves and
+// keeps them live from the server's events (/api/events); says what is wrong when something is.
+import { Charts } from '/charts.js';
+import { showExperiment } from '/experiment.js';
+
+const PALETTE = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#9467bd',
+  '#ff7f0e',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+  '#7f7f7f',
+  '#bcbd22',
+];
+const $ = (sel) => document.querySelector(sel);
+const el = (tag, props = {}, ...children) => {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+};
+
+const store = {
+  state: null,
+  /** id → {count, columns} of the runs whose curves were fetched */
+  curves: new Map(),
+  selected: new Set(),
+  /** ids seen before: a run that appears later and is running gets selected */
+  seen: new Set(),
+  colors: new Map(),
+  xKey: 'iter',
+  /** runs that vanished while selected: name, said once on the page */
+  gone: [],
+};
+let charts;
+let drawQueued = false;
+
+function colorOf(id) {
+  if (!store.colors.has(id)) store.colors.set(id, PALETTE[store.colors.size % PALETTE.length]);
+  return store.colors.get(id);
+}
+const runById = (id) => store.state?.runs.find((r) => r.id === id);
+const pct = (v) => (typeof v === 'number' ? `${(100 * v).toFixed(2)}%` : '–');
+
+async function fetchCurves(id) {
+  const res = await fetch(`/api/runs/${id}/metrics`);
+  if (!res.ok) return;
+  store.curves.set(id, await res.json());
+  scheduleDraw();
+}
+
+function applyMetrics(e) {
+  const c = store.curves.get(e.id);
+  if (!c) return;
+  const n = e.columns.iter.length;
+  if (e.from > c.count) return void fetchCurves(e.id); // missed some: fetch them all again
+  const skip = c.count - e.from; // already have these (fetched after the event was sent)
+  if (skip >= n) return;
+  for (const [k, col] of Object.entries(e.columns)) {
+    c.columns[k] ??= [];
+    c.columns[k].push(...col.slice(skip));
+  }
+  c.count += n - skip;
+  scheduleDraw();
+}
+
+function scheduleDraw() {
+  if (drawQueued) return;
+  drawQueued = true;
+  requestAnimationFrame(() => {
+    drawQueued = false;
+    draw();
+  });
+}
+
+function draw() {
+  const runs = [...store.selected]
+    .filter((id) => runById(id) && store.curves.has(id))
+    .map((id) => ({ id, name: runById(id).name, color: colorOf(id), columns: store.curves.get(id).columns }));
+  charts.draw(runs, store.xKey);
+  renderDetails();
+}
+
+function renderNotes() {
+  const notes = [...(store.state?.notes ?? [])].map((n) => el('div', { textContent: n }));
+  for (const name of store.gone)
+    notes.push(
+      el('div', {
+        className: 'error',
+        textContent: `${name}: the run is no longer there (deleted?); its curves were removed`,
+      }),
+    );
+  if (store.lost)
+    notes.push(
+      el('div', { className: 'error', textContent: 'lost the connection to esgrad dashboard; retrying…' }),
+    );
+  $('#notes').replaceChildren(...notes);
+}
+
+function statusBadge(info) {
+  return el('span', { className: `badge status-${info.state}`, title: info.reason, textContent: info.state });
+}
+
+function runRow(r) {
+  const s = r.info.settings;
+  const box = el('input', { type: 'checkbox', checked: store.selected.has(r.id) });
+  box.addEventListener('change', () => {
+    if (box.checked) store.selected.add(r.id);
+    else store.selected.delete(r.id);
+    if (box.checked && !store.curves.has(r.id)) fetchCurves(r.id);
+    renderRuns();
+    scheduleDraw();
+  });
+  const swatch = el('span', { className: 'swatch' });
+  if (store.selected.has(r.id)) swatch.style.background = colorOf(r.id);
+  const iters = s.iters === undefined ? `${r.count}` : `${r.count}/${s.iters}`;
+  const tr = el(
+    'tr',
+    { className: store.selected.has(r.id) ? 'selected' : '' },
+    el('td', {}, box),
+    el('td', { className: 'name', title: r.dir }, swatch, r.name),
+    el('td', {}, statusBadge(r.info)),
+    ...[
+      s.algo,
+      r.info.info?.model ?? s.model,
+      r.info.info?.dataset ?? s.dataset,
+      s.seed,
+      s.population,
+      iters,
+    ].map((v) => el('td', { textContent: v === undefined ? '–' : String(v) })),
+    el('td', { textContent: pct(r.info.summary?.bestTestAccuracy) }),
+  );
+  Object.assign(tr.dataset, { id: r.id, status: r.info.state, count: String(r.count) });
+  return tr;
+}
+
+function renderRuns() {
+  const runs = store.state?.runs ?? [];
+  $('#runs tbody').replaceChildren(...runs.map(runRow));
+  $('#no-runs').hidden = runs.length > 0;
+  const exps = store.state?.experiments ?? [];
+  $('#experiments').replaceChildren(
+    ...exps.map((x) => {
+      const li = el('li', { textContent: x.name, title: x.dir });
+      li.dataset.id = x.id;
+      li.addEventListener('click', () => showExperiment($('#experiment'), x.id, x.name));
+      return li;
+    }),
+  );
+  $('#no-experiments').hidden = exps.length > 0;
+}
+
+function settingsTable(obj) {
+  return el(
+    'table',
+    {},
+    ...Object.entries(obj).map(([k, v]) =>
+      el('tr', {}, el('th', { textContent: k }), el('td', { textContent: String(v) })),
+    ),
+  );
+}
+
+function workersView(w) {
+  const head = ['worker', 'host', 'pid', 'alive', 'chunks', 'stale', 'malformed', 'last seen'];
+  const rows = w.workers.map((x) => [
+    x.name,
+    x.host,
+    x.pid,
+    x.alive ? 'yes' : 'no',
+    x.chunks,
+    x.stale,
+    x.malformed,
+    x.lastSeen,
+  ]);
+  const table = el(
+    'table',
+    { className: 'workers' },
+    el('tr', {}, ...head.map((h) => el('th', { textContent: h }))),
+  );
+  for (const r of rows) table.append(el('tr', {}, ...r.map((c) => el('td', { textContent: String(c) }))));
+  const kib = (w.bytesPerIteration / 1024).toFixed(1);
+  return el(
+    'div',
+    { className: 'workers-view' },
+    el('h3', {
+      textContent: `Workers (${w.workers.filter((x) => x.alive).length} alive of ${w.workers.length}; updated ${w.updated})`,
+    }),
+    table,
+    el('p', {
+      textContent: `skipped fraction ${(100 * w.skippedFraction).toFixed(2)}%, ${kib} KiB per iteration`,
+    }),
+  );
+}
+
+function renderDetails() {
+  const parts = [...store.selected]
+    .map(runById)
+    .filter(Boolean)
+    .map((r) => {
+      const i = r.info;
+      const box = el(
+        'div',
+        { className: 'run-details' },
+        el('h3', {}, `${r.name} `, statusBadge(i), ` ${i.reason}`),
+      );
+      box.dataset.id = r.id;
+      box.append(settingsTable({ ...i.settings, ...(i.info?.params ? { parameters: i.info.params } : {}) }));
+      if (i.summary)
+        box.append(
+          el('p', {
+            textContent: `final test accuracy ${pct(i.summary.finalTestAccuracy)}, best ${pct(i.summary.bestTestAccuracy)}, mean ρ ${pct(i.summary.meanCorr)}, ${Number(i.summary.seconds).toFixed(1)} s`,
+          }),
+        );
+      if (r.count === 0)
+        box.append(el('p', { textContent: 'no metrics yet (metrics.jsonl is empty or missing)' }));
+      if (r.badLines > 0)
+        box.append(
+          el('p', {
+            className: 'problem',
+            textContent: `metrics.jsonl: ${r.badLines} line(s) that are not JSON were skipped`,
+          }),
+        );
+      for (const p of i.problems) box.append(el('p', { className: 'problem', textContent: p }));
+      if (i.workers) box.append(workersView(i.workers));
+      return box;
+    });
+  $('#details').replaceChildren(...parts);
+}
+
+async function loadState() {
+  const res = await fetch('/api/state');
+  const state = await res.json();
+  const first = store.state === null;
+  store.state = state;
+  if (first) charts = new Charts($('#charts'), state.charts);
+  $('#roots').textContent = state.roots.join(', ');
+  for (const id of [...store.selected])
+    if (!runById(id)) {
+      store.selected.delete(id);
+      store.curves.delete(id);
+      store.gone.push(document.querySelector(`#runs tr[data-id="${id}"] td.name`)?.textContent ?? id);
+    }
+  for (const r of state.runs) {
+    const isNew = !store.seen.has(r.id);
+    store.seen.add(r.id);
+    if (isNew && (r.info.state === 'running' || (!first && store.selected.size === 0)))
+      store.selected.add(r.id);
+  }
+  if (first && store.selected.size === 0 && state.runs.length)
+    store.selected.add(state.runs[state.runs.length - 1].id);
+  await Promise.all([...store.selected].filter((id) => !store.curves.has(id)).map(fetchCurves));
+  renderNotes();
+  renderRuns();
+  scheduleDraw();
+  document.body.dataset.ready = '1';
+}
+
+function onRun(e) {
+  const r = runById(e.id);
+  if (!r) return;
+  Object.assign(r, { info: e.info, count: e.count, badLines: e.badLines });
+  const c = store.curves.get(e.id);
+  if (c && store.selected.has(e.id) && c.count < e.count) fetchCurves(e.id); // an event was missed while fetching
+  renderRuns();
+  scheduleDraw();
+}
+
+function connect() {
+  const events = new EventSource('/api/events');
+  events.addEventListener('open', () => {
+    store.lost = false;
+    $('#connection').textContent = 'live';
+    loadState();
+  });
+  events.addEventListener('error', () => {
+    store.lost = true;
+    $('#connection').textContent = 'reconnecting…';
+    renderNotes();
+  });
+  events.addEventListener('state', () => loadState());
+  events.addEventListener('metrics', (m) => applyMetrics(JSON.parse(m.data)));
+  events.addEventListener('reset', (m) => {
+    const { id } = JSON.parse(m.data);
+    if (store.curves.delete(id) && store.selected.has(id)) fetchCurves(id);
+  });
+  events.addEventListener('run', (m) => onRun(JSON.parse(m.data)));
+}
+
+for (const radio of document.querySelectorAll('input[name=x]'))
+  radio.addEventListener('change', () => {
+    store.xKey = radio.value;
+    scheduleDraw();
+  });
+connect();
