@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { SCALES, type Scale } from '../experiments/types.ts';
 import { UsageError } from '../types.ts';
 import { parseNumber } from './options.ts';
+import { stopOnSignals } from './signals.ts';
 
 interface ExperimentFlags {
   list?: boolean;
@@ -64,16 +65,30 @@ export function experimentCommand(): Command {
         ...(f.workers === undefined ? {} : { workers: f.workers }),
       };
       const log = (m: string): void => console.error(m);
-      const r = await runExperiment(preset.name, {
-        scale,
-        out,
-        overrides,
-        quiet: Boolean(f.quiet),
-        log,
-        ...(f.seeds === undefined ? {} : { seeds: f.seeds }),
-        ...(f.dataDir === undefined ? {} : { dataDir: f.dataDir }),
-        ...(f.jobs === undefined ? {} : { jobs: f.jobs }),
-      });
+      const stop = stopOnSignals(log, 'stopping the runs under way after their iteration, with checkpoints');
+      let r: Awaited<ReturnType<typeof runExperiment>>;
+      try {
+        r = await runExperiment(preset.name, {
+          scale,
+          out,
+          overrides,
+          quiet: Boolean(f.quiet),
+          log,
+          signal: stop.signal,
+          ...(f.seeds === undefined ? {} : { seeds: f.seeds }),
+          ...(f.dataDir === undefined ? {} : { dataDir: f.dataDir }),
+          ...(f.jobs === undefined ? {} : { jobs: f.jobs }),
+        });
+      } finally {
+        stop.dispose();
+      }
+      if (r.interrupted) {
+        console.log(
+          `${preset.name} (${scale}): stopped with ${r.ran.length + r.skipped.length} runs finished; continue with the same command (--out ${out})`,
+        );
+        process.exitCode = stop.exitCode();
+        return;
+      }
       console.log(
         `${preset.name} (${scale}): ${r.ran.length} runs done, ${r.skipped.length} were already finished; results in ${out}`,
       );

@@ -1,12 +1,14 @@
 // Runs an experiment: every run of the preset at a scale and seed count, each in <out>/runs/<id>,
-// one after another (or a few at once with `jobs`); finished runs (summary.json) are skipped, so
-// rerunning the same command continues an interrupted experiment where it stopped.
+// one after another (or a few at once with `jobs`); finished runs (summary.json) are skipped and an
+// interrupted training run continues from its checkpoint, so rerunning the same command goes on.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadDataset } from '../data/index.ts';
-import { parseTrainConfig, trainConfigSchema } from '../run/config.ts';
+import { CHECKPOINT_FILE } from '../run/checkpoint.ts';
+import { parseTrainConfig, type TrainConfig } from '../run/config.ts';
 import { writeJsonAtomic } from '../run/reporters.ts';
+import { resumeConfig } from '../run/resume.ts';
 import { train } from '../run/train.ts';
 import { type Metrics, UsageError } from '../types.ts';
 import { buildManifest, checkSameExperiment, readManifest } from './manifest.ts';
@@ -26,12 +28,16 @@ export interface ExperimentOptions {
   readonly overrides?: Readonly<Record<string, unknown>>;
   readonly quiet?: boolean;
   readonly log?: (msg: string) => void;
+  /** Stop (Ctrl-C): the training runs under way write their checkpoints; no new run starts. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ExperimentResult {
   readonly manifest: Manifest;
   readonly ran: string[];
   readonly skipped: string[];
+  /** Stopped by the signal before every run finished. */
+  readonly interrupted: boolean;
 }
 
 export const runDir = (out: string, id: string): string => join(out, 'runs', id);
@@ -42,14 +48,22 @@ function readSummary(out: string, id: string): Metrics {
   return JSON.parse(readFileSync(join(runDir(out, id), 'summary.json'), 'utf8')) as Metrics;
 }
 
-/** train() can continue from a checkpoint once src/run/config.ts has a boolean `resume` option. */
-function resumeField(): Record<string, unknown> {
-  const shape = (
-    trainConfigSchema as unknown as {
-      shape?: Record<string, { safeParse(v: unknown): { success: boolean } }>;
-    }
-  ).shape;
-  return shape?.resume?.safeParse(true).success ? { resume: true } : {};
+/** Checkpoints of an experiment's training run: about 20 over the run, so an interruption costs ≤ 5%. */
+const checkpointEvery = (iters: number): number => Math.max(1, Math.round(iters / 20));
+
+/**
+ * The config to continue the unfinished run in `dir` from its checkpoint, or undefined (none, or it
+ * cannot be continued with these settings: then it starts over, saying why).
+ */
+function resumable(dir: string, overrides: Record<string, unknown>, log: (m: string) => void) {
+  if (!existsSync(join(dir, CHECKPOINT_FILE))) return undefined;
+  try {
+    return resumeConfig(dir, overrides);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    log(`    cannot continue ${dir} (${e.message}): running it again`);
+    return undefined;
+  }
 }
 
 async function runTrain(
@@ -58,32 +72,30 @@ async function runTrain(
   dir: string,
   extra: Record<string, unknown>,
 ): Promise<Metrics> {
-  const input: Record<string, unknown> = {
-    ...spec.config,
-    ...o.overrides,
-    ...extra,
-    seed: spec.seed,
-    out: dir,
-    ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
-  };
+  const log = o.log ?? (() => {});
+  const machine = { ...o.overrides, ...extra, ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }) };
+  const input: Record<string, unknown> = { ...spec.config, ...machine, seed: spec.seed, out: dir };
   if (spec.corrFrom !== undefined) {
     const source = readSummary(o.out, spec.corrFrom);
     if (typeof source.meanCorr !== 'number' || !(source.meanCorr > 0))
       throw new Error(`run ${spec.id}: ${spec.corrFrom} has no positive mean correlation to target`);
     input.targetCorr = Math.min(1, source.meanCorr);
   }
-  // Finished runs are skipped, so a run here is new or unfinished: an unfinished one starts over.
-  return train(parseTrainConfig(input), {
-    quiet: o.quiet ?? true,
-    log: o.log ?? (() => {}),
-    overwrite: true,
-  });
+  const opts = { quiet: o.quiet ?? true, log, ...(o.signal ? { signal: o.signal } : {}) };
+  const resumed = resumable(dir, machine, log);
+  if (resumed) return train(resumed, { ...opts, resume: true });
+  const config: TrainConfig = parseTrainConfig(input);
+  return train(
+    input.checkpointEvery === undefined
+      ? { ...config, checkpointEvery: checkpointEvery(config.iters) }
+      : config,
+    { ...opts, overwrite: true },
+  );
 }
 
 async function runOne(spec: RunSpec, o: ExperimentOptions, extra: Record<string, unknown>): Promise<Metrics> {
   const dir = runDir(o.out, spec.id);
-  if (spec.kind === 'train')
-    return runTrain(spec, o, dir, existsSync(dir) ? { ...extra, ...resumeField() } : extra);
+  if (spec.kind === 'train') return runTrain(spec, o, dir, extra);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return spec.kind === 'population'
@@ -154,17 +166,26 @@ export async function runExperiment(name: string, o: ExperimentOptions): Promise
   const ran: string[] = [];
   let next = 0,
     count = skipped.length;
+  let interrupted = false;
   const worker = async (): Promise<void> => {
-    while (next < todo.length) {
+    while (next < todo.length && !o.signal?.aborted) {
       const spec = todo[next++]!;
       const task = (async () => {
         if (spec.kind === 'train' && spec.corrFrom !== undefined) await done.get(spec.corrFrom);
-        const unfinished = existsSync(runDir(o.out, spec.id));
-        log(
-          `[${++count}/${specs.length}] ${spec.id} (${spec.group}, seed ${spec.seed})${unfinished ? ': unfinished before, running again' : ''}`,
-        );
+        const dir = runDir(o.out, spec.id);
+        const unfinished = !existsSync(dir)
+          ? ''
+          : existsSync(join(dir, CHECKPOINT_FILE))
+            ? ': unfinished before, continuing from its checkpoint'
+            : ': unfinished before, running again';
+        log(`[${++count}/${specs.length}] ${spec.id} (${spec.group}, seed ${spec.seed})${unfinished}`);
         const t0 = performance.now();
         const s = await runOne(spec, o, { ...extra });
+        if (s.interrupted === true) {
+          interrupted = true;
+          log(`    ${spec.id} stopped at iteration ${s.iterations}; its checkpoint is written`);
+          return;
+        }
         const acc =
           typeof s.finalTestAccuracy === 'number'
             ? `, test accuracy ${(100 * s.finalTestAccuracy).toFixed(2)}%`
@@ -177,5 +198,5 @@ export async function runExperiment(name: string, o: ExperimentOptions): Promise
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, todo.length)) }, worker));
-  return { manifest, ran, skipped };
+  return { manifest, ran, skipped, interrupted: interrupted || ran.length + skipped.length < specs.length };
 }

@@ -70,6 +70,59 @@ describe('experiment runner (fig2, smoke)', () => {
     assert.equal(proxy.targetCorr, es.meanCorr);
   });
 
+  it('a training run stopped by SIGTERM continues from its checkpoint when rerun', async () => {
+    const dir = join(tmp, 'fig2-sigterm');
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'experiment',
+        'fig2',
+        '--scale',
+        'smoke',
+        '--seeds',
+        '1',
+        '--out',
+        dir,
+        '--quiet',
+        '--no-report',
+        '--data-dir',
+        MNIST_DIR,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const metrics = join(dir, 'runs', 'es-s0', 'metrics.jsonl');
+    const lines = () => (existsSync(metrics) ? readFileSync(metrics, 'utf8').split('\n').length - 1 : 0);
+    for (let i = 0; i < 2400 && lines() < 3; i++) await sleep(25);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 143);
+    assert.match(stdout, /fig2 \(smoke\): stopped with 0 runs finished; continue with the same command/);
+    const stoppedAt = lines();
+    assert.ok(stoppedAt >= 3 && stoppedAt < 20, `stopped mid-run (${stoppedAt} records)`);
+    assert.ok(existsSync(join(dir, 'runs', 'es-s0', 'checkpoint.bin')));
+    const logs: string[] = [];
+    await runExperiment('fig2', {
+      scale: 'smoke',
+      seeds: 1,
+      out: dir,
+      dataDir: MNIST_DIR,
+      log: (m) => logs.push(m),
+    });
+    assert.ok(
+      logs.some((l) => /es-s0 \(ES, seed 0\): unfinished before, continuing from its checkpoint/.test(l)),
+      logs.join('\n'),
+    );
+    // The same records as the uninterrupted es-s0 of the first test (same preset, scale and seed).
+    const withoutClock = (path: string) =>
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .map((l) => l.replace(/"seconds":[^,}]*/, ''));
+    assert.deepEqual(withoutClock(metrics), withoutClock(join(out, 'runs', 'es-s0', 'metrics.jsonl')));
+  });
+
   it('a run without summary (killed mid-run) is run again; the others are not', async () => {
     const victim = join(out, 'runs', 'proxy-s0', 'summary.json');
     const expected = readFileSync(join(out, 'runs', 'proxy-s0', 'metrics.jsonl'), 'utf8')
