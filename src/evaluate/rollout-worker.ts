@@ -1,12 +1,14 @@
 // A worker thread of the rollout threads evaluator: rebuilds the task's environments and policy from
 // the settings, and runs the rollouts of each chunk on the shared θ and filter (records into shared rows).
 import { parentPort, workerData } from 'node:worker_threads';
+import { prepareTask } from '../rl/tasks.ts';
 import { RolloutRunner } from './rollout.ts';
 import type { RolloutWorkerInit } from './rollout-threads.ts';
 import type { ChunkRequest } from './threads-protocol.ts';
 import { serveChunks } from './worker-serve.ts';
 
 const init = workerData as RolloutWorkerInit;
+await prepareTask(init.rollout.task);
 const runner = new RolloutRunner(init.rollout, init.settings, init.thetaS.length);
 const O = runner.policy.observationSize;
 const thetaP = new Float32Array(init.thetaS.length);

@@ -13,7 +13,7 @@ import { VecEnv } from '../rl/env.ts';
 import { emptyObsStats, mergeObsStats, type ObsFilter, type ObsStats, obsFilter } from '../rl/obs-filter.ts';
 import { initPolicy, type PolicySpec } from '../rl/policy.ts';
 import { rolloutInto, rolloutRecordSize } from '../rl/rollout.ts';
-import { taskFactory } from '../rl/tasks.ts';
+import { prepareTask, taskFactory } from '../rl/tasks.ts';
 import { hashSeed } from '../rng/prng.ts';
 import { type Metrics, UsageError, type Vec } from '../types.ts';
 import type { ControlConfig } from './control-config.ts';
@@ -123,6 +123,7 @@ export async function trainControl(
   opts: ControlRunOptions = {},
 ): Promise<ControlResult> {
   const log = opts.log ?? ((m: string) => console.error(m));
+  await prepareTask(config.task);
   const settings: RolloutSettings = {
     task: config.task,
     hidden: config.hidden,

@@ -8,6 +8,7 @@ import { VecEnv } from '../../src/rl/env.ts';
 import { PLANAR_HOPPER, PLANAR_HOPPER_MJCF } from '../../src/rl/mujoco/planar-hopper.ts';
 import { mujocoTaskFactory } from '../../src/rl/mujoco/tasks.ts';
 import { compileMjcf, loadMujoco, type Mujoco } from '../../src/rl/mujoco/wasm.ts';
+import { prepareTask, TASK_NAMES, taskFactory } from '../../src/rl/tasks.ts';
 
 const mj: Mujoco = await loadMujoco();
 const hopper = await mujocoTaskFactory('planar-hopper');
@@ -213,4 +214,16 @@ test('planar-hopper: VecEnv of 3 copies matches the same seeds run one by one', 
   vec.close();
   for (const e of singles) e.close();
   assert.equal(PLANAR_HOPPER.frameSkip * 0.002, DT);
+});
+
+test('planar-hopper through the task registry (esgrad train --task): prepareTask, then taskFactory', async () => {
+  assert.ok(TASK_NAMES.includes('planar-hopper'));
+  await prepareTask('planar-hopper');
+  const a = taskFactory('planar-hopper')({ maxEpisodeSteps: 5 });
+  const b = hopper({ maxEpisodeSteps: 5 });
+  assert.deepEqual(a.reset(3), b.reset(3));
+  assert.deepEqual(a.step(Float64Array.of(0.1, 0.2, 0.3)), b.step(Float64Array.of(0.1, 0.2, 0.3)));
+  assert.equal(a.spec.maxEpisodeSteps, 5);
+  a.close();
+  b.close();
 });
