@@ -53,14 +53,15 @@ export function obsFilter(stats: ObsStats): ObsFilter {
 /** The identity filter (mean 0, std 1): what a run starts with. */
 export const identityFilter = (size: number): ObsFilter => obsFilter(emptyObsStats(size));
 
-/** clip((o − mean) / std, −5, 5) into outO. */
+/** clip((o − mean) / std, −5, 5) into outO, reading o from observations[at ..]. */
 export function normalizeInto(
   filter: ObsFilter,
-  observationO: ArrayLike<number>,
+  observations: ArrayLike<number>,
   outO: Float64Array,
+  at = 0,
 ): Float64Array {
   for (let i = 0; i < outO.length; i++) {
-    const z = (observationO[i]! - filter.meanO[i]!) / filter.stdO[i]!;
+    const z = (observations[at + i]! - filter.meanO[i]!) / filter.stdO[i]!;
     outO[i] = Math.min(Math.max(z, -OBS_CLIP), OBS_CLIP);
   }
   return outO;

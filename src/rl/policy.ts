@@ -60,49 +60,49 @@ export function initPolicy(spec: PolicySpec, seed: number): Float32Array {
   return thetaP;
 }
 
-/** Scratch buffers for one forward (two activations of the widest layer). */
-export function policyScratch(spec: PolicySpec): [Float64Array, Float64Array] {
-  const widest = Math.max(...policyLayers(spec));
-  return [new Float64Array(widest), new Float64Array(widest)];
-}
+/** The forward of one policy shape: (θ, normalised observation, action out) -> void, buffers reused. */
+export type PolicyForward = (thetaP: Float32Array, observationO: Float64Array, actionA: Float64Array) => void;
 
 /**
- * The action of the policy θ (float32 parameters, float64 arithmetic) for an already normalised
- * observation, written into actionA (actionWidth floats). Deterministic: same inputs, same bits.
+ * The forward of `spec`: θ's float32 parameters in float64 arithmetic, tanh hidden layers, then
+ * argmax (discrete) or clipping to the box. Deterministic: same inputs, same bits, in every thread.
  */
-export function policyAct(
-  spec: PolicySpec,
-  thetaP: Float32Array,
-  observationO: Float64Array,
-  actionA: Float64Array,
-  scratch: [Float64Array, Float64Array],
-): void {
-  const sizes = policyLayers(spec);
-  let input: Float64Array = observationO;
-  let [out, spare] = scratch;
-  let at = 0;
-  const last = sizes.length - 1;
-  for (let l = 1; l <= last; l++) {
-    const nIn = sizes[l - 1]!,
-      nOut = sizes[l]!;
-    const biasAt = at + nOut * nIn;
-    for (let o = 0; o < nOut; o++) {
-      let s = thetaP[biasAt + o]!;
-      const row = at + o * nIn;
-      for (let i = 0; i < nIn; i++) s += thetaP[row + i]! * input[i]!;
-      out[o] = l === last ? s : Math.tanh(s);
-    }
-    at = biasAt + nOut;
-    input = out;
-    [out, spare] = [spare, out];
-  }
+export function policyForward(spec: PolicySpec): PolicyForward {
+  const sizes = Int32Array.from(policyLayers(spec));
+  const layers = sizes.length - 1;
+  const widest = Math.max(...sizes);
+  const bufA = new Float64Array(widest),
+    bufB = new Float64Array(widest);
   const space = spec.actionSpace;
-  if (space.kind === 'discrete') {
-    let best = 0;
-    for (let k = 1; k < space.n; k++) if (input[k]! > input[best]!) best = k;
-    actionA[0] = best;
-  } else {
-    for (let k = 0; k < actionA.length; k++)
-      actionA[k] = Math.min(Math.max(input[k]!, space.lowA[k]!), space.highA[k]!);
-  }
+  const lowA = space.kind === 'continuous' ? space.lowA : new Float64Array(0);
+  const highA = space.kind === 'continuous' ? space.highA : new Float64Array(0);
+  const discreteN = space.kind === 'discrete' ? space.n : 0;
+  return (thetaP, observationO, actionA) => {
+    let input = observationO;
+    let out = bufA;
+    let at = 0;
+    for (let l = 1; l <= layers; l++) {
+      const nIn = sizes[l - 1]!,
+        nOut = sizes[l]!;
+      const biasAt = at + nOut * nIn;
+      const hidden = l < layers;
+      for (let o = 0; o < nOut; o++) {
+        let s = thetaP[biasAt + o]!;
+        const row = at + o * nIn;
+        for (let i = 0; i < nIn; i++) s += thetaP[row + i]! * input[i]!;
+        out[o] = hidden ? Math.tanh(s) : s;
+      }
+      at = biasAt + nOut;
+      input = out;
+      out = out === bufA ? bufB : bufA;
+    }
+    if (discreteN > 0) {
+      let best = 0;
+      for (let k = 1; k < discreteN; k++) if (input[k]! > input[best]!) best = k;
+      actionA[0] = best;
+    } else {
+      for (let k = 0; k < actionA.length; k++)
+        actionA[k] = Math.min(Math.max(input[k]!, lowA[k]!), highA[k]!);
+    }
+  };
 }

@@ -3,7 +3,7 @@
 import { hashSeed } from '../rng/prng.ts';
 import { actionWidth, type VecEnv } from './env.ts';
 import { normalizeInto, type ObsFilter } from './obs-filter.ts';
-import { type PolicySpec, policyAct, policyScratch } from './policy.ts';
+import { type PolicySpec, policyForward } from './policy.ts';
 
 /**
  * Floats per policy in a rollout record: [mean return, steps, observations counted, Σo (O), Σo² (O)].
@@ -45,7 +45,8 @@ export function rolloutInto(
   recordsKR.fill(0, 0, K * R);
   const actionsKA = new Float64Array(K * A);
   const normO = new Float64Array(O);
-  const scratch = policyScratch(policy);
+  const forward = policyForward(policy);
+  const actionA = new Float64Array(A);
   const seedsK = new Float64Array(K);
   const activeK = new Uint8Array(K);
   for (let e = 0; e < chunk.episodes; e++) {
@@ -55,17 +56,19 @@ export function rolloutInto(
       for (let k = 0; k < K; k++) {
         activeK[k] = vec.doneK[k] ? 0 : 1;
         if (!activeK[k]) continue;
-        const obs = obsKO.subarray(k * O, (k + 1) * O);
+        const at = k * O;
         if (chunk.collectK[k]) {
           const r = k * R;
           recordsKR[r + 2]!++;
           for (let i = 0; i < O; i++) {
-            recordsKR[r + 3 + i]! += obs[i]!;
-            recordsKR[r + 3 + O + i]! += obs[i]! * obs[i]!;
+            const x = obsKO[at + i]!;
+            recordsKR[r + 3 + i]! += x;
+            recordsKR[r + 3 + O + i]! += x * x;
           }
         }
-        normalizeInto(filter, obs, normO);
-        policyAct(policy, chunk.policiesK[k]!, normO, actionsKA.subarray(k * A, (k + 1) * A), scratch);
+        normalizeInto(filter, obsKO, normO, at);
+        forward(chunk.policiesK[k]!, normO, actionA);
+        actionsKA.set(actionA, k * A);
       }
       const running = vec.step(actionsKA);
       for (let k = 0; k < K; k++) {

@@ -16,6 +16,7 @@ export const controlConfigSchema = z
     hidden: z.array(positiveInt).max(8).default([32, 32]), // tanh hidden layer widths of the MLP policy
     episodesPerOffspring: positiveInt.default(1), // episodes per offspring; fitness = their mean return
     maxSteps: z.number().int().min(0).default(0), // episode step limit (0: the task's own, e.g. 500 for cartpole)
+    sharedEpisodes: z.boolean().default(false), // every offspring of an iteration meets the same initial states (else each mirrored pair its own)
     obsStatsFraction: z.number().min(0).max(1).default(0.01), // share of rollouts whose observations update the normalisation (the starter: 0.01)
     evalEvery: positiveInt.default(10), // noiseless evaluation of θ every k iterations (and at the end)
     evalEpisodes: positiveInt.default(10), // episodes of each noiseless evaluation (fixed seeds)
@@ -67,7 +68,7 @@ export function parseControlConfig(
       `${name(['task'])}: got ${JSON.stringify(config.task)}; ${near ? `did you mean ${near}? ` : ''}known: ${TASK_NAMES.join(', ')}`,
     );
   }
-  checkEsFields({ ...config, ...esFieldsDefaults }, name);
+  checkEsFields({ ...config, ...esFieldsDefaults, noMinibatch: !config.sharedEpisodes }, name);
   return config;
 }
 
@@ -79,7 +80,10 @@ const esFieldsDefaults = {
   subsetSize: 1,
 } as const;
 
-/** The ES settings of the strategy: a mirrored pair shares an environment seed (the task's dataSeed). */
+/**
+ * The ES settings of the strategy. The environment seed of a task is its dataSeed: with noMinibatch
+ * each mirrored pair has its own; without, tasks carry none and all share the iteration's seed.
+ */
 export function controlEsSettings(c: ControlConfig) {
   return {
     seed: c.seed,
@@ -92,5 +96,6 @@ export function controlEsSettings(c: ControlConfig) {
     fitness: c.fitness,
     ...(c.noiseTableSize === undefined ? {} : { noiseTableSize: c.noiseTableSize }),
     ...esFieldsDefaults,
+    noMinibatch: !c.sharedEpisodes,
   };
 }

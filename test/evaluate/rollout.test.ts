@@ -9,7 +9,7 @@ import { runNoiseTable } from '../../src/evaluate/factory.ts';
 import { type RolloutSettings, rolloutPolicySpec, taskEnvSeed } from '../../src/evaluate/rollout.ts';
 import { LocalRolloutEvaluator } from '../../src/evaluate/rollout-local.ts';
 import { identityFilter, normalizeInto } from '../../src/rl/obs-filter.ts';
-import { initPolicy, policyAct, policyScratch } from '../../src/rl/policy.ts';
+import { initPolicy, policyForward } from '../../src/rl/policy.ts';
 import { episodeSeed } from '../../src/rl/rollout.ts';
 import { taskFactory } from '../../src/rl/tasks.ts';
 import { trainControl } from '../../src/run/control.ts';
@@ -69,7 +69,7 @@ test('rollout evaluator: a reward is the mean return of episodes run by hand; Na
       let o = env.reset(episodeSeed(taskEnvSeed(9, t), e));
       for (let steps = 0; ; steps++) {
         const a = new Float64Array(1);
-        policyAct(policy, cand, normalizeInto(filter, o, new Float64Array(3)), a, policyScratch(policy));
+        policyForward(policy)(cand, normalizeInto(filter, o, new Float64Array(3)), a);
         const r = env.step(a);
         total += r.reward;
         o = r.observation;

@@ -3,13 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyObsStats, mergeObsStats, normalizeInto, obsFilter } from '../../src/rl/obs-filter.ts';
-import {
-  initPolicy,
-  type PolicySpec,
-  policyAct,
-  policyParamCount,
-  policyScratch,
-} from '../../src/rl/policy.ts';
+import { initPolicy, type PolicySpec, policyForward, policyParamCount } from '../../src/rl/policy.ts';
 
 const discrete: PolicySpec = { observationSize: 3, hidden: [4, 2], actionSpace: { kind: 'discrete', n: 3 } };
 const box: PolicySpec = {
@@ -51,12 +45,12 @@ test('policy: parameter count and forward match a written-out MLP (argmax; clipp
     const x = [Math.cos(s), s / 7 - 1, 0.3 * s - 2];
     const ref = reference(discrete, th, x);
     const a = new Float64Array(1);
-    policyAct(discrete, th, Float64Array.from(x), a, policyScratch(discrete));
+    policyForward(discrete)(th, Float64Array.from(x), a);
     assert.equal(a[0], ref.indexOf(Math.max(...ref)));
     const tb = randomTheta(policyParamCount(box), s + 100);
     const refB = reference(box, tb, x.slice(0, 2));
     const ab = new Float64Array(2);
-    policyAct(box, tb, Float64Array.from(x.slice(0, 2)), ab, policyScratch(box));
+    policyForward(box)(tb, Float64Array.from(x.slice(0, 2)), ab);
     assert.ok(Math.abs(ab[0]! - Math.min(2, Math.max(-2, refB[0]!))) < 1e-12);
     assert.ok(Math.abs(ab[1]! - Math.min(1, Math.max(-1, refB[1]!))) < 1e-12);
   }
