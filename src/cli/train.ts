@@ -2,9 +2,11 @@
 // progress bar, metrics.jsonl and summary.json, ending with a one-line summary.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { PAPER_SGD_VS_SGD } from '../analysis/correlation.ts';
 import { TRAIN_DEFAULTS as DEFAULTS, parseTrainConfig, userFieldNamer } from '../run/config.ts';
 import { type Metrics, UsageError } from '../types.ts';
 import { parseNumber, typedOptions } from './options.ts';
+import { parseHidden } from './train-control.ts';
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
@@ -35,6 +37,20 @@ export function trainCommand(): Command {
       '--dataset <name|dir>',
       `mnist | fashion-mnist, or a directory of IDX or .npy files (default ${DEFAULTS.dataset})`,
     )
+    .option(
+      '--task <name>',
+      'train a policy on a control task instead: cartpole | acrobot | pendulum | mountain-car-continuous',
+    )
+    .option('--hidden <widths>', '--task: hidden layer widths of the policy (default 32,32)', parseHidden)
+    .option('--episodes-per-offspring <n>', '--task: episodes per offspring (default 1)', parseNumber)
+    .option('--max-steps <n>', "--task: episode step limit (default 0: the task's own)", parseNumber)
+    .option('--eval-episodes <n>', '--task: episodes of each noiseless evaluation (default 10)', parseNumber)
+    .option(
+      '--obs-stats-fraction <x>',
+      '--task: share of rollouts feeding the observation normalisation (default 0.01)',
+      parseNumber,
+    )
+    .option('--shared-episodes', '--task: all offspring of an iteration meet the same initial states')
     .option('--iters <n>', `iterations (default ${DEFAULTS.iters})`, parseNumber)
     .option('--batch <n>', `mini-batch size (default ${DEFAULTS.batch})`, parseNumber)
     .option('--optimizer <name>', `adam | sgd (default ${DEFAULTS.optimizer})`)
@@ -107,6 +123,11 @@ export function trainCommand(): Command {
       'log the gradient correlation every n iterations: ES vs backprop, or SGD vs another mini-batch (default 0: never)',
       parseNumber,
     )
+    .option(
+      '--sgd-vs-sgd-every <n>',
+      'log SGD vs SGD at θ_t (sgdVsSgdCorr: the gradients of two independent mini-batches), any --algo, every n iterations (default 0: never)',
+      parseNumber,
+    )
     .option('--out <dir>', 'run directory (default runs/<algo>-<model>-s<seed>-<time>)')
     .option('--overwrite', "replace the run already in --out (esgrad's files there are removed first)")
     .option('--tensorboard', 'also write TensorBoard event files into <out>/tensorboard/')
@@ -147,6 +168,15 @@ export function trainCommand(): Command {
         typed,
         configPath === undefined ? undefined : { path: configPath, value: file },
       );
+      if (typed.task !== undefined || file.task !== undefined) {
+        const { trainControlCommand } = await import('./train-control.ts');
+        const quiet = Boolean(cmd.opts().quiet);
+        return trainControlCommand({ ...file, ...typed }, name, {
+          quiet,
+          redis: redisUrl !== undefined,
+          resume: resume !== undefined,
+        });
+      }
       const parsed =
         resume === undefined
           ? parseTrainConfig({ ...file, ...typed }, name)
@@ -193,7 +223,12 @@ export function trainCommand(): Command {
       const acc =
         typeof s.finalTestAccuracy === 'number' ? `${(100 * s.finalTestAccuracy).toFixed(2)}%` : 'n/a';
       const corr =
-        typeof s.meanCorr === 'number' ? `, mean gradient correlation ${(100 * s.meanCorr).toFixed(2)}%` : '';
+        (typeof s.meanCorr === 'number'
+          ? `, mean gradient correlation ${(100 * s.meanCorr).toFixed(2)}%`
+          : '') +
+        (typeof s.meanSgdVsSgdCorr === 'number'
+          ? `, mean SGD vs SGD ${(100 * s.meanSgdVsSgdCorr).toFixed(2)}% (paper, cnn-3m: ${(100 * PAPER_SGD_VS_SGD).toFixed(2)}%)`
+          : '');
       console.log(
         `${config.algo} ${s.model}: test accuracy ${acc} after ${s.iterations} iterations on ${s.dataset} (seed ${config.seed})${corr}, ${Number(s.seconds).toFixed(1)} s`,
       );
