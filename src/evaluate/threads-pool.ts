@@ -35,6 +35,27 @@ interface Slot {
   busy?: { chunk: number; onDone: (r: ChunkResult) => void } | undefined;
 }
 
+/** One evaluate call in progress. */
+interface Call {
+  readonly sigma: number;
+  readonly thetaVersion: number;
+  readonly rewardsN: Float64Array;
+  done: number;
+  pending: number;
+  failed: boolean;
+  readonly resolve: (rewardsN: Float64Array) => void;
+  readonly reject: (e: Error) => void;
+  readonly onProgress?: (done: number) => void;
+}
+
+/** A chunk of a call's tasks waiting for (or on) a worker. */
+interface Job {
+  readonly call: Call;
+  readonly start: number;
+  readonly tasks: readonly EsTask[];
+  attempts: number;
+}
+
 /** What a pool's workers are started with, before the pool adds θ's shared memory. */
 export type PoolWorkerData = Omit<PoolInit, 'thetaS' | 'exitOnChunk' | 'exitClaimSab'> &
   Record<string, unknown>;
@@ -44,6 +65,8 @@ export class PoolEvaluator implements Evaluator {
   private readonly thetaS: Float32Array;
   private readonly init: PoolInit & Record<string, unknown>;
   private thetaVersion = 0;
+  private readonly queue: Job[] = [];
+  private nextChunk = 0;
   private closed = false;
   /** Set when a worker died before it was ready (its module or model cannot load): the pool is unusable. */
   private failure: string | undefined;
@@ -118,6 +141,60 @@ export class PoolEvaluator implements Evaluator {
     return this.opts.tasksPerChunk ?? Math.max(1, Math.ceil(tasks / (4 * this.slots.length)));
   }
 
+  /** Hands queued jobs (of any evaluate call in progress) to idle workers, oldest first. */
+  private dispatch(): void {
+    if (this.failure && this.slots.every((s) => !s.worker)) {
+      for (const { call } of this.queue.splice(0)) {
+        if (call.failed) continue;
+        call.failed = true;
+        call.reject(new Error(`threads evaluator: ${this.failure}`));
+      }
+      return;
+    }
+    for (const slot of this.slots) {
+      if (!slot.worker || slot.busy) continue;
+      let job = this.queue.shift();
+      while (job?.call.failed) job = this.queue.shift();
+      if (!job) return;
+      const j = job;
+      const chunk = this.nextChunk++;
+      slot.busy = { chunk, onDone: (r) => this.finish(j, r) };
+      const req: ChunkRequest = {
+        chunk,
+        thetaVersion: j.call.thetaVersion,
+        sigma: j.call.sigma,
+        tasks: j.tasks,
+      };
+      slot.worker.postMessage(req);
+    }
+  }
+
+  private finish(job: Job, r: ChunkResult): void {
+    const call = job.call;
+    if ('error' in r) {
+      if (r.retry === true && ++job.attempts < MAX_ATTEMPTS) this.queue.unshift(job);
+      else if (!call.failed) {
+        call.failed = true;
+        call.reject(
+          new Error(
+            `evaluation of tasks ${job.start}..${job.start + job.tasks.length - 1} failed: ${r.error}`,
+          ),
+        );
+      }
+    } else if (!call.failed) {
+      if (r.failures) this.opts.onFailures?.(r.failures);
+      call.rewardsN.set(r.rewardsN, job.start);
+      call.done += job.tasks.length;
+      call.onProgress?.(call.done);
+      if (--call.pending === 0) call.resolve(call.rewardsN);
+    }
+    this.dispatch();
+  }
+
+  /**
+   * Rewards of the tasks at θ, split into chunks over the workers. Calls may overlap (their chunks
+   * share the workers, oldest first) as long as they evaluate the same θ: θ is one shared buffer.
+   */
   async evaluate(
     thetaP: Vec,
     sigma: number,
@@ -130,49 +207,22 @@ export class PoolEvaluator implements Evaluator {
     this.thetaS.set(thetaP);
     const thetaVersion = ++this.thetaVersion;
     const perChunk = this.chunkSize(tasks.length);
-    const rewardsN = new Float64Array(tasks.length);
-    const queue: { chunk: number; start: number; attempts: number }[] = [];
-    for (let start = 0, chunk = 0; start < tasks.length; start += perChunk, chunk++)
-      queue.push({ chunk, start, attempts: 0 });
-    let done = 0,
-      pending = queue.length;
     return new Promise<Float64Array>((resolve, reject) => {
-      let failed = false;
-      const dispatch = (): void => {
-        for (const slot of this.slots) {
-          if (failed || !slot.worker || slot.busy || queue.length === 0) continue;
-          const job = queue.shift()!;
-          const jobTasks = tasks.slice(job.start, job.start + perChunk);
-          slot.busy = {
-            chunk: job.chunk,
-            onDone: (r) => {
-              if ('error' in r) {
-                if (r.retry === true && ++job.attempts < MAX_ATTEMPTS) queue.unshift(job);
-                else {
-                  failed = true;
-                  reject(
-                    new Error(
-                      `evaluation of tasks ${job.start}..${job.start + jobTasks.length - 1} failed: ${r.error}`,
-                    ),
-                  );
-                  return;
-                }
-              } else {
-                if (r.failures) this.opts.onFailures?.(r.failures);
-                rewardsN.set(r.rewardsN, job.start);
-                done += jobTasks.length;
-                onProgress?.(done);
-                if (--pending === 0) return resolve(rewardsN);
-              }
-              dispatch();
-            },
-          };
-          const req: ChunkRequest = { chunk: job.chunk, thetaVersion, sigma, tasks: jobTasks };
-          slot.worker.postMessage(req);
-        }
+      const call: Call = {
+        sigma,
+        thetaVersion,
+        rewardsN: new Float64Array(tasks.length),
+        done: 0,
+        pending: Math.ceil(tasks.length / perChunk),
+        failed: false,
+        resolve,
+        reject,
+        ...(onProgress ? { onProgress } : {}),
       };
-      if (pending === 0) resolve(rewardsN);
-      else dispatch();
+      if (call.pending === 0) return resolve(call.rewardsN);
+      for (let start = 0; start < tasks.length; start += perChunk)
+        this.queue.push({ call, start, attempts: 0, tasks: tasks.slice(start, start + perChunk) });
+      this.dispatch();
     });
   }
 
