@@ -13,6 +13,9 @@ function checkSameLength(aP: NumVec, bP: NumVec, what: string): void {
  * sum (a_i - mean a)(b_i - mean b) / (sqrt(sum (a_i - mean a)^2) sqrt(sum (b_i - mean b)^2)).
  * Two passes (means first), float64 sums. NaN when either vector is constant or P = 0.
  */
+/** The paper's SGD-vs-SGD reference: mean ρ between two mini-batches' gradients along an SGD run on cnn-3m. */
+export const PAPER_SGD_VS_SGD = 0.3904;
+
 export function pearson(aP: NumVec, bP: NumVec): number {
   checkSameLength(aP, bP, 'pearson');
   const n = aP.length;

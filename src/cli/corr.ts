@@ -2,12 +2,12 @@
 // two random mini-batches along an SGD run; `population` tracks ρ(g_ES, g_True) against offspring count.
 
 import { Command } from 'commander';
+import { PAPER_SGD_VS_SGD } from '../analysis/correlation.ts';
 import { TRAIN_DEFAULTS as DEFAULTS, parseTrainConfig } from '../run/config.ts';
 import { UsageError } from '../types.ts';
 import { parseNumber, typedOptions } from './options.ts';
 
 /** The paper's mean SGD-vs-SGD correlation on MNIST (section 3). */
-const PAPER_SGD_VS_SGD = 0.3904;
 
 function sgdVsSgd(): Command {
   return new Command('sgd-vs-sgd')

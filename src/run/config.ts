@@ -24,6 +24,7 @@ export const trainConfigSchema = z
     ...esFields,
     targetCorr: z.number().gt(0).max(1).default(0.039), // proxy: correlation of its gradient with the true one (paper: ES's 3.9%)
     corrEvery: z.number().int().min(0).default(0), // ρ(g_ES, g_True) every k iterations (0: never)
+    sgdVsSgdEvery: z.number().int().min(0).default(0), // the paper's SGD-vs-SGD reference along any run: ρ between the gradients of two independent mini-batches at θ_t, every k iterations (0: never)
     checkpointEvery: z.number().int().min(0).default(0), // write <out>/checkpoint.bin every k iterations (0: only on Ctrl-C or a failure)
     keepBest: z.boolean().default(false), // also write <out>/model-best.onnx and theta-best.safetensors: θ at the best test accuracy
     out: z.string().optional(), // run directory (default runs/<algo>-<model>-s<seed>-<time>)

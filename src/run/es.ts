@@ -3,13 +3,12 @@
 
 import type { Aggregator } from '../aggregate/index.ts';
 import { cosine, pearson } from '../analysis/correlation.ts';
-import { batchIndices, gatherBatch } from '../data/index.ts';
 import { ask, type EsState, tell } from '../es/index.ts';
 import type { Evaluator, TaskData } from '../evaluate/evaluator.ts';
 import type { Metrics } from '../types.ts';
 import { l2Norm } from '../vector.ts';
 import { type Step, withSnapshot } from './loop.ts';
-import type { LossAndGrad } from './sgd.ts';
+import { every, type LossAndGrad, runBatch, sgdVsSgd } from './sgd.ts';
 
 export interface EsStepOptions {
   /** g_True for ρ (required when corrEvery > 0). */
@@ -20,6 +19,8 @@ export interface EsStepOptions {
   readonly data: TaskData;
   /** Compute ρ_t every k iterations (0: never). Needs the shared mini-batch of the generation. */
   readonly corrEvery: number;
+  /** Log SGD vs SGD at θ_t (sgdVsSgdCorr) every k iterations (0: never); needs lossAndGrad. */
+  readonly sgdVsSgdEvery?: number;
   /** Hears the offspring evaluated so far in the current iteration (progress displays). */
   readonly onOffspring?: (done: number, total: number) => void;
 }
@@ -35,15 +36,26 @@ export function esStep(o: EsStepOptions, initial: EsState): Step {
       const told = tell(state, tasks, rewardsN, o.aggregator);
       const { generation: _g, ...es } = told.metrics;
       const metrics: Metrics = { loss: -es.rewardMean, ...es };
-      if (o.corrEvery > 0 && t % o.corrEvery === 0) {
-        const batch = gatherBatch(
-          o.data.train,
-          batchIndices(o.data.settings.seed, t, o.data.settings.batch, o.data.train.count),
-        );
-        const { gradP: trueGradP } = await o.lossAndGrad!(state.thetaP, batch);
-        metrics.corr = pearson(told.gradP, trueGradP);
-        metrics.cosine = cosine(told.gradP, trueGradP);
-        metrics.trueGradNorm = l2Norm(trueGradP);
+      const { seed, batch } = o.data.settings;
+      const corr = every(o.corrEvery, t);
+      if (corr || every(o.sgdVsSgdEvery, t)) {
+        const onBatch = runBatch(o.data.train, seed, t, batch);
+        const { gradP: trueGradP } = await o.lossAndGrad!(state.thetaP, onBatch);
+        if (corr) {
+          metrics.corr = pearson(told.gradP, trueGradP);
+          metrics.cosine = cosine(told.gradP, trueGradP);
+          metrics.trueGradNorm = l2Norm(trueGradP);
+        }
+        if (every(o.sgdVsSgdEvery, t))
+          metrics.sgdVsSgdCorr = await sgdVsSgd(
+            o.lossAndGrad!,
+            o.data.train,
+            seed,
+            t,
+            batch,
+            state.thetaP,
+            trueGradP,
+          );
       }
       state = told.state;
       return { metrics, thetaP: state.thetaP };

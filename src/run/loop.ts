@@ -134,6 +134,9 @@ export async function trainLoop(o: LoopOptions): Promise<Metrics> {
     ...(o.evaluateSubset ? { bestSubsetTestAccuracy: maxOf(history, 'subsetTestAccuracy') } : {}),
     meanTrainLoss: meanOf(history, 'loss'),
     meanCorr: meanOf(history, 'corr'),
+    ...(history.some((r) => 'sgdVsSgdCorr' in r)
+      ? { meanSgdVsSgdCorr: meanOf(history, 'sgdVsSgdCorr') }
+      : {}),
     seconds: seconds(),
     ...(interrupted ? { interrupted: true } : {}),
   };

@@ -31,11 +31,37 @@ export interface SgdStepOptions {
    * gradient and that of an independent random mini-batch at the same θ (the SGD-vs-SGD reference).
    */
   readonly corrEvery?: number;
+  /** Every k iterations (0: never) log the same correlation as `sgdVsSgdCorr` (any algorithm). */
+  readonly sgdVsSgdEvery?: number;
   readonly hook?: GradientHook;
 }
 
 /** A model's loss and gradient on a batch (Model.lossAndGrad, see gradientOf). */
 export type LossAndGrad = (thetaP: Vec, batch: Batch) => Promise<GradResult>;
+
+/** Mini-batch t of the run's seeded sequence (the batch SGD steps on and ES's g_True is taken on). */
+export const runBatch = (train: Split, seed: number, t: number, batchSize: number): Batch =>
+  gatherBatch(train, batchIndices(seed, t, batchSize, train.count));
+
+/**
+ * SGD vs SGD at θ (the paper's reference for ρ): the Pearson correlation between `gradP`, the gradient
+ * on mini-batch t, and the gradient on mini-batch t of an independent sequence.
+ */
+export async function sgdVsSgd(
+  lossAndGrad: LossAndGrad,
+  train: Split,
+  seed: number,
+  t: number,
+  batchSize: number,
+  thetaP: Vec,
+  gradP: Vec,
+): Promise<number> {
+  const other = runBatch(train, hashSeed(seed, OTHER_BATCH_STREAM), t, batchSize);
+  return pearson(gradP, (await lossAndGrad(thetaP, other)).gradP);
+}
+
+/** Whether iteration t is one of every k-th (k = 0: never). */
+export const every = (k: number | undefined, t: number): boolean => (k ?? 0) > 0 && t % k! === 0;
 
 /**
  * One optimizer step. With a SteppingOptimizer: one fused pass writing a fresh θ (θ leaves the step:
@@ -74,18 +100,15 @@ export function sgdStep(
 ): Step {
   let state = initial;
   let ownsMoments = false; // the first step must not overwrite the caller's (or a checkpoint's) arrays
-  const corrEvery = opts.corrEvery ?? 0;
   return withSnapshot(
     async (t: number) => {
-      const batch = gatherBatch(train, batchIndices(seed, t, batchSize, train.count));
+      const batch = runBatch(train, seed, t, batchSize);
       const { loss, correct, gradP: trueGradP } = await lossAndGrad(state.thetaP, batch);
       let metrics: Metrics = { loss, trainAccuracy: correct / batch.count };
-      if (corrEvery > 0 && t % corrEvery === 0) {
-        const other = gatherBatch(
-          train,
-          batchIndices(hashSeed(seed, OTHER_BATCH_STREAM), t, batchSize, train.count),
-        );
-        metrics.corr = pearson(trueGradP, (await lossAndGrad(state.thetaP, other)).gradP);
+      if (every(opts.corrEvery, t) || every(opts.sgdVsSgdEvery, t)) {
+        const corr = await sgdVsSgd(lossAndGrad, train, seed, t, batchSize, state.thetaP, trueGradP);
+        if (every(opts.corrEvery, t)) metrics.corr = corr;
+        if (every(opts.sgdVsSgdEvery, t)) metrics.sgdVsSgdCorr = corr;
       }
       let gradP = trueGradP;
       if (opts.hook) {

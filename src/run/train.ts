@@ -80,8 +80,8 @@ function buildStep(
     const start = { thetaP, optState: from?.optState ?? opt.init(thetaP) };
     const stepOpts =
       config.algo === 'proxy'
-        ? { hook: proxyHook(config.seed, config.targetCorr) }
-        : { corrEvery: config.corrEvery };
+        ? { hook: proxyHook(config.seed, config.targetCorr), sgdVsSgdEvery: config.sgdVsSgdEvery }
+        : { corrEvery: config.corrEvery, sgdVsSgdEvery: config.sgdVsSgdEvery };
     return { step: sgdStep(lossAndGrad, data.train, opt, config.seed, config.batch, start, stepOpts) };
   }
   const fresh = init(esSettingsOf(config), thetaP);
@@ -102,7 +102,8 @@ function buildStep(
   };
   // ρ(g_ES, g_True) needs the common mini-batch on which g_True is computed.
   const corrEvery = config.noMinibatch ? 0 : config.corrEvery;
-  const lossAndGrad = corrEvery > 0 ? gradientOf(net, gradientUse(config)!) : undefined;
+  const needs = gradientUse({ ...config, corrEvery });
+  const lossAndGrad = needs === undefined ? undefined : gradientOf(net, needs);
   return {
     step: esStep(
       {
@@ -110,6 +111,7 @@ function buildStep(
         ...resources,
         data: resources.taskData,
         corrEvery,
+        sgdVsSgdEvery: config.sgdVsSgdEvery,
         onOffspring,
       },
       esState,
@@ -139,7 +141,8 @@ function checkBatch(config: TrainConfig, data: Dataset): Dataset {
 /** What in the config needs the loss's gradient (named as the user wrote it), if anything. */
 function gradientUse(config: TrainConfig): string | undefined {
   if (config.algo !== 'es') return `--algo ${config.algo}`;
-  return config.corrEvery > 0 && !config.noMinibatch ? '--corr-every' : undefined;
+  if (config.corrEvery > 0 && !config.noMinibatch) return '--corr-every';
+  return config.sgdVsSgdEvery > 0 ? '--sgd-vs-sgd-every' : undefined;
 }
 
 /** Trains as configured; returns the summary (also written to <out>/summary.json). */
