@@ -90,6 +90,23 @@ test('a task file: healthy bounds on a named body and hinge end the episode; exc
   env.close();
 });
 
+test('a simulation MuJoCo resets as diverged ends the episode with a NaN reward (the rollout is dropped)', async () => {
+  const env = (await mujocoTaskFactory(taskFile(sled)))();
+  env.reset(1);
+  const { physics } = env.getState();
+  physics[0] = 2; // time
+  physics[1 + 4 + 3] = 1e11; // qvel of the paddle's hinge beyond MuJoCo's bound (1e10)
+  env.setState({ physics, elapsedSteps: 0 });
+  const r = env.step(Float64Array.of(0));
+  assert.ok(Number.isNaN(r.reward));
+  assert.equal(r.terminated, true);
+  // a sound step from the same start is finite and goes on
+  env.reset(1);
+  const ok = env.step(Float64Array.of(0));
+  assert.ok(Number.isFinite(ok.reward) && !ok.terminated);
+  env.close();
+});
+
 /** The UsageError a task file gives, checked to be one line. */
 async function refusal(path: string): Promise<string> {
   const error = await mujocoTaskFactory(path).then(
