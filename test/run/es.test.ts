@@ -21,6 +21,7 @@ async function esRun(over: Record<string, unknown>) {
     evalEvery: 1000,
     dataDir: MNIST_DIR,
     noiseTableSize: 1 << 20,
+    evaluator: 'local', // the evaluators' identity is tested in test/evaluate; this is about ES
     out,
     ...over,
   });
