@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import { loadedMujocoTaskFactory, mujocoTaskFactory } from '../../src/rl/mujoco/tasks.ts';
 import { UsageError } from '../../src/types.ts';
 
+const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'esgrad-mujoco-task-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -104,6 +105,26 @@ test('a simulation MuJoCo resets as diverged ends the episode with a NaN reward 
   env.reset(1);
   const ok = env.step(Float64Array.of(0));
   assert.ok(Number.isFinite(ok.reward) && !ok.terminated);
+  env.close();
+});
+
+test('examples/mujoco/crawler.json: loads, and legs swinging out of phase move the plank forward', async () => {
+  const env = (await mujocoTaskFactory(join(ROOT, 'examples/mujoco/crawler.json')))();
+  assert.equal(env.spec.observationSize, 4 + 5); // qpos [z, pitch, front_hip, back_hip], qvel of 5 dofs
+  assert.equal(env.spec.maxEpisodeSteps, 500);
+  let xEnd = 0;
+  for (const phase of [0, -1.5]) {
+    env.reset(1);
+    let ret = 0;
+    for (let t = 0; t < 500; t++) {
+      const r = env.step(Float64Array.of(Math.sin(t / 4), Math.sin(t / 4 + phase)));
+      ret += r.reward;
+      if (r.terminated || r.truncated) break;
+    }
+    xEnd = env.getState().physics[1]!;
+    assert.ok(Number.isFinite(ret));
+  }
+  assert.ok(xEnd > 1, `the plank reached x = ${xEnd}`);
   env.close();
 });
 
