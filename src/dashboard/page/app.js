@@ -44,11 +44,12 @@ function colorOf(id) {
 const runById = (id) => store.state?.runs.find((r) => r.id === id);
 const pct = (v) => (typeof v === 'number' ? `${(100 * v).toFixed(2)}%` : '–');
 
-async function fetchCurves(id) {
+/** Fetches a run's curves so far; draws them unless told not to (several fetched at once draw once). */
+async function fetchCurves(id, redraw = true) {
   const res = await fetch(`/api/runs/${id}/metrics`);
   if (!res.ok) return;
   store.curves.set(id, await res.json());
-  scheduleDraw();
+  if (redraw) scheduleDraw();
 }
 
 function applyMetrics(e) {
@@ -76,11 +77,17 @@ function scheduleDraw() {
 }
 
 function draw() {
+  const start = performance.now();
   const runs = [...store.selected]
     .filter((id) => runById(id) && store.curves.has(id))
     .map((id) => ({ id, name: runById(id).name, color: colorOf(id), columns: store.curves.get(id).columns }));
   charts.draw(runs, store.xKey);
   renderDetails();
+  // the last redraw: its cost and when it ended (bench/dashboard-load.ts)
+  Object.assign(document.body.dataset, {
+    drawMs: (performance.now() - start).toFixed(1),
+    drawnAt: String(Date.now()),
+  });
 }
 
 function renderNotes() {
@@ -250,7 +257,9 @@ async function loadState() {
   }
   if (first && store.selected.size === 0 && state.runs.length)
     store.selected.add(state.runs[state.runs.length - 1].id);
-  await Promise.all([...store.selected].filter((id) => !store.curves.has(id)).map(fetchCurves));
+  await Promise.all(
+    [...store.selected].filter((id) => !store.curves.has(id)).map((id) => fetchCurves(id, false)),
+  );
   renderNotes();
   renderRuns();
   scheduleDraw();
