@@ -39,7 +39,7 @@ export function trainCommand(): Command {
     )
     .option(
       '--task <name>',
-      'train a policy on a control task instead: cartpole | acrobot | pendulum | mountain-car-continuous',
+      'train a policy on a control task instead: cartpole | acrobot | pendulum | mountain-car-continuous | planar-hopper (MuJoCo), or a MuJoCo task file (.json)',
     )
     .option('--hidden <widths>', '--task: hidden layer widths of the policy (default 32,32)', parseHidden)
     .option('--episodes-per-offspring <n>', '--task: episodes per offspring (default 1)', parseNumber)

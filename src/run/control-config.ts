@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { checkEsFields, esFields, stepFields } from '../es/config.ts';
 import { type FieldNamer, parseOrUsageError } from '../optim/index.ts';
+import { isMujocoTask } from '../rl/mujoco/tasks.ts';
 import { TASK_NAMES } from '../rl/tasks.ts';
 import { UsageError } from '../types.ts';
 import { closestName } from './did-you-mean.ts';
@@ -11,7 +12,7 @@ const positiveInt = z.number().int().positive();
 
 export const controlConfigSchema = z
   .object({
-    task: z.string().min(1), // a control task: cartpole, acrobot, pendulum, mountain-car-continuous
+    task: z.string().min(1), // a control task: cartpole, acrobot, pendulum, mountain-car-continuous, planar-hopper, or a MuJoCo task file (.json)
     iters: positiveInt.default(100), // ES iterations
     hidden: z.array(positiveInt).max(8).default([32, 32]), // tanh hidden layer widths of the MLP policy
     episodesPerOffspring: positiveInt.default(1), // episodes per offspring; fitness = their mean return
@@ -62,10 +63,10 @@ export function parseControlConfig(
 ): ControlConfig {
   checkKnownKeys(value, name);
   const config = parseOrUsageError(controlConfigSchema, value, name);
-  if (!TASK_NAMES.includes(config.task)) {
+  if (!TASK_NAMES.includes(config.task) && !isMujocoTask(config.task)) {
     const near = closestName(config.task, TASK_NAMES);
     throw new UsageError(
-      `${name(['task'])}: got ${JSON.stringify(config.task)}; ${near ? `did you mean ${near}? ` : ''}known: ${TASK_NAMES.join(', ')}`,
+      `${name(['task'])}: got ${JSON.stringify(config.task)}; ${near ? `did you mean ${near}? ` : ''}known: ${TASK_NAMES.join(', ')}, or a MuJoCo task file (.json)`,
     );
   }
   checkEsFields({ ...config, ...esFieldsDefaults, noMinibatch: !config.sharedEpisodes }, name);

@@ -1,7 +1,7 @@
 // Training a policy on a control task with OpenAI-ES (Salimans et al. 2017): ask, rollouts on the
 // evaluator, tell; observation statistics merged at the master and shipped with θ; noiseless evaluations.
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Aggregator } from '../aggregate/index.ts';
 import { ask, init, tell } from '../es/index.ts';
 import { evaluationSettings } from '../evaluate/evaluator.ts';
@@ -111,7 +111,10 @@ export interface ControlResult {
 }
 
 export const defaultControlRunDir = (c: ControlConfig): string =>
-  join('runs', `es-${c.task}-s${c.seed}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  join(
+    'runs',
+    `es-${basename(c.task, '.json')}-s${c.seed}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+  );
 
 /**
  * Trains the policy: `iters` × (ask, rollouts, tell, merge the observation statistics). With `out`,
