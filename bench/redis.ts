@@ -77,7 +77,9 @@ for (const n of [1, 2, 4]) {
   );
   await ev.connect();
   const workers: ChildProcess[] = Array.from({ length: n }, (_, i) =>
-    spawn(process.execPath, [BIN, 'worker', '--redis', url, '--name', `bench${i}`], { stdio: 'ignore' }),
+    spawn(process.execPath, [BIN, 'worker', '--redis', url, '--name', `bench${i}`, '--workers', '1'], {
+      stdio: 'ignore',
+    }),
   );
   while ((await spy.hlen(KEYS.workers)) < n) await new Promise((r) => setTimeout(r, 100));
   await ev.evaluate(state.thetaP, sigma, ask(state)); // every worker builds its table and sessions

@@ -1,5 +1,7 @@
-// `esgrad worker --redis URL [--objective FILE]`: evaluates a Redis master's tasks (a model it publishes,
-// or the user's objective module) on this machine until Ctrl-C, which finishes the current chunk first.
+// `esgrad worker --redis URL [--workers N] [--objective FILE]`: evaluates a Redis master's tasks (a model
+// it publishes, or the user's objective module) on N threads of this machine until Ctrl-C (or SIGTERM),
+// which finishes the current chunks first.
+import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { UsageError } from '../types.ts';
 import { parseNumber } from './options.ts';
@@ -10,6 +12,7 @@ interface WorkerFlags {
   dataset?: string;
   objective?: string;
   threads?: number;
+  workers?: number;
   name?: string;
 }
 
@@ -35,10 +38,11 @@ export function workerCommand(): Command {
       "serve an objective run: the module file of the master's objective (its sha256 must match)",
     )
     .option(
-      '--threads <n>',
-      'ONNX Runtime threads of this worker (default 1: start one worker per core)',
+      '--workers <n>',
+      'evaluating threads sharing one noise table, one copy of the data and one θ per round, 0 = all cores (default 0; objective runs: 1)',
       parseNumber,
     )
+    .option('--threads <n>', 'ONNX Runtime threads of each evaluating thread (default 1)', parseNumber)
     .option('--name <name>', "worker name in the master's logs (default host-pid-random)")
     .action(async (opts: WorkerFlags) => {
       const { redisTarget } = await import('../evaluate/redis-connect.ts');
@@ -46,6 +50,10 @@ export function workerCommand(): Command {
       if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 0)) {
         throw new UsageError(`--threads ${opts.threads}: must be an integer >= 0`);
       }
+      if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 0)) {
+        throw new UsageError(`--workers ${opts.workers}: must be an integer >= 0 (0: one per core)`);
+      }
+      const workers = opts.workers || availableParallelism();
       const target = redisTarget(opts.redis);
       const stop = new AbortController();
       const log = (msg: string): void => console.error(msg);
@@ -65,6 +73,7 @@ export function workerCommand(): Command {
           ...(opts.dataset === undefined ? {} : { dataset: opts.dataset }),
           ...(opts.objective === undefined ? {} : { objective: opts.objective }),
           ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+          workers,
           ...(opts.name === undefined ? {} : { name: opts.name }),
         });
         log(

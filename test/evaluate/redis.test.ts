@@ -31,7 +31,8 @@ const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
 const ENV = { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const startWorker = (url: string, name: string): WorkerProcess => startWorkerProcess(url, name, [], ENV);
+const startWorker = (url: string, name: string, extra: readonly string[] = []): WorkerProcess =>
+  startWorkerProcess(url, name, extra, ENV);
 
 describe('RedisEvaluator with worker processes', () => {
   const size = 200_000,
@@ -81,8 +82,11 @@ describe('RedisEvaluator with worker processes', () => {
     await redis?.stop();
   });
 
-  it('master + 2 workers give rewards bit-identical to the local evaluator, θ sent once per round', async () => {
-    workers.push(startWorker(redis.url, 'w1'), startWorker(redis.url, 'w2'));
+  it('master + 2 workers (1 and 3 threads) give rewards bit-identical to the local evaluator, θ sent once per round', async () => {
+    workers.push(
+      startWorker(redis.url, 'w1', ['--workers', '1']),
+      startWorker(redis.url, 'w2', ['--workers', '3']),
+    );
     const ev = master();
     const progress: number[] = [];
     assert.deepEqual(await ev.evaluate(state.thetaP, sigma, ask(state), (d) => progress.push(d)), expected);
