@@ -108,7 +108,7 @@ try {
             ...performance
               .getEntriesByType('resource')
               .filter((e) => e.name.includes('/metrics'))
-              .map((e) => e.responseEnd),
+              .map((e) => (e as PerformanceResourceTiming).responseEnd),
           ),
         ),
       );
