@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { env } from 'onnxruntime-node';
 import { nchwcBlockSize } from '../src/backend/session.ts';
 import { benchAggregationRows } from './aggregation-rows.ts';
+import { benchControlPolicy } from './control-policy.ts';
 import { benchEs } from './es.ts';
 import { benchForward } from './forward.ts';
 import { benchMatMul } from './matmul.ts';
@@ -38,6 +39,7 @@ export async function measure(opts: BenchOptions = {}): Promise<BenchReport> {
     ...(await benchEs(Boolean(opts.quick))),
     ...(await benchAggregationRows(Boolean(opts.quick))),
     ...(await benchMujoco(Boolean(opts.quick))),
+    ...(await benchControlPolicy(Boolean(opts.quick))),
   ];
   const cpu = cpus();
   const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores; onnxruntime-node ${env.versions.node ?? '?'}, NCHWc block ${await nchwcBlockSize()}; node ${process.version}`;
