@@ -1,0 +1,67 @@
+// esgrad train --task: a short cartpole run writes its files and reaches the return its metrics say;
+// mistakes (an unknown task, an MNIST-only flag, a misspelt flag, Redis) are one line with exit code 2.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { esgrad, oneLineError } from '../helpers/cli.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'esgrad-control-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test('esgrad train --task cartpole: metrics, policy and summary; the printed return is the last evaluation', () => {
+  const out = join(tmp, 'cp');
+  const r = esgrad(
+    'train',
+    '--task',
+    'cartpole',
+    '--iters',
+    '4',
+    '--population',
+    '20',
+    '--hidden',
+    '8',
+    '--eval-every',
+    '2',
+    '--eval-episodes',
+    '3',
+    '--evaluator',
+    'local',
+    '--quiet',
+    '--out',
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const records = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    records.map((m) => m.iteration),
+    [1, 2, 3, 4],
+  );
+  assert.deepEqual(
+    records.map((m) => 'evalReturn' in m),
+    [false, true, false, true],
+  );
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(summary.finalEvalReturn, records[3].evalReturn);
+  assert.equal(summary.timesteps, records[3].timesteps);
+  const policy = JSON.parse(readFileSync(join(out, 'policy.json'), 'utf8'));
+  assert.equal(policy.thetaP.length, 8 * 4 + 8 + 2 * 8 + 2);
+  assert.match(r.stdout, new RegExp(`es cartpole: evaluation return ${summary.finalEvalReturn.toFixed(1)} `));
+});
+
+test('esgrad train --task: one-line refusals', () => {
+  oneLineError(esgrad('train', '--task', 'cartpol'), /--task: got "cartpol"; did you mean cartpole\?/);
+  oneLineError(esgrad('train', '--task', 'pendulum', '--batch', '5'), /--task runs take no --batch/);
+  oneLineError(esgrad('train', '--task', 'pendulum', '--sigma', '-1'), /--sigma: got -1/);
+  oneLineError(
+    esgrad('train', '--task', 'pendulum', '--redis', 'redis://localhost:1/0'),
+    /Redis rollouts are not available/,
+  );
+  const r = esgrad('train', '--task', 'pendulum', '--episodes-per-ofspring', '2');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /did you mean --episodes-per-offspring/i);
+});
