@@ -1,7 +1,7 @@
 // A user's MuJoCo task: a JSON file naming an MJCF model and its observation, reward and termination;
 // the env follows the file, and every bad file is one UsageError line naming what is wrong.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -126,6 +126,10 @@ test('examples/mujoco/crawler.json: loads, and legs swinging out of phase move t
   }
   assert.ok(xEnd > 1, `the plank reached x = ${xEnd}`);
   env.close();
+  // the README shows the file as it is
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const file = readFileSync(join(ROOT, 'examples/mujoco/crawler.json'), 'utf8');
+  assert.ok(readme.includes(`\`examples/mujoco/crawler.json\`:\n\n\`\`\`json\n${file}\`\`\``));
 });
 
 /** The UsageError a task file gives, checked to be one line. */
