@@ -1,13 +1,15 @@
-// The dashboard in a real browser (Debian's chromium, headless): an empty DIR is said so; a short real
-// ES run started meanwhile appears, its curves grow live, its status turns finished; its workers.json
-// is shown; deleting it is said so. Screenshot: test-artifacts/ (docs/dashboard.png with ESGRAD_DOCS_SCREENSHOT=1).
+// The dashboard in a real browser (Debian's chromium, headless): DIRs without runs are said so; a short
+// real ES run started meanwhile appears, its curves grow live and its status turns finished; workers.json,
+// an experiment's figures and a deleted run are shown. Screenshot in test-artifacts/; with
+// ESGRAD_DOCS_SCREENSHOT=1 also the README's docs/dashboard.png.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDashboard } from '../../src/dashboard/server.ts';
+import { fakeExperiment } from '../experiments/fake-experiment.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 import { launchChromium } from './chromium.ts';
 
@@ -45,7 +47,7 @@ const WORKERS = {
   bytesPerIteration: 48_640,
 };
 
-test('browser: a live run grows its curves and finishes; workers and deletion are shown', {
+test('browser: a live run grows its curves and finishes; workers, an experiment, a deleted run', {
   timeout: 120_000,
 }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'esgrad-dash-browser-'));
@@ -54,7 +56,9 @@ test('browser: a live run grows its curves and finishes; workers and deletion ar
   mkdirSync(dir);
   mkdirSync(other);
   writeFileSync(join(other, 'todo.txt'), 'not a run\n');
-  const dashboard = await startDashboard({ dirs: [dir, other] });
+  const experiments = join(tmp, 'experiments'); // one appears there once the run has finished
+  mkdirSync(experiments);
+  const dashboard = await startDashboard({ dirs: [dir, other, experiments] });
   const train = { proc: undefined as ReturnType<typeof spawn> | undefined };
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
@@ -84,7 +88,7 @@ test('browser: a live run grows its curves and finishes; workers and deletion ar
     await page.waitForSelector('body[data-ready="1"]');
     assert.match((await page.textContent('#notes')) ?? '', /notes: no esgrad runs or experiments here/);
 
-    const row = '#runs tr[data-id]';
+    const row = '#runs tr[data-id]:not([data-experiment])';
     await page.waitForSelector(`${row}[data-status="running"]`, { timeout: 60_000 });
     const lossPoints = async (): Promise<number> =>
       Number((await page.getAttribute('.chart[data-key="loss"]', 'data-points')) ?? 0);
@@ -112,6 +116,10 @@ test('browser: a live run grows its curves and finishes; workers and deletion ar
     ])
       assert.ok(Number(await page.getAttribute(`.chart[data-key="${key}"]`, 'data-points')) > 0, key);
     assert.equal(await lossPoints(), ITERS);
+    if (process.env.ESGRAD_DOCS_SCREENSHOT === '1') {
+      mkdirSync(join(ROOT, 'docs'), { recursive: true });
+      await page.locator('main').screenshot({ path: join(ROOT, 'docs/dashboard.png') }); // the README's
+    }
     await page.check('input[name=x][value=seconds]'); // against wall-clock time: the same points
     await page.waitForSelector('.chart[data-key="loss"] .u-axis');
     assert.equal(await lossPoints(), ITERS);
@@ -124,11 +132,15 @@ test('browser: a live run grows its curves and finishes; workers and deletion ar
     assert.match(workers, /skipped fraction 1\.25%, 47\.5 KiB per iteration/);
 
     mkdirSync(ARTIFACTS, { recursive: true });
-    const shot = await page.screenshot({ path: join(ARTIFACTS, 'dashboard-browser.png'), fullPage: false });
-    if (process.env.ESGRAD_DOCS_SCREENSHOT === '1') {
-      mkdirSync(join(ROOT, 'docs'), { recursive: true });
-      writeFileSync(join(ROOT, 'docs/dashboard.png'), shot);
-    }
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-browser.png') });
+    // the experiment: esgrad report's Vega-Lite figures drawn by vega-embed
+    cpSync(fakeExperiment('fig1', 2), join(experiments, 'fig1'), { recursive: true });
+    await page.click('#experiments li');
+    await page.waitForSelector('.experiment-view[data-figures]');
+    const figures = Number(await page.getAttribute('.experiment-view', 'data-figures'));
+    assert.ok(figures > 0);
+    assert.equal(await page.$$eval('.experiment-view .figure svg.marks', (svgs) => svgs.length), figures);
+    assert.match((await page.textContent('.experiment-view table')) ?? '', /paper/);
 
     rmSync(out, { recursive: true, force: true });
     await page.waitForFunction(() =>

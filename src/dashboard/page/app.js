@@ -140,6 +140,7 @@ function runRow(r) {
     el('td', { textContent: pct(r.info.summary?.bestTestAccuracy) }),
   );
   Object.assign(tr.dataset, { id: r.id, status: r.info.state, count: String(r.count) });
+  if (r.experimentId) tr.dataset.experiment = r.experimentId;
   return tr;
 }
 
@@ -159,13 +160,11 @@ function renderRuns() {
   $('#no-experiments').hidden = exps.length > 0;
 }
 
-function settingsTable(obj) {
+function settingsList(obj) {
   return el(
-    'table',
-    {},
-    ...Object.entries(obj).map(([k, v]) =>
-      el('tr', {}, el('th', { textContent: k }), el('td', { textContent: String(v) })),
-    ),
+    'div',
+    { className: 'settings' },
+    ...Object.entries(obj).map(([k, v]) => el('span', {}, el('b', { textContent: k }), ` ${v}`)),
   );
 }
 
@@ -213,7 +212,7 @@ function renderDetails() {
         el('h3', {}, `${r.name} `, statusBadge(i), ` ${i.reason}`),
       );
       box.dataset.id = r.id;
-      box.append(settingsTable({ ...i.settings, ...(i.info?.params ? { parameters: i.info.params } : {}) }));
+      box.append(settingsList({ ...i.settings, ...(i.info?.params ? { parameters: i.info.params } : {}) }));
       if (i.summary)
         box.append(
           el('p', {
