@@ -3,10 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { WORKERS_FILE } from '../evaluate/redis.ts';
+import type { WorkersFile } from '../evaluate/redis-status.ts';
 import { runStatusOf } from './status.ts';
 
-/** workers.json, written by a Redis master into its run directory. */
-const workersSchema = z.object({
+/** workers.json as the Redis master writes it (evaluate/redis-status.ts), checked before it is shown. */
+const workersSchema: z.ZodType<WorkersFile> = z.object({
   updated: z.string(),
   workers: z.array(
     z.object({
@@ -23,7 +25,6 @@ const workersSchema = z.object({
   skippedFraction: z.number(),
   bytesPerIteration: z.number(),
 });
-export type WorkersFile = z.infer<typeof workersSchema>;
 
 /** Settings shown beside a run's name (config.json keys), in this order. */
 export const KEY_SETTINGS = [
@@ -87,12 +88,13 @@ export function readRunInfo(dir: string): RunInfo {
   const config = readObject(dir, 'config.json', problems) ?? {};
   const info = readObject(dir, 'run.json', problems);
   const summary = readObject(dir, 'summary.json', problems);
-  const rawWorkers = readObject(dir, 'workers.json', problems);
+  const rawWorkers = readObject(dir, WORKERS_FILE, problems);
   let workers: WorkersFile | undefined;
   if (rawWorkers) {
     const parsed = workersSchema.safeParse(rawWorkers);
     if (parsed.success) workers = parsed.data;
-    else problems.push(`workers.json: unexpected shape (${parsed.error.issues[0]?.path.join('.') || 'top'})`);
+    else
+      problems.push(`${WORKERS_FILE}: unexpected shape (${parsed.error.issues[0]?.path.join('.') || 'top'})`);
   }
   const settings: Record<string, unknown> = {};
   for (const k of KEY_SETTINGS) if (config[k] !== undefined) settings[k] = config[k];
