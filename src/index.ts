@@ -57,6 +57,17 @@ export {
 } from './model/safetensors.ts';
 export { loadArchitecture, parseArchitecture } from './model/spec.ts';
 export * from './optim/index.ts';
+export {
+  type ActionSpace,
+  type Env,
+  type EnvFactory,
+  type EnvSpec,
+  type EnvState,
+  type StepResult,
+  VecEnv,
+} from './rl/env.ts';
+export { initPolicy, type PolicySpec, policyForward } from './rl/policy.ts';
+export { TASK_NAMES, TASKS, taskFactory } from './rl/tasks.ts';
 export * from './rng/noise-table.ts';
 export * from './rng/prng.ts';
 export {
@@ -72,6 +83,8 @@ export {
   type TrainConfigInput,
   trainConfigSchema,
 } from './run/config.ts';
+export { evaluatePolicy, type SavedPolicy, trainControl } from './run/control.ts';
+export { type ControlConfig, parseControlConfig } from './run/control-config.ts';
 export { csvReporter } from './run/csv.ts';
 export {
   type EvaluateOnnxOptions,
