@@ -12,7 +12,19 @@ export const MUJOCO_TASKS: Readonly<Record<string, MujocoTask>> = { 'planar-hopp
 export const isMujocoTask = (nameOrFile: string): boolean =>
   Object.hasOwn(MUJOCO_TASKS, nameOrFile) || nameOrFile.endsWith('.json');
 
-/** Factories already checked in this thread, by name or file (a file is read once). */
+/** Tasks read in this thread, by name or file (a file is read once). */
+const read = new Map<string, MujocoTask>();
+
+function taskOf(nameOrFile: string): MujocoTask {
+  let task = read.get(nameOrFile);
+  if (!task) {
+    task = Object.hasOwn(MUJOCO_TASKS, nameOrFile) ? MUJOCO_TASKS[nameOrFile]! : readTaskFile(nameOrFile);
+    read.set(nameOrFile, task);
+  }
+  return task;
+}
+
+/** Factories whose model compiled and passed the checks in this thread. */
 const checked = new Map<string, EnvFactory>();
 
 /**
@@ -23,18 +35,19 @@ const checked = new Map<string, EnvFactory>();
 export function loadedMujocoTaskFactory(nameOrFile: string): EnvFactory {
   let factory = checked.get(nameOrFile);
   if (!factory) {
-    const task = Object.hasOwn(MUJOCO_TASKS, nameOrFile)
-      ? MUJOCO_TASKS[nameOrFile]!
-      : readTaskFile(nameOrFile);
-    factory = mujocoEnvFactory(loadedMujoco(), task);
+    factory = mujocoEnvFactory(loadedMujoco(), taskOf(nameOrFile));
     factory().close();
     checked.set(nameOrFile, factory);
   }
   return factory;
 }
 
-/** Loads the module (once per thread), then as loadedMujocoTaskFactory. */
+/**
+ * Reads the task first (a bad task file is refused without the 1-2 s load), loads the module (once
+ * per thread), then as loadedMujocoTaskFactory.
+ */
 export async function mujocoTaskFactory(nameOrFile: string): Promise<EnvFactory> {
+  taskOf(nameOrFile);
   await loadMujoco();
   return loadedMujocoTaskFactory(nameOrFile);
 }
