@@ -1,6 +1,6 @@
 // The gradient graph's layers on ONNX Runtime's NCHWc kernels (block size bs): which layers run
-// blocked, the forward conv, and the backward of a blocked conv (dX as an NCHWc conv with the flipped,
-// transposed filter) and of a non-overlapping max pool (first-argmax masks; bench/FINDINGS.md).
+// blocked, the forward conv, the backward of a blocked conv (dW by per-tap MatMuls, dX as an NCHWc conv
+// with the flipped, transposed filter) and of a tiling max pool (first-argmax masks); bench/FINDINGS.md.
 import { type Conv2dSpec, convGeometry, isActivation, type LayerSpec, poolGeometry } from './architecture.ts';
 import type { GraphBuilder } from './onnx-builder.ts';
 import { nchwcFilter } from './population/nchwc.ts';
@@ -25,7 +25,7 @@ export function layerLayout(
   const [C, H, W] = [inShape[0]!, inShape[1]!, inShape[2]!];
   if (layer.kind === 'conv2d') {
     if (layer.filters % bs !== 0 || (layer.stride ?? 1) !== 1) return 'nchw';
-    return C % bs === 0 ? 'blocked' : 'nchw'; // C < bs: an NCHWc conv reading NCHW (blockedConvOutput)
+    return C % bs === 0 ? 'blocked' : 'nchw'; // C < bs: still an NCHWc conv, reading NCHW (blockedConvOutput)
   }
   if (layer.kind === 'maxpool' && current) {
     const { kernel: k, stride: s } = poolGeometry(layer, inShape);
@@ -45,7 +45,7 @@ export const toBlocked = (g: GraphBuilder, x: string): string => g.op1('nchwc.Re
 export const toNchw = (g: GraphBuilder, x: string, channels: number): string =>
   g.op1('nchwc.ReorderOutput', [x], { channels });
 
-/** The attributes of an NCHWc Conv fusing `act` (relu, tanh or sigmoid: their backward reads the output). */
+/** The NCHWc Conv `activation` that fuses `layer`: relu, tanh or sigmoid (their backward reads only the output). */
 export function fusableActivation(layer: LayerSpec | undefined): string | undefined {
   switch (layer?.kind) {
     case 'relu':
