@@ -7,8 +7,10 @@ import { type RunInfo, readRunInfo } from './run-info.ts';
 import { type ExperimentEntry, type RunEntry, type Scan, scanRoots, shownPath } from './scan.ts';
 import { JsonlTail } from './tail.ts';
 
-/** The safety tick: rescan DIRs for new or deleted runs, re-check statuses (a process may have died). */
+/** The safety tick: rescan DIRs for new or deleted runs, re-check running runs (a process may have died). */
 export const TICK_MS = 1000;
+/** Runs not running are re-read on every this many ticks (else only when fs.watch reports a change). */
+const IDLE_TICKS = 10;
 /** fs.watch events within this long are read together. */
 const SETTLE_MS = 25;
 
@@ -37,6 +39,7 @@ export class Hub {
   private notes: string[] = [];
   private readonly listeners = new Set<(e: HubEvent) => void>();
   private readonly ticker: NodeJS.Timeout;
+  private ticks = 0;
 
   constructor(readonly roots: readonly string[]) {
     this.rescan();
@@ -91,7 +94,8 @@ export class Hub {
 
   private tick(): void {
     this.rescan();
-    for (const r of this.runs.values()) this.refresh(r);
+    const all = ++this.ticks % IDLE_TICKS === 0;
+    for (const r of this.runs.values()) if (all || r.info.state === 'running') this.refresh(r);
   }
 
   private rescan(): void {
