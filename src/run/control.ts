@@ -74,7 +74,7 @@ export function evaluatePolicy(
 }
 
 /** Steps and observation statistics of one generation's records, merged in task order (deterministic). */
-function generationRecords(
+export function generationRecords(
   recordsNR: Float64Array,
   N: number,
   O: number,
@@ -88,6 +88,9 @@ function generationRecords(
     const r = n * R;
     if (Number.isFinite(recordsNR[r + 1]!)) steps += recordsNR[r + 1]!;
     if (!(recordsNR[r + 2]! > 0)) continue;
+    let finite = true; // a rollout that diverged (NaN observations) must not poison the filter
+    for (let i = 3; i < R; i++) finite &&= Number.isFinite(recordsNR[r + i]!);
+    if (!finite) continue;
     count += recordsNR[r + 2]!;
     for (let i = 0; i < O; i++) {
       sumO[i]! += recordsNR[r + 3 + i]!;

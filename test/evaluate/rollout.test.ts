@@ -12,7 +12,7 @@ import { identityFilter, normalizeInto } from '../../src/rl/obs-filter.ts';
 import { initPolicy, policyForward } from '../../src/rl/policy.ts';
 import { episodeSeed } from '../../src/rl/rollout.ts';
 import { taskFactory } from '../../src/rl/tasks.ts';
-import { trainControl } from '../../src/run/control.ts';
+import { generationRecords, trainControl } from '../../src/run/control.ts';
 import { controlEsSettings, parseControlConfig } from '../../src/run/control-config.ts';
 
 const quiet = { log: () => {} };
@@ -87,4 +87,12 @@ test('rollout evaluator: a reward is the mean return of episodes run by hand; Na
   const nan = await ev.evaluate(nanTheta, state.config.sigma, tasks);
   assert.ok(nan.every(Number.isNaN));
   await ev.close();
+});
+
+test('generationRecords: steps summed, statistics merged from collected finite rows only', () => {
+  // rows [return, steps, observations counted, Σo, Σo²] for O = 1
+  const recordsNR = Float64Array.of(10, 5, 5, 2, 3, NaN, 7, 7, NaN, NaN, 1, 4, 0, 0, 0, 2, 3, 3, 1.5, 0.75);
+  const g = generationRecords(recordsNR, 4, 1);
+  assert.equal(g.steps, 5 + 7 + 4 + 3);
+  assert.deepEqual([g.stats.count, ...g.stats.sumO, ...g.stats.sumSqO], [8, 3.5, 3.75]);
 });
