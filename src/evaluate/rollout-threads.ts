@@ -3,6 +3,7 @@
 import type { EsTask } from '../es/task.ts';
 import type { ObsFilter } from '../rl/obs-filter.ts';
 import { rolloutRecordSize } from '../rl/rollout.ts';
+import { taskPreload } from '../rl/tasks.ts';
 import type { Vec } from '../types.ts';
 import { workerEntry } from '../worker-thread.ts';
 import type { EvaluationSettings } from './evaluator.ts';
@@ -21,6 +22,8 @@ export interface RolloutWorkerInit extends PoolInit {
   readonly filterS: Float64Array;
   /** The records, capacity × recordSize, rows by task id (shared). */
   readonly recordsS: Float64Array;
+  /** Packages the bootstrap imports before tsx (rl/tasks.ts's taskPreload). */
+  readonly preload: readonly string[];
 }
 
 export interface RolloutThreadsOptions extends Omit<PoolOptions, 'onFailures'> {
@@ -56,6 +59,7 @@ export class RolloutThreadsEvaluator extends PoolEvaluator implements RolloutEva
       rollout: settings,
       filterS,
       recordsS,
+      preload: taskPreload(settings.task),
     };
     super(WORKER_URL, params, init, { ...opts, onFailures: (f) => failures.add(f.first, f.count) });
     this.recordSize = recordSize;

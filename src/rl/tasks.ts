@@ -7,7 +7,13 @@ import { type ClassicDynamics, ClassicEnv } from './classic/classic-env.ts';
 import { mountainCarContinuous } from './classic/mountain-car-continuous.ts';
 import { pendulum } from './classic/pendulum.ts';
 import type { EnvFactory } from './env.ts';
-import { isMujocoTask, loadedMujocoTaskFactory, MUJOCO_TASKS, mujocoTaskFactory } from './mujoco/tasks.ts';
+import {
+  isMujocoTask,
+  loadedMujocoTaskFactory,
+  MUJOCO_PACKAGE,
+  MUJOCO_TASKS,
+  mujocoTaskFactory,
+} from './mujoco/tasks.ts';
 
 const classic =
   (d: ClassicDynamics): EnvFactory =>
@@ -39,6 +45,9 @@ export const TASK_NAMES: readonly string[] = [...Object.keys(TASKS), ...Object.k
 export async function prepareTask(name: string): Promise<void> {
   if (isMujocoTask(name)) await mujocoTaskFactory(name);
 }
+
+/** Packages a worker thread running the task should import first (src/worker-thread.mjs's preload). */
+export const taskPreload = (name: string): string[] => (isMujocoTask(name) ? [MUJOCO_PACKAGE] : []);
 
 /** The factory of a task (a name, or a MuJoCo task file *.json), or a one-line UsageError listing the known names. */
 export function taskFactory(name: string): EnvFactory {

@@ -8,6 +8,9 @@ import { loadedMujoco, loadMujoco } from './wasm.ts';
 
 export const MUJOCO_TASKS: Readonly<Record<string, MujocoTask>> = { 'planar-hopper': PLANAR_HOPPER };
 
+/** The package a thread that runs MuJoCo tasks imports (worker threads load it before tsx). */
+export const MUJOCO_PACKAGE = 'mujoco-js';
+
 /** A built-in task's name, or else a path to a task file (JSON). */
 export const isMujocoTask = (nameOrFile: string): boolean =>
   Object.hasOwn(MUJOCO_TASKS, nameOrFile) || nameOrFile.endsWith('.json');
