@@ -18,7 +18,7 @@ export type HubEvent =
   | { type: 'state' }
   | { type: 'metrics'; id: string; from: number; columns: Columns }
   | { type: 'reset'; id: string }
-  | { type: 'run'; id: string; info: RunInfo; count: number; badLines: number };
+  | { type: 'run'; id: string; info: RunInfo; count: number; badLines: number; pendingBytes: number };
 
 interface LiveRun {
   readonly entry: RunEntry;
@@ -65,6 +65,7 @@ export class Hub {
         experimentId: r.entry.experimentId ?? null,
         count: r.count,
         badLines: r.badLines,
+        pendingBytes: Buffer.byteLength(r.tail.pending),
         info: r.info,
       })),
       experiments: this.experiments.map((e) => ({ id: e.id, name: e.name, dir: shownPath(e.dir) })),
@@ -162,13 +163,15 @@ export class Hub {
     if (json !== r.infoJson || grew) {
       r.info = info;
       r.infoJson = json;
-      this.emit({ type: 'run', id: r.entry.id, info, count: r.count, badLines: r.badLines });
+      const pendingBytes = Buffer.byteLength(r.tail.pending);
+      this.emit({ type: 'run', id: r.entry.id, info, count: r.count, badLines: r.badLines, pendingBytes });
     }
   }
 
-  /** Reads what was appended to metrics.jsonl; true when there was anything. */
+  /** Reads what was appended to metrics.jsonl; true when there was anything (a part of a line too). */
   private readMetrics(r: LiveRun): boolean {
     let read: ReturnType<JsonlTail['read']>;
+    const before = r.tail.bytesRead;
     try {
       read = r.tail.read();
     } catch {
@@ -182,7 +185,7 @@ export class Hub {
       this.emit({ type: 'reset', id: r.entry.id });
     }
     r.badLines += read.badLines;
-    if (read.records.length === 0) return read.reset || read.badLines > 0;
+    if (read.records.length === 0) return read.reset || r.tail.bytesRead !== before;
     const cols = toColumns(read.records, r.count, r.prevSeconds);
     const from = r.count;
     appendColumns(r.columns, cols);

@@ -4,7 +4,7 @@
 // ESGRAD_DOCS_SCREENSHOT=1 also the README's docs/dashboard.png.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -130,6 +130,10 @@ test('browser: a live run grows its curves and finishes; workers, an experiment,
     assert.match(workers, /1 alive of 2/);
     assert.match(workers, /node-b.*202.*no.*97.*0.*2/s);
     assert.match(workers, /skipped fraction 1\.25%, 47\.5 KiB per iteration/);
+
+    appendFileSync(join(out, 'metrics.jsonl'), '{"iter":7,"loss":2.'); // as a run killed while writing leaves it
+    await page.waitForSelector('.run-details .problem:has-text("half-written line")');
+    assert.equal(await lossPoints(), ITERS);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-browser.png') });

@@ -165,6 +165,8 @@ test('server: records live over server-sent events, a half-written line once com
     assert.deepEqual([m2.from, m2.columns.loss, m2.columns.secondsPerIteration], [1, [2.5], [1]]);
     const partial = await getJson(`/api/runs/${id}/metrics`);
     assert.equal(partial.count, 2); // the half-written record is not counted yet
+    const pending = (await getJson('/api/state')).runs.find((r: Json) => r.id === id);
+    assert.deepEqual([pending.count, pending.pendingBytes], [2, '{"iter":3,"lo'.length]);
     appendFileSync(join(dir, 'metrics.jsonl'), 'ss":2,"seconds":4}\n');
     const m3 = await sse.next('metrics', (d) => d.id === id && d.from === 2);
     assert.deepEqual([m3.columns.iter, m3.columns.loss, m3.columns.secondsPerIteration], [[3], [2], [2]]);

@@ -228,6 +228,13 @@ function renderDetails() {
             textContent: `metrics.jsonl: ${r.badLines} line(s) that are not JSON were skipped`,
           }),
         );
+      if (r.pendingBytes > 0 && i.state !== 'running')
+        box.append(
+          el('p', {
+            className: 'problem',
+            textContent: `metrics.jsonl ends with a half-written line (${r.pendingBytes} bytes, killed while writing?): left out until it is complete`,
+          }),
+        );
       for (const p of i.problems) box.append(el('p', { className: 'problem', textContent: p }));
       if (i.workers) box.append(workersView(i.workers));
       return box;
@@ -268,7 +275,7 @@ async function loadState() {
 function onRun(e) {
   const r = runById(e.id);
   if (!r) return;
-  Object.assign(r, { info: e.info, count: e.count, badLines: e.badLines });
+  Object.assign(r, { info: e.info, count: e.count, badLines: e.badLines, pendingBytes: e.pendingBytes });
   const c = store.curves.get(e.id);
   if (c && store.selected.has(e.id) && c.count < e.count) fetchCurves(e.id); // an event was missed while fetching
   renderRuns();
