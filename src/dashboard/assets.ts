@@ -33,6 +33,8 @@ export function assetMap(): ReadonlyMap<string, Asset> {
     ['/', page('index.html', 'text/html; charset=utf-8')],
     ['/app.js', page('app.js', JS)],
     ['/charts.js', page('charts.js', JS)],
+    ['/details.js', page('details.js', JS)],
+    ['/dom.js', page('dom.js', JS)],
     ['/experiment.js', page('experiment.js', JS)],
     ['/style.css', page('style.css', CSS)],
     ['/vendor/uPlot.esm.js', vendor('uplot', 'dist/uPlot.esm.js', JS)],

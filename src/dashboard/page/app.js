@@ -1,6 +1,8 @@
 // The dashboard page: lists runs and experiments from /api/state, draws the selected runs' curves and
 // keeps them live from the server's events (/api/events); says what is wrong when something is.
 import { Charts } from '/charts.js';
+import { runDetails } from '/details.js';
+import { el, pct, statusBadge } from '/dom.js';
 import { showExperiment } from '/experiment.js';
 
 const PALETTE = [
@@ -16,12 +18,6 @@ const PALETTE = [
   '#bcbd22',
 ];
 const $ = (sel) => document.querySelector(sel);
-const el = (tag, props = {}, ...children) => {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children);
-  return e;
-};
-
 const store = {
   state: null,
   /** id → {count, columns} of the runs whose curves were fetched */
@@ -42,8 +38,6 @@ function colorOf(id) {
   return store.colors.get(id);
 }
 const runById = (id) => store.state?.runs.find((r) => r.id === id);
-const pct = (v) => (typeof v === 'number' ? `${(100 * v).toFixed(2)}%` : '–');
-
 /** Fetches a run's curves so far; draws them unless told not to (several fetched at once draw once). */
 async function fetchCurves(id, redraw = true) {
   const res = await fetch(`/api/runs/${id}/metrics`);
@@ -106,10 +100,6 @@ function renderNotes() {
   $('#notes').replaceChildren(...notes);
 }
 
-function statusBadge(info) {
-  return el('span', { className: `badge status-${info.state}`, title: info.reason, textContent: info.state });
-}
-
 function runRow(r) {
   const s = r.info.settings;
   const box = el('input', { type: 'checkbox', checked: store.selected.has(r.id) });
@@ -160,86 +150,8 @@ function renderRuns() {
   $('#no-experiments').hidden = exps.length > 0;
 }
 
-function settingsList(obj) {
-  return el(
-    'div',
-    { className: 'settings' },
-    ...Object.entries(obj).map(([k, v]) => el('span', {}, el('b', { textContent: k }), ` ${v}`)),
-  );
-}
-
-function workersView(w) {
-  const head = ['worker', 'host', 'pid', 'alive', 'chunks', 'stale', 'malformed', 'last seen'];
-  const rows = w.workers.map((x) => [
-    x.name,
-    x.host,
-    x.pid,
-    x.alive ? 'yes' : 'no',
-    x.chunks,
-    x.stale,
-    x.malformed,
-    x.lastSeen,
-  ]);
-  const table = el(
-    'table',
-    { className: 'workers' },
-    el('tr', {}, ...head.map((h) => el('th', { textContent: h }))),
-  );
-  for (const r of rows) table.append(el('tr', {}, ...r.map((c) => el('td', { textContent: String(c) }))));
-  const kib = (w.bytesPerIteration / 1024).toFixed(1);
-  return el(
-    'div',
-    { className: 'workers-view' },
-    el('h3', {
-      textContent: `Workers (${w.workers.filter((x) => x.alive).length} alive of ${w.workers.length}; updated ${w.updated})`,
-    }),
-    table,
-    el('p', {
-      textContent: `skipped fraction ${(100 * w.skippedFraction).toFixed(2)}%, ${kib} KiB per iteration`,
-    }),
-  );
-}
-
 function renderDetails() {
-  const parts = [...store.selected]
-    .map(runById)
-    .filter(Boolean)
-    .map((r) => {
-      const i = r.info;
-      const box = el(
-        'div',
-        { className: 'run-details' },
-        el('h3', {}, `${r.name} `, statusBadge(i), ` ${i.reason}`),
-      );
-      box.dataset.id = r.id;
-      box.append(settingsList({ ...i.settings, ...(i.info?.params ? { parameters: i.info.params } : {}) }));
-      if (i.summary)
-        box.append(
-          el('p', {
-            textContent: `final test accuracy ${pct(i.summary.finalTestAccuracy)}, best ${pct(i.summary.bestTestAccuracy)}, mean ρ ${pct(i.summary.meanCorr)}, ${Number(i.summary.seconds).toFixed(1)} s`,
-          }),
-        );
-      if (r.count === 0)
-        box.append(el('p', { textContent: 'no metrics yet (metrics.jsonl is empty or missing)' }));
-      if (r.badLines > 0)
-        box.append(
-          el('p', {
-            className: 'problem',
-            textContent: `metrics.jsonl: ${r.badLines} line(s) that are not JSON were skipped`,
-          }),
-        );
-      if (r.pendingBytes > 0 && i.state !== 'running')
-        box.append(
-          el('p', {
-            className: 'problem',
-            textContent: `metrics.jsonl ends with a half-written line (${r.pendingBytes} bytes, killed while writing?): left out until it is complete`,
-          }),
-        );
-      for (const p of i.problems) box.append(el('p', { className: 'problem', textContent: p }));
-      if (i.workers) box.append(workersView(i.workers));
-      return box;
-    });
-  $('#details').replaceChildren(...parts);
+  $('#details').replaceChildren(...[...store.selected].map(runById).filter(Boolean).map(runDetails));
 }
 
 async function loadState() {
