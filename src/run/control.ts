@@ -149,6 +149,9 @@ export async function trainControl(
   if (out !== undefined) {
     if (existsSync(join(out, 'metrics.jsonl'))) throw new UsageError(`--out ${out}: a run is already there`);
     mkdirSync(out, { recursive: true });
+    // the run's settings as given, so `esgrad train --config <out>/config.json --out OTHER` repeats it
+    const { out: _, ...settingsOnly } = config;
+    writeFileSync(join(out, 'config.json'), `${JSON.stringify(settingsOnly, null, 2)}\n`);
   }
   const aggregator = new Aggregator(noiseTable, config.threads ? { threads: config.threads } : {});
   const evaluator: RolloutEvaluator = threads

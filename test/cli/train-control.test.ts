@@ -51,6 +51,14 @@ test('esgrad train --task cartpole: metrics, policy and summary; the printed ret
   const policy = JSON.parse(readFileSync(join(out, 'policy.json'), 'utf8'));
   assert.equal(policy.thetaP.length, 8 * 4 + 8 + 2 * 8 + 2);
   assert.match(r.stdout, new RegExp(`es cartpole: evaluation return ${summary.finalEvalReturn.toFixed(1)} `));
+  // config.json runs it again: the same metrics bit for bit (times aside)
+  const again = esgrad('train', '--config', join(out, 'config.json'), '--quiet', '--out', join(tmp, 'again'));
+  assert.equal(again.code, 0, again.stderr);
+  const times = /"(seconds|timestepsPerSecond)":[^,}]*/g;
+  assert.equal(
+    readFileSync(join(tmp, 'again', 'metrics.jsonl'), 'utf8').replace(times, ''),
+    readFileSync(join(out, 'metrics.jsonl'), 'utf8').replace(times, ''),
+  );
 });
 
 test('esgrad train --task: one-line refusals', () => {
