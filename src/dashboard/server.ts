@@ -54,13 +54,28 @@ function events(req: IncomingMessage, res: ServerResponse, hub: Hub): void {
   });
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/**
+ * Bound to this machine only, the server answers only requests addressed to it by a loopback name: a
+ * web page elsewhere cannot read it through a DNS name of its own pointed at 127.0.0.1 (DNS rebinding).
+ */
+function addressedToLoopback(req: IncomingMessage): boolean {
+  const host = req.headers.host ?? '';
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+  return LOOPBACK.has(name);
+}
+
 async function route(
   req: IncomingMessage,
   res: ServerResponse,
   hub: Hub,
   assets: ReturnType<typeof assetMap>,
+  loopbackOnly: boolean,
 ) {
   if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, { error: 'only GET' }, 405);
+  if (loopbackOnly && !addressedToLoopback(req))
+    return json(res, { error: 'this dashboard answers only at 127.0.0.1 or localhost' }, 403);
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   const asset = assets.get(path);
   if (asset) return send(res, 200, asset.type, await readFile(asset.file));
@@ -83,13 +98,13 @@ async function route(
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const hub = new Hub(o.dirs);
   const assets = assetMap();
+  const host = o.host ?? '127.0.0.1';
   const server: Server = createServer((req, res) => {
-    route(req, res, hub, assets).catch((e: unknown) => {
+    route(req, res, hub, assets, LOOPBACK.has(host)).catch((e: unknown) => {
       if (!res.headersSent) json(res, { error: (e as Error).message }, 500);
       else res.end();
     });
   });
-  const host = o.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port ?? 0, host, () => resolve());

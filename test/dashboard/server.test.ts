@@ -110,7 +110,7 @@ test('server: binds 127.0.0.1 on a free port; the page and its libraries from no
   assert.equal((await raw('/vendor/vega-embed.min.js')).status, 200);
 });
 
-test('server: path traversal and unknown paths are refused', async () => {
+test('server: path traversal, unknown paths, other methods and other Host names are refused', async () => {
   const secret = readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8');
   for (const path of [
     '/../package.json',
@@ -129,8 +129,18 @@ test('server: path traversal and unknown paths are refused', async () => {
     assert.ok(!r.body.includes('"name": "esgrad"') && !r.body.includes('root:'), path);
     assert.ok(!secret.includes(r.body), path);
   }
+  const url = new URL(dash.url);
+  const hostStatus = (host: string) =>
+    new Promise<number>((resolve) => {
+      request({ host: url.hostname, port: url.port, path: '/api/state', headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).end();
+    });
+  assert.equal(await hostStatus(`evil.example:${url.port}`), 403); // DNS rebinding: another name for 127.0.0.1
+  assert.equal(await hostStatus(`localhost:${url.port}`), 200);
+  assert.equal(await hostStatus(`127.0.0.1:${url.port}`), 200);
   const post = await new Promise<number>((resolve) => {
-    const url = new URL(dash.url);
     request({ host: url.hostname, port: url.port, path: '/api/state', method: 'POST' }, (res) =>
       resolve(res.statusCode ?? 0),
     ).end();
