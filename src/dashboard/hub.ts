@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { appendColumns, CHARTS, type Columns, emptyColumns, toColumns } from './columns.ts';
 import { type RunInfo, readRunInfo } from './run-info.ts';
 import { type ExperimentEntry, type RunEntry, type Scan, scanRoots, shownPath } from './scan.ts';
+import { lastWriteMs } from './status.ts';
 import { JsonlTail } from './tail.ts';
 
 /** The safety tick: rescan DIRs for new or deleted runs, re-check running runs (a process may have died). */
@@ -66,6 +67,7 @@ export class Hub {
         count: r.count,
         badLines: r.badLines,
         pendingBytes: Buffer.byteLength(r.tail.pending),
+        modifiedMs: lastWriteMs(r.entry.dir) ?? 0,
         info: r.info,
       })),
       experiments: this.experiments.map((e) => ({ id: e.id, name: e.name, dir: shownPath(e.dir) })),

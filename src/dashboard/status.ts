@@ -61,13 +61,17 @@ function mtimeMs(path: string): number | undefined {
   return statSync(path, { throwIfNoEntry: false })?.mtimeMs;
 }
 
+/** When the run in `dir` last wrote a record (metrics.jsonl), else its settings (config.json). */
+export const lastWriteMs = (dir: string): number | undefined =>
+  mtimeMs(join(dir, 'metrics.jsonl')) ?? mtimeMs(join(dir, 'config.json'));
+
 /** The status of the run in `dir` now. */
 export function runStatusOf(dir: string, nowMs = Date.now()): DerivedStatus {
   return deriveStatus({
     status: readRunStatus(dir),
     hasSummary: existsSync(join(dir, 'summary.json')),
     hasCheckpoint: existsSync(join(dir, 'checkpoint.bin')),
-    lastWriteMs: mtimeMs(join(dir, 'metrics.jsonl')) ?? mtimeMs(join(dir, 'config.json')),
+    lastWriteMs: lastWriteMs(dir),
     nowMs,
     thisHost: hostname(),
     alive: processAlive,

@@ -2,7 +2,15 @@
 // refused); says what is wrong with DIRs; sends appended records live (a half-written line only once
 // complete); notices a deleted run and keeps serving; shows workers.json; experiments as `esgrad report`.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { get, type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,6 +163,7 @@ test("server: DIRs that are empty, not esgrad's or missing are said so; runs and
   assert.match(notes, /other: no esgrad runs or experiments here/);
   assert.match(notes, /missing: no such directory/);
   const a = state.runs.find((r: Json) => r.name === 'runs/a');
+  assert.equal(a.modifiedMs, statSync(join(runs, 'a', 'metrics.jsonl')).mtimeMs); // the page ticks the newest
   assert.deepEqual([a.count, a.info.settings.seed, a.info.settings.population], [1, 3, 100]);
   assert.equal(state.experiments.length, 1);
   assert.equal(state.runs.filter((r: Json) => r.experimentId === state.experiments[0].id).length, 4);

@@ -173,8 +173,11 @@ async function loadState() {
     if (isNew && (r.info.state === 'running' || (!first && store.selected.size === 0)))
       store.selected.add(r.id);
   }
-  if (first && store.selected.size === 0 && state.runs.length)
-    store.selected.add(state.runs[state.runs.length - 1].id);
+  if (first && store.selected.size === 0 && state.runs.length) {
+    // nothing running: the run written last
+    const last = state.runs.reduce((a, b) => (b.modifiedMs > a.modifiedMs ? b : a));
+    store.selected.add(last.id);
+  }
   await Promise.all(
     [...store.selected].filter((id) => !store.curves.has(id)).map((id) => fetchCurves(id, false)),
   );
