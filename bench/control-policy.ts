@@ -1,10 +1,10 @@
 // Control tasks on one core: classic-control env steps, the MLP policy forward in plain TypeScript (one
 // offspring, one step), and the same forward for K offspring in ONE ONNX Runtime call (batched MatMul).
 import * as ort from 'onnxruntime-node';
+import { VecEnv } from '../src/env/env.ts';
+import { initPolicy, type PolicySpec, policyForward, policyParamCount } from '../src/env/policy.ts';
+import { taskFactory } from '../src/env/tasks.ts';
 import { GraphBuilder } from '../src/model/onnx-builder.ts';
-import { VecEnv } from '../src/rl/env.ts';
-import { initPolicy, type PolicySpec, policyForward, policyParamCount } from '../src/rl/policy.ts';
-import { taskFactory } from '../src/rl/tasks.ts';
 import type { BenchRow } from './table.ts';
 import { benchSession, median, randomF32 } from './timing.ts';
 

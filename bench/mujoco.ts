@@ -1,9 +1,9 @@
 // MuJoCo through mujoco-js on one core: planar-hopper environment steps (4 × mj_step, observation,
 // reward, health, resets when an episode ends), the bare mj_step beneath them, and building one env.
-import type { Env } from '../src/rl/env.ts';
-import { PLANAR_HOPPER_MJCF } from '../src/rl/mujoco/planar-hopper.ts';
-import { mujocoTaskFactory } from '../src/rl/mujoco/tasks.ts';
-import { compileMjcf, loadMujoco } from '../src/rl/mujoco/wasm.ts';
+import type { Env } from '../src/env/env.ts';
+import { PLANAR_HOPPER_MJCF } from '../src/env/mujoco/planar-hopper.ts';
+import { mujocoTaskFactory } from '../src/env/mujoco/tasks.ts';
+import { compileMjcf, loadMujoco } from '../src/env/mujoco/wasm.ts';
 import type { BenchRow } from './table.ts';
 import { median } from './timing.ts';
 

@@ -15,6 +15,17 @@ export {
   openModel,
 } from './backend/source.ts';
 export * from './data/index.ts';
+export {
+  type ActionSpace,
+  type Env,
+  type EnvFactory,
+  type EnvSpec,
+  type EnvState,
+  type StepResult,
+  VecEnv,
+} from './env/env.ts';
+export { initPolicy, type PolicySpec, policyForward } from './env/policy.ts';
+export { TASK_NAMES, TASKS, taskFactory } from './env/tasks.ts';
 export { candidateInto, candidates } from './es/candidates.ts';
 export * from './es/index.ts';
 export {
@@ -57,17 +68,6 @@ export {
 } from './model/safetensors.ts';
 export { loadArchitecture, parseArchitecture } from './model/spec.ts';
 export * from './optim/index.ts';
-export {
-  type ActionSpace,
-  type Env,
-  type EnvFactory,
-  type EnvSpec,
-  type EnvState,
-  type StepResult,
-  VecEnv,
-} from './rl/env.ts';
-export { initPolicy, type PolicySpec, policyForward } from './rl/policy.ts';
-export { TASK_NAMES, TASKS, taskFactory } from './rl/tasks.ts';
 export * from './rng/noise-table.ts';
 export * from './rng/prng.ts';
 export {

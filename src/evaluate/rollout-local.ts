@@ -1,14 +1,15 @@
 // The evaluators of control tasks: the Evaluator seam plus the observation filter shipped with θ and
 // the per-task rollout records (returns, steps, observation sums); the in-process one is here.
+
+import type { ObsFilter } from '../env/obs-filter.ts';
 import type { EsTask } from '../es/task.ts';
-import type { ObsFilter } from '../rl/obs-filter.ts';
 import type { Vec } from '../types.ts';
 import type { EvaluationSettings, Evaluator } from './evaluator.ts';
 import { FailureReport } from './objective.ts';
 import { RolloutRunner, type RolloutSettings } from './rollout.ts';
 
 export interface RolloutEvaluator extends Evaluator {
-  /** Floats per task record (rl/rollout.ts's layout). */
+  /** Floats per task record (env/rollout.ts's layout). */
   readonly recordSize: number;
   /** The observation filter of the policies from the next evaluate on. */
   setObsFilter(filter: ObsFilter): void;

@@ -1,9 +1,10 @@
 // The threads evaluator of control tasks: worker threads run the rollouts of their chunks on the shared
 // noise table and θ; the observation filter and the per-task records travel in shared memory too.
+
+import type { ObsFilter } from '../env/obs-filter.ts';
+import { rolloutRecordSize } from '../env/rollout.ts';
+import { taskPreload } from '../env/tasks.ts';
 import type { EsTask } from '../es/task.ts';
-import type { ObsFilter } from '../rl/obs-filter.ts';
-import { rolloutRecordSize } from '../rl/rollout.ts';
-import { taskPreload } from '../rl/tasks.ts';
 import type { Vec } from '../types.ts';
 import { workerEntry } from '../worker-thread.ts';
 import type { EvaluationSettings } from './evaluator.ts';
@@ -22,7 +23,7 @@ export interface RolloutWorkerInit extends PoolInit {
   readonly filterS: Float64Array;
   /** The records, capacity × recordSize, rows by task id (shared). */
   readonly recordsS: Float64Array;
-  /** Packages the bootstrap imports before tsx (rl/tasks.ts's taskPreload). */
+  /** Packages the bootstrap imports before tsx (env/tasks.ts's taskPreload). */
   readonly preload: readonly string[];
 }
 

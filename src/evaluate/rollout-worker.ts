@@ -1,7 +1,7 @@
 // A worker thread of the rollout threads evaluator: rebuilds the task's environments and policy from
 // the settings, and runs the rollouts of each chunk on the shared θ and filter (records into shared rows).
 import { parentPort, workerData } from 'node:worker_threads';
-import { prepareTask } from '../rl/tasks.ts';
+import { prepareTask } from '../env/tasks.ts';
 import { RolloutRunner } from './rollout.ts';
 import type { RolloutWorkerInit } from './rollout-threads.ts';
 import type { ChunkRequest } from './threads-protocol.ts';

@@ -1,21 +1,22 @@
 // Rollouts of ES tasks on control tasks, the one routine every transport runs: task -> candidate policy
 // (shared float32 materialisation), environment seed, episodes; a flat record per task (rows by task.id).
+
+import { VecEnv } from '../env/env.ts';
+import type { ObsFilter } from '../env/obs-filter.ts';
+import type { PolicySpec } from '../env/policy.ts';
+import { rolloutInto, rolloutRecordSize } from '../env/rollout.ts';
+import { taskFactory } from '../env/tasks.ts';
 import { bucketLayout } from '../es/buckets.ts';
 import { candidateInto } from '../es/candidates.ts';
 import { activeBucketSize } from '../es/index.ts';
 import type { EsTask } from '../es/task.ts';
-import { VecEnv } from '../rl/env.ts';
-import type { ObsFilter } from '../rl/obs-filter.ts';
-import type { PolicySpec } from '../rl/policy.ts';
-import { rolloutInto, rolloutRecordSize } from '../rl/rollout.ts';
-import { taskFactory } from '../rl/tasks.ts';
 import { createRng, hashSeed, nextFloat } from '../rng/prng.ts';
 import type { Vec } from '../types.ts';
 import type { EvaluationSettings } from './evaluator.ts';
 
 /** What a rollout needs besides the task: plain data, so it travels to workers as it is. */
 export interface RolloutSettings {
-  /** A task name of rl/tasks.ts. */
+  /** A task name of env/tasks.ts. */
   readonly task: string;
   /** Hidden layer widths of the MLP policy. */
   readonly hidden: readonly number[];

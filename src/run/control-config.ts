@@ -1,10 +1,10 @@
 // The settings of a control-task run (`esgrad train --task NAME`): the shared step and ES fields of
 // es/config.ts with defaults fit for RL (Salimans et al. 2017), and the rollout's own fields. One schema.
 import { z } from 'zod';
+import { isMujocoTask } from '../env/mujoco/tasks.ts';
+import { TASK_NAMES } from '../env/tasks.ts';
 import { checkEsFields, esFields, stepFields } from '../es/config.ts';
 import { type FieldNamer, parseOrUsageError } from '../optim/index.ts';
-import { isMujocoTask } from '../rl/mujoco/tasks.ts';
-import { TASK_NAMES } from '../rl/tasks.ts';
 import { UsageError } from '../types.ts';
 import { closestName } from './did-you-mean.ts';
 

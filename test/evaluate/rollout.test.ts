@@ -2,16 +2,16 @@
 // for bit; a task's reward is an episode run by hand with a single env; NaN rollouts stay NaN (dropped by tell).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { identityFilter, normalizeInto } from '../../src/env/obs-filter.ts';
+import { initPolicy, policyForward } from '../../src/env/policy.ts';
+import { episodeSeed } from '../../src/env/rollout.ts';
+import { taskFactory } from '../../src/env/tasks.ts';
 import { candidateInto } from '../../src/es/candidates.ts';
 import { ask, init } from '../../src/es/index.ts';
 import { evaluationSettings } from '../../src/evaluate/evaluator.ts';
 import { runNoiseTable } from '../../src/evaluate/factory.ts';
 import { type RolloutSettings, rolloutPolicySpec, taskEnvSeed } from '../../src/evaluate/rollout.ts';
 import { LocalRolloutEvaluator } from '../../src/evaluate/rollout-local.ts';
-import { identityFilter, normalizeInto } from '../../src/rl/obs-filter.ts';
-import { initPolicy, policyForward } from '../../src/rl/policy.ts';
-import { episodeSeed } from '../../src/rl/rollout.ts';
-import { taskFactory } from '../../src/rl/tasks.ts';
 import { generationRecords, trainControl } from '../../src/run/control.ts';
 import { controlEsSettings, parseControlConfig } from '../../src/run/control-config.ts';
 

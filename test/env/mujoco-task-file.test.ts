@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loadedMujocoTaskFactory, mujocoTaskFactory } from '../../src/rl/mujoco/tasks.ts';
+import { loadedMujocoTaskFactory, mujocoTaskFactory } from '../../src/env/mujoco/tasks.ts';
 import { UsageError } from '../../src/types.ts';
 
 const ROOT = join(import.meta.dirname, '../..');

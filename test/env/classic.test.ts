@@ -2,9 +2,9 @@
 // written out again here, acrobot's by solving its 2x2 mass-matrix system), termination, truncation, seeds.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Env } from '../../src/rl/env.ts';
-import { VecEnv } from '../../src/rl/env.ts';
-import { TASKS, taskFactory } from '../../src/rl/tasks.ts';
+import type { Env } from '../../src/env/env.ts';
+import { VecEnv } from '../../src/env/env.ts';
+import { TASKS, taskFactory } from '../../src/env/tasks.ts';
 
 const make = (name: string, maxEpisodeSteps?: number): Env =>
   taskFactory(name)(maxEpisodeSteps === undefined ? undefined : { maxEpisodeSteps });

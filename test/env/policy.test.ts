@@ -2,8 +2,8 @@
 // observation filter (the starter's RunningStat) against direct means and variances.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { emptyObsStats, mergeObsStats, normalizeInto, obsFilter } from '../../src/rl/obs-filter.ts';
-import { initPolicy, type PolicySpec, policyForward, policyParamCount } from '../../src/rl/policy.ts';
+import { emptyObsStats, mergeObsStats, normalizeInto, obsFilter } from '../../src/env/obs-filter.ts';
+import { initPolicy, type PolicySpec, policyForward, policyParamCount } from '../../src/env/policy.ts';
 
 const discrete: PolicySpec = { observationSize: 3, hidden: [4, 2], actionSpace: { kind: 'discrete', n: 3 } };
 const box: PolicySpec = {

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MjData, MjModel } from 'mujoco-js';
-import type { Env } from '../../src/rl/env.ts';
-import { VecEnv } from '../../src/rl/env.ts';
-import { PLANAR_HOPPER, PLANAR_HOPPER_MJCF } from '../../src/rl/mujoco/planar-hopper.ts';
-import { mujocoTaskFactory } from '../../src/rl/mujoco/tasks.ts';
-import { compileMjcf, loadMujoco, type Mujoco } from '../../src/rl/mujoco/wasm.ts';
-import { prepareTask, TASK_NAMES, taskFactory } from '../../src/rl/tasks.ts';
+import type { Env } from '../../src/env/env.ts';
+import { VecEnv } from '../../src/env/env.ts';
+import { PLANAR_HOPPER, PLANAR_HOPPER_MJCF } from '../../src/env/mujoco/planar-hopper.ts';
+import { mujocoTaskFactory } from '../../src/env/mujoco/tasks.ts';
+import { compileMjcf, loadMujoco, type Mujoco } from '../../src/env/mujoco/wasm.ts';
+import { prepareTask, TASK_NAMES, taskFactory } from '../../src/env/tasks.ts';
 
 const mj: Mujoco = await loadMujoco();
 const hopper = await mujocoTaskFactory('planar-hopper');
