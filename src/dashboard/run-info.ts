@@ -43,7 +43,19 @@ export const KEY_SETTINGS = [
   'limited',
   'noMinibatch',
   'evaluator',
+  'targetCorr',
 ] as const;
+
+/** Settings that mean something to one algorithm only (config.json holds their defaults for all). */
+const ONLY_FOR: Readonly<Record<string, string>> = {
+  population: 'es',
+  sigma: 'es',
+  fitness: 'es',
+  limited: 'es',
+  noMinibatch: 'es',
+  evaluator: 'es',
+  targetCorr: 'proxy',
+};
 
 export interface RunInfo {
   readonly state: string;
@@ -97,7 +109,10 @@ export function readRunInfo(dir: string): RunInfo {
       problems.push(`${WORKERS_FILE}: unexpected shape (${parsed.error.issues[0]?.path.join('.') || 'top'})`);
   }
   const settings: Record<string, unknown> = {};
-  for (const k of KEY_SETTINGS) if (config[k] !== undefined) settings[k] = config[k];
+  for (const k of KEY_SETTINGS) {
+    const only = ONLY_FOR[k];
+    if (config[k] !== undefined && (only === undefined || config.algo === only)) settings[k] = config[k];
+  }
   const status = runStatusOf(dir);
   return {
     state: status.state,

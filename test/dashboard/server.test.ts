@@ -100,6 +100,8 @@ function events(): { next: (type: string, pred?: (d: Json) => boolean) => Promis
 
 before(async () => {
   writeRun(join(runs, 'a'), [{ iter: 1, loss: 2, seconds: 1 }]);
+  writeRun(join(runs, 'b'), []);
+  writeFileSync(join(runs, 'b', 'config.json'), JSON.stringify({ algo: 'sgd', seed: 1, population: 10_000 }));
   mkdirSync(empty);
   mkdirSync(other);
   writeFileSync(join(other, 'notes.txt'), 'not a run');
@@ -165,6 +167,8 @@ test("server: DIRs that are empty, not esgrad's or missing are said so; runs and
   const a = state.runs.find((r: Json) => r.name === 'runs/a');
   assert.equal(a.modifiedMs, statSync(join(runs, 'a', 'metrics.jsonl')).mtimeMs); // the page ticks the newest
   assert.deepEqual([a.count, a.info.settings.seed, a.info.settings.population], [1, 3, 100]);
+  const b = state.runs.find((r: Json) => r.name === 'runs/b');
+  assert.deepEqual(b.info.settings, { algo: 'sgd', seed: 1 }); // no ES setting for an SGD run
   assert.equal(state.experiments.length, 1);
   assert.equal(state.runs.filter((r: Json) => r.experimentId === state.experiments[0].id).length, 4);
 });

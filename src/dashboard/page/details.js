@@ -55,7 +55,7 @@ export function runDetails(r) {
   if (i.summary)
     box.append(
       el('p', {
-        textContent: `final test accuracy ${pct(i.summary.finalTestAccuracy)}, best ${pct(i.summary.bestTestAccuracy)}, mean ρ ${pct(i.summary.meanCorr)}, ${Number(i.summary.seconds).toFixed(1)} s`,
+        textContent: `final test accuracy ${pct(i.summary.finalTestAccuracy)}, best ${pct(i.summary.bestTestAccuracy)}, mean ρ ${pct(i.summary.meanCorr)}${typeof i.summary.seconds === 'number' ? `, ${i.summary.seconds.toFixed(1)} s` : ''}`,
       }),
     );
   if (r.count === 0)
