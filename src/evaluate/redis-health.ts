@@ -54,6 +54,7 @@ export async function checkKeys(cmd: Redis, want: RoundKeys): Promise<KeyCheck> 
       .xlen(KEYS.tasks)
       .xinfo('GROUPS', KEYS.tasks)
       .hgetall(KEYS.workers)
+      .xinfo('STREAM', KEYS.tasks)
       .exec()) ?? [];
   const value = (i: number): unknown => (replies[i]?.[0] ? undefined : replies[i]?.[1]);
   const header = value(2);
@@ -66,7 +67,11 @@ export async function checkKeys(cmd: Redis, want: RoundKeys): Promise<KeyCheck> 
     model: !want.withModel || value(1) === 1,
     theta: Buffer.isBuffer(header) && header.equals(want.thetaHeader),
     tasks: group !== undefined && typeof entries === 'number' && entries >= want.entries,
-    idle: group !== undefined && field(group, 'pending') === 0 && field(group, 'lag') === 0,
+    // nothing leased, and the group has been given the stream's newest entry (lag is unknown after XDELs)
+    idle:
+      group !== undefined &&
+      field(group, 'pending') === 0 &&
+      field(group, 'last-delivered-id') === field(value(6), 'last-generated-id'),
     workers: workers && typeof workers === 'object' ? (workers as Record<string, string>) : {},
   };
 }

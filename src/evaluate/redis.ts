@@ -169,7 +169,12 @@ export class RedisEvaluator implements Evaluator {
     try {
       await this.cmd!.xgroup('CREATE', KEYS.tasks, GROUP, '0', 'MKSTREAM');
     } catch (e) {
-      if (!/BUSYGROUP/.test(String((e as Error).message))) throw e;
+      const message = String((e as Error).message);
+      if (/WRONGTYPE/.test(message)) {
+        this.log(`redis: ${KEYS.tasks} held another kind of value (another client?); replaced it`);
+        await this.cmd!.del(KEYS.tasks);
+        await this.cmd!.xgroup('CREATE', KEYS.tasks, GROUP, '0', 'MKSTREAM');
+      } else if (!/BUSYGROUP/.test(message)) throw e;
     }
   }
 
@@ -371,7 +376,7 @@ export class RedisEvaluator implements Evaluator {
    * read), or waits up to 0.5 s for a worker's notification; returns the tasks newly answered.
    */
   private async readResults(r: Round): Promise<number> {
-    const cap = resultCap(Math.max(...r.chunks.map((c) => c.ids.length)));
+    const cap = resultCap(r.chunks[0]?.ids.length ?? 0); // the first chunk is the longest
     let entries: [string, string, number, string][];
     try {
       entries = (await this.reader!.eval(

@@ -165,6 +165,43 @@ describe('Redis evaluator under faults', { timeout: 300_000 }, () => {
     assert.equal(chunks, 10, 'every chunk of both rounds answered once');
   });
 
+  it('a chunk acknowledged without a result (an old worker, an evicted result) is re-issued', async () => {
+    const frozen = workers.slice(0, 2);
+    for (const w of frozen) w.child.kill('SIGSTOP');
+    const ev = master();
+    let pending: Promise<Float64Array> | undefined;
+    try {
+      pending = ev.evaluate(state.thetaP, sigma, ask(state));
+      let stolen: [string, [string, string[]][]][] | null = null;
+      await until('a chunk taken', async () => {
+        try {
+          stolen = (await spy.xreadgroup(
+            'GROUP',
+            GROUP,
+            'careless',
+            'COUNT',
+            1,
+            'STREAMS',
+            KEYS.tasks,
+            '>',
+          )) as typeof stolen;
+        } catch {
+          // the master has not created the group yet
+        }
+        return stolen !== null;
+      });
+      await spy.xack(KEYS.tasks, GROUP, stolen![0]![1][0]![0]);
+    } finally {
+      for (const w of frozen) w.child.kill('SIGCONT');
+    }
+    assert.deepEqual(await pending, expected);
+    assert.ok(
+      logs.some((l) => /round 1: 1 unanswered chunks were neither waiting nor leased/.test(l)),
+      logs.join('\n'),
+    );
+    await ev.close();
+  });
+
   it("a worker that cannot read θ of a chunk's round leaves the chunk pending instead of acknowledging it", async () => {
     const ev = master({ leaseMs: 60_000 });
     await ev.connect(); // publishes the run; no round, so no θ
