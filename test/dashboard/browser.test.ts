@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { startDashboard } from '../../src/dashboard/server.ts';
 import { fakeExperiment } from '../experiments/fake-experiment.ts';
@@ -138,7 +138,9 @@ test('browser: a live run grows its curves and finishes; workers, an experiment,
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-browser.png') });
     // the experiment: esgrad report's Vega-Lite figures drawn by vega-embed
-    cpSync(fakeExperiment('fig1', 2), join(experiments, 'fig1'), { recursive: true });
+    const fake = fakeExperiment('fig1', 2);
+    cpSync(fake, join(experiments, 'fig1'), { recursive: true });
+    rmSync(dirname(fake), { recursive: true, force: true }); // fakeExperiment's own temporary folder
     await page.click('#experiments li');
     await page.waitForSelector('.experiment-view[data-figures]');
     const figures = Number(await page.getAttribute('.experiment-view', 'data-figures'));

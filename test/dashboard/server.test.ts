@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { get, type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { packageDir } from '../../src/dashboard/assets.ts';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server.ts';
@@ -110,6 +110,7 @@ before(async () => {
 after(async () => {
   await dash.close();
   rmSync(tmp, { recursive: true, force: true });
+  rmSync(dirname(experiment), { recursive: true, force: true }); // fakeExperiment's own temporary folder
 });
 
 test('server: binds 127.0.0.1 on a free port; the page and its libraries from node_modules', async () => {
