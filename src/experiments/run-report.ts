@@ -32,6 +32,7 @@ const SETTINGS: ReadonlyArray<readonly [key: string, label: string, algos?: read
   ['targetCorr', 'target gradient correlation', ['proxy']],
   ['evalEvery', 'test-set evaluation every (iterations)'],
   ['corrEvery', 'ρ measured every (iterations; 0: never)'],
+  ['sgdVsSgdEvery', 'SGD vs SGD measured every (iterations; 0: never)'],
   ['evaluator', 'offspring evaluator', ['es']],
   ['workers', 'worker threads (0: all cores)', ['es']],
   ['threads', 'ONNX Runtime threads (0: all cores)'],
@@ -135,6 +136,9 @@ export function resultsTable(run: LoadedRunDir): Table {
   ];
   if (typeof s?.meanCorr === 'number' || corrs.length)
     rows.push([`mean gradient correlation ρ${sofar}`, pct(s?.meanCorr ?? mean(corrs))]);
+  const sgdVsSgd = values(m, 'sgdVsSgdCorr');
+  if (typeof s?.meanSgdVsSgdCorr === 'number' || sgdVsSgd.length)
+    rows.push([`mean SGD-vs-SGD ρ at θ_t${sofar}`, pct(s?.meanSgdVsSgdCorr ?? mean(sgdVsSgd))]);
   rows.push([`seconds${sofar}`, num(s?.seconds ?? last(m, 'seconds'), 1)]);
   return { title: 'Results', header: ['what', 'value'], rows };
 }
