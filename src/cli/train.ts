@@ -6,6 +6,7 @@ import { PAPER_SGD_VS_SGD } from '../analysis/correlation.ts';
 import { TRAIN_DEFAULTS as DEFAULTS, parseTrainConfig, userFieldNamer } from '../run/config.ts';
 import { type Metrics, UsageError } from '../types.ts';
 import { parseNumber, typedOptions } from './options.ts';
+import { stopOnSignals } from './signals.ts';
 import { parseHidden } from './train-control.ts';
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -184,17 +185,7 @@ export function trainCommand(): Command {
       const config = { ...parsed, out: parsed.out ?? defaultRunDir(parsed) };
       const log = (msg: string): void => console.error(msg);
       // Ctrl-C (SIGINT) and SIGTERM: finish the iteration, write a checkpoint, exit 128 + the signal's number.
-      const stop = new AbortController();
-      let exitCode = 130;
-      const onSignal = (signal: NodeJS.Signals): void => {
-        exitCode = signal === 'SIGTERM' ? 143 : 130;
-        if (stop.signal.aborted) process.exit(exitCode);
-        const name = signal === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C';
-        log(`\n${name}: stopping after this iteration and writing a checkpoint (${name} again to quit now)`);
-        stop.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const stop = stopOnSignals(log, 'stopping after this iteration and writing a checkpoint');
       let s: Metrics;
       try {
         s = await train(config, {
@@ -206,8 +197,7 @@ export function trainCommand(): Command {
           ...(redisUrl === undefined ? {} : { redisUrl }),
         });
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        stop.dispose();
       }
       if (s.interrupted === true) {
         const redis =
@@ -217,7 +207,7 @@ export function trainCommand(): Command {
         console.log(
           `stopped at iteration ${s.iterations} of ${config.iters}; checkpoint written; continue with: esgrad train --resume ${config.out}${redis}`,
         );
-        process.exitCode = exitCode;
+        process.exitCode = stop.exitCode();
         return;
       }
       const acc =
