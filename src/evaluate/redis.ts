@@ -314,7 +314,7 @@ export class RedisEvaluator implements Evaluator {
       else if (Date.now() - lastCheck >= checkEveryMs) {
         lastCheck = Date.now();
         idle = (await stop(this.checkRound(r, idle))).idle;
-        this.writeStatus(false);
+        await stop(this.writeStatus(false));
       }
       const answered = await stop(this.readResults(r));
       if (answered > 0) {
@@ -331,7 +331,7 @@ export class RedisEvaluator implements Evaluator {
     }
     if (r.entryIds.length) await this.cmd!.xdel(KEYS.tasks, ...r.entryIds);
     this.logSkipped(round, before);
-    this.writeStatus(false);
+    await this.writeStatus(false);
     return r.rewardsN;
   }
 
@@ -342,9 +342,14 @@ export class RedisEvaluator implements Evaluator {
   }
 
   /** <runDir>/workers.json, at most once a second unless `now`. */
-  private writeStatus(now: boolean): void {
+  private async writeStatus(now: boolean): Promise<void> {
     if (!this.o.runDir || (!now && Date.now() - this.statusWrittenMs < 1000)) return;
     this.statusWrittenMs = Date.now();
+    try {
+      if (this.cmd?.status === 'ready') this.registered = await this.cmd.hgetall(KEYS.workers);
+    } catch {
+      // written with what the last look found
+    }
     const s = this.stats;
     const file: WorkersFile = {
       updated: new Date().toISOString(),
@@ -469,7 +474,7 @@ export class RedisEvaluator implements Evaluator {
 
   /** Removes the run's keys (idle workers go back to waiting for a master) and disconnects. */
   async close(): Promise<void> {
-    if (this.stats.rounds > 0) this.writeStatus(true);
+    if (this.stats.rounds > 0) await this.writeStatus(true);
     const cmd = this.cmd;
     this.cmd = undefined;
     if (cmd?.status === 'ready') {

@@ -257,6 +257,7 @@ describe('Redis evaluator under faults', { timeout: 300_000 }, () => {
     m.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => m.once('exit', (code) => r(code)));
     await until('a few iterations done', () => lines() >= 3 || m.exitCode !== null);
+    const pids = workers.map((w) => w.child.pid);
     for (const w of workers.splice(0)) {
       w.child.kill('SIGKILL'); // all workers gone: the master waits inside an iteration
       await w.exited;
@@ -279,6 +280,15 @@ describe('Redis evaluator under faults', { timeout: 300_000 }, () => {
       0,
       "the run's keys are removed",
     );
+    // workers.json of a run of short rounds names the workers with their hosts and pids
+    const listed = JSON.parse(readFileSync(join(out, WORKERS_FILE), 'utf8')) as {
+      workers: { pid: number; chunks: number }[];
+    };
+    assert.ok(
+      listed.workers.length > 0 && listed.workers.every((w) => pids.includes(w.pid)),
+      JSON.stringify(listed),
+    );
+    assert.ok(listed.workers.some((w) => w.chunks > 0));
     assert.equal(
       readCheckpoint(out).loop.iteration,
       completed,
