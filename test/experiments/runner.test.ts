@@ -14,28 +14,21 @@ const BIN = resolve(import.meta.dirname, '../../bin/esgrad.js');
 const tmp = mkdtempSync(join(tmpdir(), 'esgrad-exp-'));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** `esgrad experiment fig2 --scale smoke` on `seeds` seeds into `out`, its stdout collected. */
+function startFig2(out: string, seeds: number) {
+  const args = ['experiment', 'fig2', '--scale', 'smoke', '--seeds', String(seeds), '--out', out];
+  const child = spawn(process.execPath, [BIN, ...args, '--quiet', '--no-report', '--data-dir', MNIST_DIR], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let stdout = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, exited, stdout: () => stdout };
+}
+
 /** Starts the CLI on fig2 (smoke, 2 seeds) and kills it as soon as the first run's summary exists. */
 async function interruptedFig2(out: string): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'experiment',
-      'fig2',
-      '--scale',
-      'smoke',
-      '--seeds',
-      '2',
-      '--out',
-      out,
-      '--quiet',
-      '--no-report',
-      '--data-dir',
-      MNIST_DIR,
-    ],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const { child, exited } = startFig2(out, 2);
   const first = join(out, 'runs', 'es-s0', 'summary.json');
   for (let i = 0; i < 1200 && !existsSync(first); i++) await sleep(25);
   child.kill('SIGKILL');
@@ -72,34 +65,13 @@ describe('experiment runner (fig2, smoke)', () => {
 
   it('a training run stopped by SIGTERM continues from its checkpoint when rerun', async () => {
     const dir = join(tmp, 'fig2-sigterm');
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
-        'experiment',
-        'fig2',
-        '--scale',
-        'smoke',
-        '--seeds',
-        '1',
-        '--out',
-        dir,
-        '--quiet',
-        '--no-report',
-        '--data-dir',
-        MNIST_DIR,
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    let stdout = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const { child, exited, stdout } = startFig2(dir, 1);
     const metrics = join(dir, 'runs', 'es-s0', 'metrics.jsonl');
     const lines = () => (existsSync(metrics) ? readFileSync(metrics, 'utf8').split('\n').length - 1 : 0);
     for (let i = 0; i < 2400 && lines() < 3; i++) await sleep(25);
     child.kill('SIGTERM');
     assert.equal(await exited, 143);
-    assert.match(stdout, /fig2 \(smoke\): stopped with 0 runs finished; continue with the same command/);
+    assert.match(stdout(), /fig2 \(smoke\): stopped with 0 runs finished; continue with the same command/);
     const stoppedAt = lines();
     assert.ok(stoppedAt >= 3 && stoppedAt < 20, `stopped mid-run (${stoppedAt} records)`);
     assert.ok(existsSync(join(dir, 'runs', 'es-s0', 'checkpoint.bin')));
