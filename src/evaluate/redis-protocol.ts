@@ -359,7 +359,7 @@ export type ResultVerdict =
 
 /**
  * Checks a result against the master's current round: shape, run and version, round, chunk,
- * generation, the exact task ids, and one valid reward per task.
+ * generation, the exact task ids, and one valid reward per task (none above `maxReward`).
  */
 export function judgeResult(
   text: unknown,
@@ -369,6 +369,8 @@ export function judgeResult(
     round: number;
     chunks: readonly IssuedChunk[];
     done: (chunk: number) => boolean;
+    /** The largest reward a valid worker can send (a model's reward is −loss ≤ 0); none for objectives. */
+    maxReward?: number;
   },
 ): ResultVerdict {
   const m = parseJson(text);
@@ -424,6 +426,12 @@ export function judgeResult(
   for (let i = 0; i < rewards.length; i++) {
     const r = decodeReward(m.rewards[i]);
     if (r === undefined) return { kind: 'malformed', why: `reward ${i} is not a number`, ...w };
+    if (want.maxReward !== undefined && r > want.maxReward)
+      return {
+        kind: 'malformed',
+        why: `reward ${i} is ${r}, above ${want.maxReward}: impossible (a model's reward is −loss)`,
+        ...w,
+      };
     rewards[i] = r;
   }
   const f = m.failures;

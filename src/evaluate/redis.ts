@@ -416,6 +416,7 @@ export class RedisEvaluator implements Evaluator {
               round: r.round,
               chunks: r.chunks,
               done: (c) => r.doneC[c] === 1,
+              ...(this.work.subject.kind === 'model' ? { maxReward: 0 } : {}),
             });
       if (v.reclaimed && v.chunk !== undefined) {
         this.log(

@@ -100,4 +100,29 @@ describe('redis messages', () => {
     assert.equal(judgeResult('x'.repeat(2 << 20), want).kind, 'malformed');
     assert.equal(j({ ...msg, v: '0.9.0' }).kind, 'refused');
   });
+
+  it("a model run's rewards are −loss ≤ 0: a positive one is malformed (an objective's may be anything)", () => {
+    const want = {
+      run: 'r1',
+      version: '1.0.0',
+      round: 1,
+      chunks: [{ ids: [0, 1], generation: 0 }],
+      done: () => false,
+    };
+    const msg = { run: 'r1', v: '1.0.0', worker: 'w', round: 1, chunk: 0, generation: 0, ids: [0, 1] };
+    const j = (rewards: unknown[], maxReward?: number) =>
+      judgeResult(
+        JSON.stringify({ ...msg, rewards }),
+        maxReward === undefined ? want : { ...want, maxReward },
+      );
+    const bad = j([-0.5, 1e308], 0);
+    assert.ok(
+      bad.kind === 'malformed' && /reward 1 is 1e\+308, above 0: impossible/.test(bad.why),
+      JSON.stringify(bad),
+    );
+    assert.equal(j([-0.5, 'Infinity'], 0).kind, 'malformed');
+    assert.equal(j([-0.5, 0], 0).kind, 'ok', 'a zero loss is possible');
+    assert.equal(j([-0.5, 'NaN'], 0).kind, 'ok', 'NaN is counted and dropped later, as before');
+    assert.equal(j([-0.5, 1e308]).kind, 'ok', 'an objective may reward anything');
+  });
 });
