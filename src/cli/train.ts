@@ -82,6 +82,10 @@ export function trainCommand(): Command {
       'ES: be the master of esgrad workers through Redis, redis://[user:password@]host:port/db (or $ESGRAD_REDIS_URL; a password may come from $ESGRAD_REDIS_PASSWORD)',
     )
     .option(
+      '--replay',
+      "ES --redis: workers rebuild θ from each round's rewards, checked by its sha256 (θ travels only to a worker that joins late or differs)",
+    )
+    .option(
       '--workers <n>',
       `ES: worker threads of the threads evaluator, 0 = all cores (default ${DEFAULTS.workers})`,
       parseNumber,

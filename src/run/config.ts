@@ -20,6 +20,7 @@ export const trainConfigSchema = z
     threads: z.number().int().min(0).default(0), // ONNX Runtime intra-op threads of the master (0 = all cores)
     evaluator: z.enum(['threads', 'local', 'redis']).default('threads'), // ES offspring on a worker_threads pool, in-process, or on `esgrad worker`s through Redis (--redis URL)
     workers: z.number().int().min(0).default(0), // worker threads of the threads evaluator (0 = all cores)
+    replay: z.boolean().default(false), // redis evaluator: workers rebuild θ from each round's rewards (tell() as the master does), checked by θ's sha256; θ is sent only to a worker that joins late or differs
     ...stepFields,
     ...esFields,
     targetCorr: z.number().gt(0).max(1).default(0.039), // proxy: correlation of its gradient with the true one (paper: ES's 3.9%)

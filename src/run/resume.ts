@@ -10,6 +10,7 @@ export const RESUME_OVERRIDES: readonly string[] = [
   'iters',
   'evaluator',
   'workers',
+  'replay',
   'threads',
   'checkpointEvery',
   'dataDir',
