@@ -1,11 +1,12 @@
 // `esgrad corr`: the paper's gradient-correlation analyses. `sgd-vs-sgd` correlates the gradients of
 // two random mini-batches along an SGD run; `population` tracks ρ(g_ES, g_True) against offspring count.
 
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { PAPER_SGD_VS_SGD } from '../analysis/correlation.ts';
 import { TRAIN_DEFAULTS as DEFAULTS, parseTrainConfig } from '../run/config.ts';
 import { UsageError } from '../types.ts';
 import { parseNumber, typedOptions } from './options.ts';
+import { parseHidden } from './train-control.ts';
 
 /** The paper's mean SGD-vs-SGD correlation on MNIST (section 3). */
 
@@ -60,7 +61,32 @@ function population(): Command {
     .option('--out <dir>', 'directory for metrics.jsonl (ρ per chunk) and summary.json')
     .option('--data-dir <dir>', 'directory with the IDX files')
     .option('--quiet', 'no progress bar')
+    .option(
+      '--task <name>',
+      'a control task instead of a model: ρ against a reference ES estimate (see README)',
+    )
+    .option('--policy <file>', '--task: the policy.json of a control run to measure at (default θ0)')
+    .option('--reference <n>', '--task: offspring of the reference estimate (default 20000)', parseNumber)
+    .option(
+      '--sizes <list>',
+      '--task: offspring counts N of the estimates (default 100,200,500,1000,2000,5000)',
+      parseSizes,
+    )
+    .option('--repeats <n>', '--task: independent estimates per N (default 3)', parseNumber)
+    .option(
+      '--hidden <widths>',
+      '--task: tanh hidden layer widths of the policy (default 32,32)',
+      parseHidden,
+    )
+    .option('--episodes-per-offspring <n>', '--task: episodes per offspring (default 1)', parseNumber)
+    .option('--max-steps <n>', "--task: episode step limit (default the task's own)", parseNumber)
+    .option('--shared-episodes', '--task: all offspring of a stream meet the same initial states')
+    .option('--fitness <name>', '--task: centered-ranks | raw (default centered-ranks)')
     .action(async (_o: unknown, cmd: Command) => {
+      if (cmd.getOptionValueSource('task') === 'cli') return controlPopulationCommand(cmd);
+      const taskOnly = TASK_ONLY.filter((k) => cmd.getOptionValueSource(k) === 'cli');
+      if (taskOnly.length > 0)
+        throw new UsageError(`${taskOnly.map(flagName).join(', ')}: only with --task (a control task)`);
       const {
         target = 0.2,
         chunk = 1000,
@@ -101,6 +127,71 @@ function population(): Command {
       );
     });
 }
+
+function parseSizes(value: string): number[] {
+  const sizes = value.split(',').map((s) => Number(s.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+    throw new InvalidArgumentError(`'${value}' is not a list of offspring counts like 100,1000.`);
+  return sizes.sort((a, b) => a - b);
+}
+
+const MNIST_ONLY = ['model', 'target', 'chunk', 'cap', 'batch', 'dataDir'];
+const TASK_ONLY = [
+  'policy',
+  'reference',
+  'sizes',
+  'repeats',
+  'hidden',
+  'episodesPerOffspring',
+  'maxSteps',
+  'sharedEpisodes',
+  'fitness',
+];
+
+/** `corr population --task NAME`: ρ between N-offspring estimates and a reference estimate (issue 13 #6). */
+async function controlPopulationCommand(cmd: Command): Promise<void> {
+  const {
+    policy,
+    reference = 20_000,
+    sizes = [100, 200, 500, 1000, 2000, 5000],
+    repeats = 3,
+    quiet,
+    out,
+    ...rest
+  } = typedOptions(cmd) as Record<string, unknown> & {
+    policy?: string;
+    reference?: number;
+    sizes?: number[];
+    repeats?: number;
+    out?: string;
+  };
+  const misplaced = MNIST_ONLY.filter((k) => k in rest);
+  if (misplaced.length > 0)
+    throw new UsageError(
+      `corr population --task takes no ${misplaced.map(flagName).join(', ')} (those are for models)`,
+    );
+  const { parseControlConfig } = await import('../run/control-config.ts');
+  const { controlPopulation, defaultPopulationDir } = await import('../run/control-population.ts');
+  const config = parseControlConfig(rest, (path) => flagName(String(path[0])));
+  const dir = out ?? defaultPopulationDir(config, policy);
+  const r = await controlPopulation(
+    { ...config, out: dir },
+    { reference, sizes, repeats, policy, log: quiet ? () => {} : (m) => console.error(m) },
+  );
+  console.log(
+    `population ${r.task} at ${r.policy} (${r.parameters} parameters, reference ${r.reference} offspring, ${r.repeats} repeats):`,
+  );
+  console.log('N\tρ mean\tρ std\tpredicted\tlinear theory');
+  for (const row of r.rows)
+    console.log(
+      `${row.offspring}\t${row.mean.toFixed(4)}\t${row.std.toFixed(4)}\t${row.predicted.toFixed(4)}\t${row.linear.toFixed(4)}`,
+    );
+  console.log(
+    `${r.timesteps} steps in ${r.seconds.toFixed(1)} s (${Math.round(r.timestepsPerSecond)} steps/s); ${dir}/population.json, population.csv`,
+  );
+}
+
+const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 export function corrCommand(): Command {
   return new Command('corr')
