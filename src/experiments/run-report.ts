@@ -4,9 +4,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flag } from '../run/config.ts';
 import type { Metrics } from '../types.ts';
+import { bandChart } from './plots.ts';
 import { markdownTable, writeFigures } from './report.ts';
 import { type LoadedRunDir, loadRunDir } from './run-dir.ts';
 import { isSearch, runFigures, runLabel } from './run-figures.ts';
+import { band, thin } from './series.ts';
 import { mean } from './stats.ts';
 import type { Table } from './types.ts';
 
@@ -33,6 +35,13 @@ const SETTINGS: ReadonlyArray<readonly [key: string, label: string, algos?: read
   ['evalEvery', 'test-set evaluation every (iterations)'],
   ['corrEvery', 'ρ measured every (iterations; 0: never)'],
   ['sgdVsSgdEvery', 'SGD vs SGD measured every (iterations; 0: never)'],
+  ['task', 'control task'],
+  ['hidden', 'hidden layer widths of the policy'],
+  ['episodesPerOffspring', 'episodes per offspring'],
+  ['maxSteps', "episode step limit (0: the task's own)"],
+  ['sharedEpisodes', 'the same initial states for all offspring of an iteration'],
+  ['obsStatsFraction', 'share of rollouts feeding the observation statistics'],
+  ['evalEpisodes', 'episodes of each noiseless evaluation'],
   ['evaluator', 'offspring evaluator', ['es']],
   ['workers', 'worker threads (0: all cores)', ['es']],
   ['threads', 'ONNX Runtime threads (0: all cores)'],
@@ -77,7 +86,7 @@ export function runIdentity(run: LoadedRunDir): {
 /** The run's settings from config.json: setting, value, the `esgrad train` flag. */
 export function settingsTable(run: LoadedRunDir): Table {
   const config = run.config ?? {},
-    algo = config.algo as Algo | undefined;
+    algo = (config.algo ?? (isControl(run) ? 'es' : undefined)) as Algo | undefined;
   const shown = SETTINGS.filter(
     ([key, , algos]) =>
       key in config &&
@@ -143,11 +152,70 @@ export function resultsTable(run: LoadedRunDir): Table {
   return { title: 'Results', header: ['what', 'value'], rows };
 }
 
+/** A control-task run (`esgrad train --task`): episode returns, no test set, records keyed by `iteration`. */
+export const isControl = (run: LoadedRunDir): boolean =>
+  typeof run.config?.task === 'string' || typeof run.summary?.task === 'string';
+
+/** A control run's results: evaluation returns, iterations, timesteps, time. */
+export function controlResultsTable(run: LoadedRunDir): Table {
+  const s = run.summary,
+    m = run.metrics,
+    sofar = s ? '' : ' (so far)';
+  const evals = m.filter((r) => typeof r.evalReturn === 'number');
+  const best = evals.reduce<Metrics | undefined>(
+    (b, r) => (b === undefined || Number(r.evalReturn) > Number(b.evalReturn) ? r : b),
+    undefined,
+  );
+  const ret = (x: unknown): string => (typeof x === 'number' ? x.toFixed(1) : 'n/a');
+  return {
+    title: 'Results',
+    header: ['what', 'value'],
+    rows: [
+      [`iterations${sofar}`, formatValue(s?.iterations ?? last(m, 'iteration') ?? 0)],
+      [
+        `final evaluation return${s ? '' : ' (last evaluation)'}`,
+        ret(s?.finalEvalReturn ?? last(m, 'evalReturn')),
+      ],
+      [
+        `best evaluation return${sofar}`,
+        `${ret(s?.bestEvalReturn ?? best?.evalReturn)} (iteration ${formatValue(s?.bestEvalIteration ?? best?.iteration)})`,
+      ],
+      [`timesteps${sofar}`, formatValue(s?.timesteps ?? last(m, 'timesteps'))],
+      [
+        `timesteps per second${sofar}`,
+        formatValue(Math.round(Number(s?.timestepsPerSecond ?? last(m, 'timestepsPerSecond')))),
+      ],
+      [`seconds${sofar}`, num(s?.seconds ?? last(m, 'seconds'), 1)],
+    ],
+  };
+}
+
+/** A control run's figures: the noiseless evaluation return and the offspring's mean return per iteration. */
+export function controlFigures(run: LoadedRunDir): ReturnType<typeof runFigures> {
+  const task = formatValue(setting(run, 'task'));
+  const evals = band('evaluation return (θ, no noise)', [run], 'evalReturn', 1, 'iteration');
+  const offspring = thin(band('offspring mean return', [run], 'rewardMean', 1, 'iteration'), 600);
+  if (evals.length + offspring.length === 0) return [];
+  const episodes = setting(run, 'evalEpisodes');
+  return [
+    {
+      name: 'return',
+      caption: `Mean return of θ without noise over ${formatValue(episodes)} fixed episodes at every evaluation, and the offspring's mean return at every iteration (${task}).`,
+      spec: bandChart({
+        title: `Return (ES on ${task})`,
+        rows: [...evals, ...offspring],
+        xTitle: 'iteration',
+        yTitle: 'episode return',
+      }),
+    },
+  ];
+}
+
 /** The report's status line: finished, or unfinished with how far the records go. */
 export function statusLine(run: LoadedRunDir): string {
   if (run.summary) return 'finished (summary.json)';
   const n = run.metrics.length,
-    at = last(run.metrics, 'iter');
+    at = last(run.metrics, 'iter') ?? last(run.metrics, 'iteration');
   return `**unfinished**: no summary.json, so the run is still in progress or was interrupted; this report shows the ${n} record${n === 1 ? '' : 's'} of metrics.jsonl${typeof at === 'number' ? ` (up to iteration ${at})` : ''}`;
 }
 
@@ -161,9 +229,18 @@ export interface WrittenRunReport {
 /** Writes RUN_DIR/report.md and RUN_DIR/figures/*.{svg,png}; returns what it wrote. */
 export async function writeRunReport(dir: string): Promise<WrittenRunReport> {
   const run = loadRunDir(dir),
+    control = isControl(run),
     id = runIdentity(run),
-    results = resultsTable(run);
+    results = control ? controlResultsTable(run) : resultsTable(run);
   const search = isSearch(run);
+  if (control) {
+    const params = setting(run, 'parameters');
+    Object.assign(id, {
+      label: 'ES',
+      model: `${formatValue(setting(run, 'task'))} policy${typeof params === 'number' ? ` (${params.toLocaleString('en-US')} parameters)` : ''}`,
+      dataset: 'episodes',
+    });
+  }
   const parts = [
     `# ${search ? 'Population search' : 'Training run'}: ${id.label} on ${id.model}, seed ${id.seed}`,
     '',
@@ -172,7 +249,7 @@ export async function writeRunReport(dir: string): Promise<WrittenRunReport> {
     `- directory: ${dir}`,
   ];
   if (!run.config) parts.push('- no config.json: the settings are unknown');
-  const drawn = await writeFigures(dir, runFigures(run));
+  const drawn = await writeFigures(dir, control ? controlFigures(run) : runFigures(run));
   parts.push('', markdownTable(results));
   if (run.metrics.length === 0) parts.push('', 'No metrics recorded yet: no figures.');
   parts.push(...drawn.markdown);
