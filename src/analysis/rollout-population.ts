@@ -90,8 +90,13 @@ export function linearTheoryCorrelation(offspring: number, reference: number, P:
 
 export interface PopulationRow {
   readonly offspring: number;
-  /** ρ of each repeat (its own offspring stream), and their mean and standard deviation. */
+  /**
+   * ρ of each repeat (its own offspring stream), and their mean and standard deviation. An estimate
+   * that is exactly 0 (every pair tied, e.g. all at cartpole's maximal return) has no direction: ρ 0.
+   */
   readonly corrs: number[];
+  /** Repeats whose estimate was exactly 0. */
+  readonly zeroEstimates: number;
   readonly mean: number;
   readonly std: number;
   /** From the reference's signal-to-noise ratio per pair (predictedCorrelation). */
@@ -134,10 +139,18 @@ export async function rolloutPopulation(
   o.onReference?.({ signalToNoise });
   const maxN = Math.max(...o.sizes);
   const corrsSR = o.sizes.map((): number[] => []);
+  const zerosS = new Int32Array(o.sizes.length);
   for (let r = 0; r < o.repeats; r++) {
     const tasks = streamTasks(state, repeatGeneration(r), maxN);
     const rewards = await o.evaluate(tasks);
-    const corrs = o.sizes.map((n) => pearson(estimateOf(state, tasks, rewards, n, aggregator), referenceP));
+    const corrs = o.sizes.map((n, s) => {
+      const estimateP = estimateOf(state, tasks, rewards, n, aggregator);
+      if (estimateP.every((v) => v === 0)) {
+        zerosS[s]!++;
+        return 0;
+      }
+      return pearson(estimateP, referenceP);
+    });
     for (const [s, c] of corrs.entries()) corrsSR[s]!.push(c);
     o.onRepeat?.(r, corrs);
   }
@@ -148,6 +161,7 @@ export async function rolloutPopulation(
     return {
       offspring,
       corrs,
+      zeroEstimates: zerosS[s]!,
       mean,
       std: Math.sqrt(variance),
       predicted: predictedCorrelation(offspring, o.reference, signalToNoise),

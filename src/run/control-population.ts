@@ -182,6 +182,7 @@ function writeResult(out: string, config: ControlConfig, result: ControlPopulati
     corrStd: r.std,
     predicted: r.predicted,
     linearTheory: r.linear,
+    zeroEstimates: r.zeroEstimates,
     ...Object.fromEntries(r.corrs.map((c, i) => [`corr${i + 1}`, c])),
   }));
   writeFileSync(join(out, 'population.csv'), csvText(Object.keys(records[0] ?? {}), records));

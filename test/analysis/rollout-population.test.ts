@@ -116,6 +116,31 @@ test('cartpole at θ0: ρ of the reference with itself is 1, and ρ grows with N
   }
 });
 
+test('an estimate with every pair tied is 0 and counts as ρ 0 (no direction), not NaN', async () => {
+  const c = await cartpole(400);
+  try {
+    const { rows } = await rolloutPopulation({
+      state: c.state,
+      // the reference sees distinct returns, every repeat the same return for all offspring
+      evaluate: async (tasks) =>
+        Float64Array.from(tasks, (t, i) => (t.generation === REFERENCE_GENERATION ? (i * 7919) % 400 : 500)),
+      aggregator: c.aggregator,
+      reference: 400,
+      sizes: [20, 40],
+      repeats: 2,
+    });
+    assert.deepEqual(
+      rows.map((r) => [r.zeroEstimates, r.corrs, r.mean]),
+      [
+        [2, [0, 0], 0],
+        [2, [0, 0], 0],
+      ],
+    );
+  } finally {
+    await c.close();
+  }
+});
+
 test('esgrad corr population --task cartpole writes population.json and .csv; MNIST flags are refused', () => {
   const out = join(tmp, 'pop');
   const r = esgrad(
@@ -146,7 +171,7 @@ test('esgrad corr population --task cartpole writes population.json and .csv; MN
   );
   assert.equal(saved.rows[0].corrs.length, 2);
   const csv = readFileSync(join(out, 'population.csv'), 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'offspring,corrMean,corrStd,predicted,linearTheory,corr1,corr2');
+  assert.equal(csv[0], 'offspring,corrMean,corrStd,predicted,linearTheory,zeroEstimates,corr1,corr2');
   assert.equal(csv.length, 3);
   assert.match(r.stdout, /^20\t/m);
   oneLineError(esgrad('corr', 'population', '--task', 'cartpole', '--model', 'mlp'), /takes no --model/);
