@@ -45,16 +45,18 @@ export function pairSignalToNoise(
   table: Float32Array,
 ): number {
   const P = state.thetaP.length;
-  const pairs = tasks.length >> 1;
-  const fitness = shapeFitness(rewardsN.subarray(0, 2 * pairs), state.config.fitness);
+  const finite = (k: number) => Number.isFinite(rewardsN[2 * k]!) && Number.isFinite(rewardsN[2 * k + 1]!);
+  const pairs = Array.from({ length: tasks.length >> 1 }, (_, k) => k).filter(finite); // as tell drops them
+  const fitness = shapeFitness(
+    Float64Array.from(pairs.flatMap((k) => [rewardsN[2 * k]!, rewardsN[2 * k + 1]!])),
+    state.config.fitness,
+  );
   const mP = new Float64Array(P);
   let sumSq = 0;
-  let used = 0;
-  for (let k = 0; k < pairs; k++) {
-    const a = 2 * k;
-    if (!(Number.isFinite(rewardsN[a]!) && Number.isFinite(rewardsN[a + 1]!))) continue;
-    const w = tasks[a]!.sign * (fitness[a]! - fitness[a + 1]!);
-    const o = tasks[a]!.noiseOffset;
+  const used = pairs.length;
+  for (const [i, k] of pairs.entries()) {
+    const w = tasks[2 * k]!.sign * (fitness[2 * i]! - fitness[2 * i + 1]!);
+    const o = tasks[2 * k]!.noiseOffset;
     let norm2 = 0;
     for (let j = 0; j < P; j++) {
       const e = table[o + j]!;
@@ -62,7 +64,6 @@ export function pairSignalToNoise(
       mP[j]! += w * e;
     }
     sumSq += w * w * norm2;
-    used++;
   }
   let m2 = 0;
   for (let j = 0; j < P; j++) {
@@ -73,13 +74,13 @@ export function pairSignalToNoise(
   return Math.max(m2 - trace / used, 0) / trace;
 }
 
-/**
- * Expected ρ between independent estimates of n1 and n2 mirrored pairs given S: each correlates with
- * the true gradient as sqrt(nS / (nS + 1)) (the mean of n i.i.d. terms), and their errors are independent.
- */
+/** Expected ρ of an estimate of n mirrored pairs with the true gradient given S: the mean of n i.i.d. terms, sqrt(nS / (nS + 1)). */
+export const predictedTrueCorrelation = (offspring: number, S: number): number =>
+  Math.sqrt(((offspring / 2) * S) / ((offspring / 2) * S + 1));
+
+/** Expected ρ between independent estimates of two sizes: their errors are independent, so the product. */
 export function predictedCorrelation(offspring: number, reference: number, S: number): number {
-  const c = (n: number) => Math.sqrt((n * S) / (n * S + 1));
-  return c(offspring / 2) * c(reference / 2);
+  return predictedTrueCorrelation(offspring, S) * predictedTrueCorrelation(reference, S);
 }
 
 /** The paper's linear-regime theory (raw fitness, f linear in θ): ρ(g_ES, g) = sqrt(n / (n + P + 1)), against the reference. */
@@ -101,6 +102,8 @@ export interface PopulationRow {
   readonly std: number;
   /** From the reference's signal-to-noise ratio per pair (predictedCorrelation). */
   readonly predicted: number;
+  /** The same prediction against the true gradient (an infinite reference): predictedTrueCorrelation. */
+  readonly predictedTrue: number;
   /** The paper's linear-regime formula (linearTheoryCorrelation). */
   readonly linear: number;
 }
@@ -165,6 +168,7 @@ export async function rolloutPopulation(
       mean,
       std: Math.sqrt(variance),
       predicted: predictedCorrelation(offspring, o.reference, signalToNoise),
+      predictedTrue: predictedTrueCorrelation(offspring, signalToNoise),
       linear: linearTheoryCorrelation(offspring, o.reference, P),
     };
   });

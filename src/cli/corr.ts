@@ -181,10 +181,10 @@ async function controlPopulationCommand(cmd: Command): Promise<void> {
   console.log(
     `population ${r.task} at ${r.policy} (${r.parameters} parameters, reference ${r.reference} offspring, ${r.repeats} repeats):`,
   );
-  console.log('N\tρ mean\tρ std\tpredicted\tlinear theory\tzero estimates');
+  console.log('N\tρ mean\tρ std\tpredicted\tpredicted vs true\tlinear theory\tzero estimates');
   for (const row of r.rows)
     console.log(
-      `${row.offspring}\t${row.mean.toFixed(4)}\t${row.std.toFixed(4)}\t${row.predicted.toFixed(4)}\t${row.linear.toFixed(4)}\t${row.zeroEstimates}`,
+      `${row.offspring}\t${row.mean.toFixed(4)}\t${row.std.toFixed(4)}\t${row.predicted.toFixed(4)}\t${row.predictedTrue.toFixed(4)}\t${row.linear.toFixed(4)}\t${row.zeroEstimates}`,
     );
   console.log(
     `${r.timesteps} steps in ${r.seconds.toFixed(1)} s (${Math.round(r.timestepsPerSecond)} steps/s); ${dir}/population.json, population.csv`,

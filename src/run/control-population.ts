@@ -181,6 +181,7 @@ function writeResult(out: string, config: ControlConfig, result: ControlPopulati
     corrMean: r.mean,
     corrStd: r.std,
     predicted: r.predicted,
+    predictedTrue: r.predictedTrue,
     linearTheory: r.linear,
     zeroEstimates: r.zeroEstimates,
     ...Object.fromEntries(r.corrs.map((c, i) => [`corr${i + 1}`, c])),

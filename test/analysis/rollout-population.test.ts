@@ -171,7 +171,10 @@ test('esgrad corr population --task cartpole writes population.json and .csv; MN
   );
   assert.equal(saved.rows[0].corrs.length, 2);
   const csv = readFileSync(join(out, 'population.csv'), 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'offspring,corrMean,corrStd,predicted,linearTheory,zeroEstimates,corr1,corr2');
+  assert.equal(
+    csv[0],
+    'offspring,corrMean,corrStd,predicted,predictedTrue,linearTheory,zeroEstimates,corr1,corr2',
+  );
   assert.equal(csv.length, 3);
   assert.match(r.stdout, /^20\t/m);
   oneLineError(esgrad('corr', 'population', '--task', 'cartpole', '--model', 'mlp'), /takes no --model/);
