@@ -9,6 +9,8 @@ export interface RoundKeys {
   readonly withModel: boolean;
   /** The first THETA_HEADER_BYTES of the round's θ (magic, round, run id). */
   readonly thetaHeader: Buffer;
+  /** Where the round's θ (or, in a replay run, its round message) is (default esgrad:theta). */
+  readonly thetaKey?: string;
   /** Task entries the master has added this round (all stay in the stream until the round ends). */
   readonly entries: number;
 }
@@ -50,7 +52,7 @@ export async function checkKeys(cmd: Redis, want: RoundKeys): Promise<KeyCheck> 
       .pipeline()
       .get(KEYS.run)
       .exists(KEYS.model)
-      .getrangeBuffer(KEYS.theta, 0, THETA_HEADER_BYTES - 1)
+      .getrangeBuffer(want.thetaKey ?? KEYS.theta, 0, THETA_HEADER_BYTES - 1)
       .xlen(KEYS.tasks)
       .xinfo('GROUPS', KEYS.tasks)
       .hgetall(KEYS.workers)

@@ -37,7 +37,11 @@
 // refused. All three are counted, dropped and logged as the skipped fraction. Workers refuse to
 // serve a run whose version, protocol or fingerprints differ from their own (exit code 2).
 // Rewards are JSON numbers (exact for float64); -0, NaN and ±Infinity travel as strings.
+// A replay run (RunInfo.replay) publishes no θ: esgrad:round instead, and esgrad:state on request
+// (redis-replay.ts); workers rebuild θ with tell() and check it by its sha256.
+
 import type { ModelSource } from '../backend/source.ts';
+import type { EsConfig } from '../es/config.ts';
 import type { EsTask } from '../es/task.ts';
 import type { EvaluationSettings } from './evaluator.ts';
 import type { Direction } from './objective.ts';
@@ -53,6 +57,12 @@ export const KEYS = {
   results: `${PREFIX}results`,
   notify: `${PREFIX}notify`,
   workers: `${PREFIX}workers`,
+  /** Replay runs (redis-replay.ts): θ's hash and the previous rewards, instead of esgrad:theta. */
+  round: `${PREFIX}round`,
+  /** Replay runs: a worker's request for the full state of a round. */
+  want: `${PREFIX}want`,
+  /** Replay runs: the full state (θ and the optimizer's), published on request. */
+  state: `${PREFIX}state`,
 } as const;
 export const GROUP = 'workers';
 export const CHUNK_FIELD = 'c';
@@ -106,6 +116,8 @@ export interface RunInfo {
   /** A chunk not renewed for this long is re-issued to another worker. */
   readonly leaseMs: number;
   readonly subject: RunSubject;
+  /** Replay run: workers rebuild θ by tell() with these ES settings from each round's published rewards. */
+  readonly replay?: { readonly es: EsConfig } | undefined;
 }
 
 /** A model source as stored at esgrad:model: u32 LE header length, the header's JSON, then an ONNX file's bytes. */

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { type ModelSource, modelFingerprint } from '../backend/source.ts';
 import { dataFingerprint, type Split } from '../data/index.ts';
+import { esConfigSchema } from '../es/config.ts';
 import { VERSION } from '../version.ts';
 import { evaluationSettingsSchema } from './evaluator.ts';
 import { type Direction, describeObjective, type ObjectiveModule } from './objective.ts';
@@ -98,6 +99,7 @@ const runInfoSchema = z.object({
       direction: z.enum(['minimize', 'maximize']),
     }),
   ]),
+  replay: z.object({ es: esConfigSchema.extend({ noiseTableSize: z.number().int().positive() }) }).optional(),
 });
 
 /** The run info stored in Redis, or undefined when the value is not one. */

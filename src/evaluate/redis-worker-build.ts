@@ -17,6 +17,7 @@ import {
   type ObjectiveSubject,
   type RunInfo,
 } from './redis-protocol.ts';
+import { newReplica, type Replica } from './redis-replica.ts';
 import {
   dataRefusal,
   modelRefusal,
@@ -65,6 +66,10 @@ export interface Build {
   /** Chunks it evaluates at once (its threads). */
   readonly parallel: number;
   readonly close: () => Promise<void>;
+  /** The run's noise table (a replay worker's tell() aggregates over it). */
+  readonly noiseTable: Float32Array;
+  /** A replay run's copy of the ES state (redis-replica.ts). */
+  replica?: Replica;
   theta?: { runId: string; round: number; thetaP: Float32Array };
   /** The last round whose θ this worker could not read (logged once). */
   missedRound?: string;
@@ -134,6 +139,7 @@ async function buildModel(
       return {
         evaluate: async (thetaP, sigma, tasks) => ({ rewardsN: await pool.evaluate(thetaP, sigma, tasks) }),
         parallel: threads,
+        noiseTable,
         close: () => pool.close(),
       };
     }
@@ -143,6 +149,7 @@ async function buildModel(
         rewardsN: await evaluateTasks(net, noiseTable, taskData, thetaP, sigma, tasks, subject.copiesPerRun),
       }),
       parallel: 1,
+      noiseTable,
       close: () => net.close(),
     };
   } catch (e) {
@@ -186,6 +193,7 @@ async function buildObjective(
       return count > 0 ? { rewardsN, failures: { count, first } } : { rewardsN };
     },
     parallel: 1,
+    noiseTable,
     close: async () => report.close(),
   };
 }
@@ -201,5 +209,15 @@ export async function build(client: Redis, info: RunInfo, o: WorkerOptions): Pro
     s.kind === 'model'
       ? await buildModel(client, info, s, o)
       : await buildObjective(info, s, o.objective!, o.log);
-  return { info, ...built };
+  if (!info.replay) return { info, ...built };
+  const replica = newReplica();
+  return {
+    info,
+    ...built,
+    replica,
+    close: async () => {
+      await built.close();
+      await replica.aggregator?.close();
+    },
+  };
 }

@@ -19,6 +19,7 @@ import {
   RESULT_FIELD,
   type ResultMessage,
 } from './redis-protocol.ts';
+import { replayTheta } from './redis-replica.ts';
 import { parseRunInfo } from './redis-run.ts';
 import { type Build, build, buildKey, NewRun, type WorkerOptions } from './redis-worker-build.ts';
 
@@ -199,7 +200,9 @@ async function serve(
   const round = Math.max(...valid.map((v) => v.chunk.round));
   const runId = b.info.runId;
   if (b.theta?.runId !== runId || b.theta.round !== round) {
-    const theta = decodeTheta(await client.getBuffer(KEYS.theta), runId, b.info.params);
+    const theta = b.info.replay
+      ? await replayTheta(client, b, name, log)
+      : decodeTheta(await client.getBuffer(KEYS.theta), runId, b.info.params);
     if (theta) b.theta = { ...theta, runId };
   }
   const theta = b.theta?.runId === runId ? b.theta : undefined;
@@ -214,7 +217,7 @@ async function serve(
       const key = `${runId}/${v.chunk.round}`;
       if (b.missedRound !== key)
         log(
-          `worker ${name}: cannot read θ of round ${v.chunk.round} at ${KEYS.theta}; leaving chunk ${v.chunk.chunk} to be re-issued`,
+          `worker ${name}: cannot read θ of round ${v.chunk.round} at ${b.info.replay ? KEYS.round : KEYS.theta}; leaving chunk ${v.chunk.chunk} to be re-issued`,
         );
       b.missedRound = key;
     }

@@ -2,6 +2,7 @@
 // Redis stream for workers anywhere, and collects their validated rewards (protocol: redis-protocol.ts).
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import type { EsConfig } from '../es/config.ts';
 import type { EsTask } from '../es/task.ts';
 import { UsageError, type Vec } from '../types.ts';
 import { VERSION } from '../version.ts';
@@ -27,6 +28,7 @@ import {
   toTuple,
   workerNameIn,
 } from './redis-protocol.ts';
+import { encodeRound, encodeState, type ReplayState, thetaHash } from './redis-replay.ts';
 import { newRunId, type RedisWork, tableHash } from './redis-run.ts';
 import {
   newTally,
@@ -79,6 +81,10 @@ export interface RedisStats {
 
 interface Round {
   readonly round: number;
+  readonly generation: number;
+  readonly thetaP: Vec;
+  /** Replay: the full state was published for this round. */
+  statePublished?: boolean;
   readonly chunks: readonly (IssuedChunk & { readonly start: number; readonly message: string })[];
   readonly thetaBuf: Buffer;
   readonly doneC: Uint8Array;
@@ -89,7 +95,7 @@ interface Round {
 
 export class RedisEvaluator implements Evaluator {
   readonly runId = newRunId();
-  readonly info: RunInfo;
+  info: RunInfo;
   readonly stats: RedisStats = {
     rounds: 0,
     results: 0,
@@ -111,6 +117,10 @@ export class RedisEvaluator implements Evaluator {
   private readonly log: (msg: string) => void;
   private readonly refusedWorkers = new Set<string>();
   private readonly failures: FailureReport;
+  /** Replay: the ES settings and the state of the round being evaluated (for workers that ask). */
+  private replayOf?: { readonly state: () => ReplayState };
+  /** Replay: the rewards of the last round, published with the next one. */
+  private prev?: { readonly generation: number; readonly rewardsN: Float64Array };
 
   /** @param work what the run evaluates (redis-run.ts: modelWork or objectiveWork) */
   constructor(
@@ -134,6 +144,17 @@ export class RedisEvaluator implements Evaluator {
     };
   }
 
+  /**
+   * Makes this a replay run (before connect): workers rebuild θ from each round's published rewards
+   * with tell() and these settings; `state` gives the ES state of the round being evaluated (θ, the
+   * optimizer's state, the generation), sent only to a worker that asks (late, or its θ differs).
+   */
+  replay(es: EsConfig, state: () => ReplayState): void {
+    if (this.cmd) throw new Error('redis: replay() must come before connect()');
+    this.info = { ...this.info, replay: { es } };
+    this.replayOf = { state };
+  }
+
   /** Tasks per chunk of a round of n: for a model, multiples of K so every worker groups offspring into session.runs as the local evaluator does. */
   private chunkSize(n: number): number {
     const s = this.work.subject;
@@ -154,7 +175,7 @@ export class RedisEvaluator implements Evaluator {
     };
     this.cmd = await connectRedis(this.o.target, { ...c, name: 'esgrad-master' });
     this.reader = await connectRedis(this.o.target, { ...c, name: 'esgrad-master-reader' });
-    await this.cmd.del(KEYS.tasks, KEYS.results, KEYS.theta, KEYS.notify);
+    await this.cmd.del(KEYS.tasks, KEYS.results, KEYS.theta, KEYS.notify, KEYS.round, KEYS.state, KEYS.want);
     await this.publishRun();
     this.log(
       `redis: run ${this.runId} on ${this.o.target.label}; start workers on any machine with: esgrad worker --redis ${this.o.target.label}`,
@@ -181,7 +202,7 @@ export class RedisEvaluator implements Evaluator {
   /** θ and the given chunks of the current round onto Redis. */
   private async issue(r: Round, chunkIndices: readonly number[], withTheta: boolean): Promise<void> {
     const p = this.cmd!.pipeline();
-    if (withTheta) p.set(KEYS.theta, r.thetaBuf);
+    if (withTheta) p.set(this.replayOf ? KEYS.round : KEYS.theta, r.thetaBuf);
     for (const c of chunkIndices) p.xadd(KEYS.tasks, '*', CHUNK_FIELD, r.chunks[c]!.message);
     const replies = (await p.exec()) ?? [];
     for (const [err, id] of replies) {
@@ -211,13 +232,14 @@ export class RedisEvaluator implements Evaluator {
       runId: this.runId,
       withModel: this.work.modelBlob !== undefined,
       thetaHeader: r.thetaBuf.subarray(0, THETA_HEADER_BYTES),
+      ...(this.replayOf ? { thetaKey: KEYS.round } : {}),
       entries: r.entryIds.length,
     });
     this.registered = k.workers;
     const gone = [
       ...(k.run ? [] : [KEYS.run]),
       ...(k.model ? [] : [KEYS.model]),
-      ...(k.theta ? [] : [KEYS.theta]),
+      ...(k.theta ? [] : [this.replayOf ? KEYS.round : KEYS.theta]),
       ...(k.tasks ? [] : [KEYS.tasks]),
     ];
     const lost = k.tasks && k.idle && wasIdle;
@@ -286,10 +308,16 @@ export class RedisEvaluator implements Evaluator {
         message: JSON.stringify(msg),
       });
     }
+    const generation = tasks[0]?.generation ?? 0;
+    const prev = this.prev?.generation === generation - 1 ? { prev: this.prev } : {};
     const r: Round = {
       round,
+      generation,
+      thetaP,
       chunks,
-      thetaBuf: encodeTheta(this.runId, round, thetaP),
+      thetaBuf: this.replayOf
+        ? encodeRound(this.runId, { round, generation, hash: thetaHash(thetaP), ...prev })
+        : encodeTheta(this.runId, round, thetaP),
       doneC: new Uint8Array(chunks.length),
       rewardsN: new Float64Array(tasks.length),
       entryIds: [],
@@ -297,6 +325,7 @@ export class RedisEvaluator implements Evaluator {
     };
     const before = { ...this.stats };
     const stop = <T>(p: Promise<T>): Promise<T> => this.untilStopped(p, round);
+    if (this.replayOf) await stop(this.cmd!.del(KEYS.state, KEYS.want));
     await stop(
       this.issue(
         r,
@@ -316,6 +345,7 @@ export class RedisEvaluator implements Evaluator {
         idle = (await stop(this.checkRound(r, idle))).idle;
         await stop(this.writeStatus(false));
       }
+      if (this.replayOf) await stop(this.serveWant(r));
       const answered = await stop(this.readResults(r));
       if (answered > 0) {
         done += answered;
@@ -330,9 +360,31 @@ export class RedisEvaluator implements Evaluator {
       }
     }
     if (r.entryIds.length) await this.cmd!.xdel(KEYS.tasks, ...r.entryIds);
+    this.prev = { generation, rewardsN: r.rewardsN.slice() };
     this.logSkipped(round, before);
     await this.writeStatus(false);
     return r.rewardsN;
+  }
+
+  /**
+   * Replay: when a worker asked for this round's full state (esgrad:want), publishes it at esgrad:state
+   * (once per round while it stays there).
+   */
+  private async serveWant(r: Round): Promise<void> {
+    const want = await this.cmd!.getdel(KEYS.want);
+    if (want !== `${this.runId}:${r.round}`) return;
+    if (r.statePublished && (await this.cmd!.exists(KEYS.state)) === 1) return;
+    const s = this.replayOf!.state();
+    if (s.generation !== r.generation || s.thetaP !== r.thetaP) {
+      this.log(
+        `redis: round ${r.round}: the ES state at hand is of generation ${s.generation}, not the round's ${r.generation}; not published`,
+      );
+      return;
+    }
+    const buf = encodeState(this.runId, r.round, s);
+    await this.cmd!.set(KEYS.state, buf);
+    r.statePublished = true;
+    this.stats.bytesOut += buf.length;
   }
 
   /** "n worker(s) registered, m alive" as of the last key check. */
@@ -480,7 +532,17 @@ export class RedisEvaluator implements Evaluator {
     this.cmd = undefined;
     if (cmd?.status === 'ready') {
       try {
-        await cmd.del(KEYS.run, KEYS.model, KEYS.theta, KEYS.tasks, KEYS.results, KEYS.notify);
+        await cmd.del(
+          KEYS.run,
+          KEYS.model,
+          KEYS.theta,
+          KEYS.tasks,
+          KEYS.results,
+          KEYS.notify,
+          KEYS.round,
+          KEYS.state,
+          KEYS.want,
+        );
       } catch {
         // Redis is gone: nothing to clean
       }

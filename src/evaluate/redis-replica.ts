@@ -1,0 +1,120 @@
+// A replay worker's own copy of the ES state (redis-replay.ts): each round it applies tell() to the
+// published rewards as the master did, checks θ by its sha256, and fetches the full state only when it
+// joins, misses a round or its θ differs (each said in a log line).
+import type { Redis } from 'ioredis';
+import { Aggregator } from '../aggregate/index.ts';
+import { ask, type EsState, tell } from '../es/index.ts';
+import { KEYS } from './redis-protocol.ts';
+import {
+  decodeRound,
+  decodeState,
+  HEADER_BYTES,
+  type RoundMessage,
+  stateRound,
+  thetaHash,
+} from './redis-replay.ts';
+import type { Build } from './redis-worker-build.ts';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** What a replay worker keeps between rounds. */
+export interface Replica {
+  /** The ES state checked against the master's hash at `round` of run `runId`. */
+  state?: EsState | undefined;
+  round?: number;
+  runId?: string;
+  aggregator?: Aggregator;
+  /** Counters: rounds rebuilt by tell(), states fetched, and the milliseconds tell() took. */
+  readonly counts: { rebuilt: number; fetched: number; tellMs: number };
+}
+
+export const newReplica = (): Replica => ({ counts: { rebuilt: 0, fetched: 0, tellMs: 0 } });
+
+/**
+ * θ of the round published at esgrad:round, rebuilt or fetched and checked by its hash; undefined when
+ * there is no round message of this run or the state could not be had within half a lease.
+ */
+export async function replayTheta(
+  client: Redis,
+  b: Build,
+  name: string,
+  log: (msg: string) => void,
+): Promise<{ round: number; thetaP: Float32Array } | undefined> {
+  const runId = b.info.runId;
+  const es = b.info.replay?.es;
+  const rep = b.replica;
+  if (!es || !rep) return undefined;
+  const m = decodeRound(await client.getBuffer(KEYS.round), runId);
+  if (!m) return undefined;
+  if (rep.runId !== runId) {
+    rep.state = undefined;
+    rep.runId = runId;
+  }
+  const s = rep.state;
+  if (s && rep.round === m.round && s.generation === m.generation)
+    return { round: m.round, thetaP: s.thetaP };
+  let why: string;
+  if (s && m.prev && m.prev.generation === s.generation && m.generation === s.generation + 1) {
+    const t0 = performance.now();
+    rep.aggregator ??= new Aggregator(b.noiseTable);
+    const next = tell(s, ask(s), m.prev.rewardsN, rep.aggregator).state;
+    rep.counts.tellMs += performance.now() - t0;
+    const hash = thetaHash(next.thetaP as Float32Array);
+    if (hash === m.hash) {
+      rep.state = next;
+      rep.round = m.round;
+      rep.counts.rebuilt++;
+      return { round: m.round, thetaP: next.thetaP as Float32Array };
+    }
+    why = `θ rebuilt for round ${m.round} differs from the master's (sha256 ${hash.slice(0, 12)}… vs ${m.hash.slice(0, 12)}…)`;
+  } else if (s) {
+    why = `θ here is of generation ${s.generation}, round ${m.round} is of generation ${m.generation}${m.prev ? '' : ' and comes without the previous rewards'}`;
+  } else why = `joining at round ${m.round}`;
+  rep.state = undefined;
+  log(`worker ${name}: ${why}; fetching θ and the optimizer state from the master`);
+  const fetched = await fetchState(client, b, m, Math.max(1000, b.info.leaseMs / 2));
+  if (!fetched) {
+    log(`worker ${name}: no state of round ${m.round} came from the master`);
+    return undefined;
+  }
+  rep.state = fetched;
+  rep.round = m.round;
+  rep.counts.fetched++;
+  return { round: m.round, thetaP: fetched.thetaP as Float32Array };
+}
+
+/** Asks the master for the round's state and waits up to `waitMs` for it; checked by θ's hash. */
+async function fetchState(
+  client: Redis,
+  b: Build,
+  m: RoundMessage,
+  waitMs: number,
+): Promise<EsState | undefined> {
+  const runId = b.info.runId;
+  const ask = (): Promise<unknown> =>
+    client.pipeline().set(KEYS.want, `${runId}:${m.round}`).rpush(KEYS.notify, 'want').exec();
+  await ask();
+  const deadline = Date.now() + waitMs;
+  let asked = Date.now();
+  while (Date.now() < deadline) {
+    const head = await client.getrangeBuffer(KEYS.state, 0, HEADER_BYTES - 1);
+    if (stateRound(head, runId) === m.round) {
+      const s = decodeState(await client.getBuffer(KEYS.state), runId, b.info.params);
+      if (s && s.round === m.round && s.generation === m.generation && thetaHash(s.thetaP) === m.hash)
+        return {
+          config: b.info.replay!.es,
+          thetaP: s.thetaP,
+          optState: s.optState,
+          generation: s.generation,
+        };
+    }
+    const now = await client.getrangeBuffer(KEYS.round, 0, HEADER_BYTES - 1);
+    if (now.length < HEADER_BYTES || now.readUInt32LE(4) !== m.round) return undefined; // the master has moved on
+    if (Date.now() - asked > 500) {
+      asked = Date.now();
+      await ask(); // another worker's request may have taken the place of ours
+    }
+    await sleep(20);
+  }
+  return undefined;
+}
