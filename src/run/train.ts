@@ -91,6 +91,10 @@ function buildStep(
       `--subset-size ${config.subsetSize} is larger than the training set (${formatCount(data.train.count)} images)`,
     );
   }
+  if (config.replay && config.evaluator !== 'redis')
+    throw new UsageError(
+      '--replay is for the redis evaluator (--redis URL): its workers rebuild θ themselves',
+    );
   const resources = esResources(config, net, source, data, {
     redisUrl: opts.redisUrl,
     ...(opts.log ? { log: opts.log } : {}),
@@ -104,20 +108,25 @@ function buildStep(
   const corrEvery = config.noMinibatch ? 0 : config.corrEvery;
   const needs = gradientUse({ ...config, corrEvery });
   const lossAndGrad = needs === undefined ? undefined : gradientOf(net, needs);
-  return {
-    step: esStep(
-      {
-        ...(lossAndGrad ? { lossAndGrad } : {}),
-        ...resources,
-        data: resources.taskData,
-        corrEvery,
-        sgdVsSgdEvery: config.sgdVsSgdEvery,
-        onOffspring,
-      },
-      esState,
-    ),
-    resources,
-  };
+  const step = esStep(
+    {
+      ...(lossAndGrad ? { lossAndGrad } : {}),
+      ...resources,
+      data: resources.taskData,
+      corrEvery,
+      sgdVsSgdEvery: config.sgdVsSgdEvery,
+      onOffspring,
+    },
+    esState,
+  );
+  if (config.replay && resources.evaluator instanceof RedisEvaluator) {
+    const snapshot = step.snapshot!;
+    resources.evaluator.replay(esState.config, () => {
+      const s = snapshot();
+      return { thetaP: s.thetaP, optState: s.optState, generation: s.generation ?? 0 };
+    });
+  }
+  return { step, resources };
 }
 
 /** The configured dataset, checked against the batch size. */
