@@ -1,7 +1,7 @@
 // corr population --task (issue 13 #6): the estimate is tell()'s ES gradient (checked against a float64
 // sum with ranks counted by hand), the reference against itself gives ρ = 1, and ρ grows with N on cartpole.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -24,6 +24,8 @@ import { runNoiseTable } from '../../src/evaluate/factory.ts';
 import { type RolloutSettings, rolloutPolicySpec } from '../../src/evaluate/rollout.ts';
 import { LocalRolloutEvaluator } from '../../src/evaluate/rollout-local.ts';
 import { controlEsSettings, parseControlConfig } from '../../src/run/control-config.ts';
+import { controlPopulation } from '../../src/run/control-population.ts';
+import { UsageError } from '../../src/types.ts';
 import { esgrad, oneLineError } from '../helpers/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'esgrad-rollout-population-'));
@@ -141,7 +143,7 @@ test('an estimate with every pair tied is 0 and counts as ρ 0 (no direction), n
   }
 });
 
-test('esgrad corr population --task cartpole writes population.json and .csv; MNIST flags are refused', () => {
+test('esgrad corr population --task cartpole writes population.json and .csv; a --task flag without --task is refused', () => {
   const out = join(tmp, 'pop');
   const r = esgrad(
     'corr',
@@ -177,7 +179,38 @@ test('esgrad corr population --task cartpole writes population.json and .csv; MN
   );
   assert.equal(csv.length, 3);
   assert.match(r.stdout, /^20\t/m);
-  oneLineError(esgrad('corr', 'population', '--task', 'cartpole', '--model', 'mlp'), /takes no --model/);
   oneLineError(esgrad('corr', 'population', '--reference', '100'), /--reference: only with --task/);
-  oneLineError(esgrad('corr', 'population', '--task', 'cartpole', '--sizes', '7'), /--sizes 7: .*even/);
+});
+
+test('--policy: a policy.json holding θ0 and the identity filter measures what the default (θ0) does; another task is refused', async () => {
+  const config = parseControlConfig({ task: 'cartpole', hidden: [4], evaluator: 'local', seed: 5 });
+  const spec = rolloutPolicySpec({
+    task: 'cartpole',
+    hidden: [4],
+    episodes: 1,
+    maxSteps: 0,
+    obsStatsFraction: 0,
+  });
+  const identity = identityFilter(spec.observationSize);
+  const policy = join(tmp, 'policy.json');
+  const saved = {
+    task: 'cartpole',
+    hidden: [4],
+    maxSteps: 0,
+    thetaP: Array.from(initPolicy(spec, 5)),
+    obsMean: Array.from(identity.meanO),
+    obsStd: Array.from(identity.stdO),
+  };
+  writeFileSync(policy, JSON.stringify(saved));
+  const o = { reference: 200, sizes: [20, 100], repeats: 2 };
+  const atTheta0 = await controlPopulation(config, o);
+  const fromFile = await controlPopulation(config, { ...o, policy });
+  assert.deepEqual(fromFile.rows, atTheta0.rows);
+  assert.equal(fromFile.timesteps, atTheta0.timesteps);
+  await assert.rejects(controlPopulation(config, { ...o, sizes: [7] }), /--sizes 7: .*even/);
+  writeFileSync(policy, JSON.stringify({ ...saved, task: 'acrobot' }));
+  await assert.rejects(
+    controlPopulation(config, { ...o, policy }),
+    (e) => e instanceof UsageError && /task acrobot, not cartpole/.test(e.message),
+  );
 });
