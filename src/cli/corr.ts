@@ -42,13 +42,13 @@ const PAPER_POPULATION_FOR_20 = 274_000;
 function population(): Command {
   return new Command('population')
     .description(
-      'ρ(g_ES, g_True) against the number of offspring at a fixed θ and mini-batch (paper: 20% at about 274,000 on cnn-3m)',
+      'ρ(g_ES, g_True) against the number of offspring at a fixed θ and mini-batch (paper: 20% at about 274,000 on cnn-3m); with --task, ρ against a large reference population on a control task',
     )
     .option('--model <name>', `cnn-3m | cnn-29k | mlp (default ${DEFAULTS.model})`)
     .option('--target <x>', 'stop when ρ reaches this (default 0.2)', parseNumber)
     .option('--chunk <n>', 're-estimate after every n offspring, even (default 1000)', parseNumber)
     .option('--cap <n>', 'stop after this many offspring at the latest (default 300000)', parseNumber)
-    .option('--sigma <x>', `perturbation std (default ${DEFAULTS.sigma})`, parseNumber)
+    .option('--sigma <x>', `perturbation std (default ${DEFAULTS.sigma}; --task: 0.1)`, parseNumber)
     .option('--batch <n>', `mini-batch size (default ${DEFAULTS.batch})`, parseNumber)
     .option('--seed <n>', `seed of θ0, the mini-batch and the noise (default ${DEFAULTS.seed})`, parseNumber)
     .option('--evaluator <name>', `threads | local (default ${DEFAULTS.evaluator})`)
