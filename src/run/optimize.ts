@@ -36,6 +36,8 @@ export interface OptimizeOptions extends OptimizeEsSettings {
   readonly workers?: number;
   /** The Redis evaluator's redis://[user:password@]host:port/db (else $ESGRAD_REDIS_URL). */
   readonly redisUrl?: string;
+  /** Redis: workers rebuild θ from each round's rewards (tell() as here), checked by its sha256; θ travels only to a worker that joins or differs. */
+  readonly replay?: boolean;
   /** Threads of the gradient aggregation (default: every core). */
   readonly threads?: number;
   /** Messages (an objective's first failure, Redis connections); default: stderr. */
@@ -83,6 +85,8 @@ function checkOptions(objective: ObjectiveInput, o: OptimizeOptions): void {
     throw new UsageError(
       `optimize: the ${kind} evaluator loads the objective in other threads or processes: give its module file's path, not a function`,
     );
+  if (o.replay && kind !== 'redis')
+    throw new UsageError('optimize: replay is for the redis evaluator: its workers rebuild θ themselves');
   if (o.workers !== undefined && !(Number.isSafeInteger(o.workers) && o.workers >= 0))
     throw new UsageError(`optimize: workers: got ${o.workers}; must be an integer >= 0 (0: every core)`);
 }
@@ -108,6 +112,7 @@ export async function optimize(
     evaluator: kind = 'local',
     workers,
     redisUrl,
+    replay,
     threads,
     log = (m: string) => console.error(m),
     onIteration,
@@ -135,6 +140,12 @@ export async function optimize(
         log,
       });
       open.push(redis);
+      if (replay)
+        redis.replay(state.config, () => ({
+          thetaP: state.thetaP,
+          optState: state.optState,
+          generation: state.generation,
+        }));
       await redis.connect(); // one clear line when Redis is unreachable
       evaluator = redis;
     } else {
