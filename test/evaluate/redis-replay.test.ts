@@ -16,6 +16,8 @@ import { decodeRound, decodeState, encodeRound, encodeState } from '../../src/ev
 import { modelWork } from '../../src/evaluate/redis-run.ts';
 import { initParams } from '../../src/model/init.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
+import { optimize } from '../../src/run/optimize.ts';
+import { boxTheta, RASTRIGIN } from '../fixtures/objectives.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { startWorker, stopWorker, type WorkerProcess } from '../helpers/worker-process.ts';
@@ -193,5 +195,49 @@ describe('RedisEvaluator --replay with worker processes', () => {
       ['3'],
       late!.stderr(),
     );
+  });
+});
+
+describe('optimize() with replay workers', () => {
+  let redis: TestRedis;
+  let w: WorkerProcess | undefined;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    if (w) await stopWorker(w);
+    await redis?.stop();
+  });
+
+  it('an objective worker rebuilds θ (Adam) and optimize() gives the in-process θ and fitness bit for bit', async () => {
+    const theta0 = boxTheta(1000, 11);
+    const o = {
+      population: 40,
+      sigma: 0.05,
+      lr: 0.05,
+      seed: 5,
+      threads: 1,
+      direction: 'minimize',
+      iterations: 4,
+    } as const;
+    const local = await optimize(RASTRIGIN, theta0, o);
+    w = startWorker(redis.url, 'o1', ['--objective', RASTRIGIN]);
+    await w.connected;
+    const logs: string[] = [];
+    const remote = await optimize(RASTRIGIN, theta0, {
+      ...o,
+      evaluator: 'redis',
+      redisUrl: redis.url,
+      replay: true,
+      log: (m) => logs.push(m),
+    });
+    assert.deepEqual(remote.theta, local.theta);
+    assert.deepEqual(remote.history, local.history);
+    await stopWorker(w);
+    const fetched = w
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('fetching θ and the optimizer state'));
+    assert.deepEqual(fetched.length, 1, w.stderr()); // joining; rounds 2-4 rebuilt
   });
 });
