@@ -1,13 +1,13 @@
 // The Redis master's periodic look at its keys during a round: whether the run, the model, θ of the
 // round and the task stream with its group are still there, and whether any chunk is still in play.
 import type { Redis } from 'ioredis';
-import { GROUP, KEYS, THETA_HEADER_BYTES } from './redis-protocol.ts';
+import { GROUP, KEYS } from './redis-protocol.ts';
 
 /** What the master expects to find during a round. */
 export interface RoundKeys {
   readonly runId: string;
   readonly withModel: boolean;
-  /** The first THETA_HEADER_BYTES of the round's θ (magic, round, run id). */
+  /** The first THETA_HEADER_BYTES of the round's θ (magic, round, run id), or a replay round's whole message. */
   readonly thetaHeader: Buffer;
   /** Where the round's θ (or, in a replay run, its round message) is (default esgrad:theta). */
   readonly thetaKey?: string;
@@ -52,7 +52,7 @@ export async function checkKeys(cmd: Redis, want: RoundKeys): Promise<KeyCheck> 
       .pipeline()
       .get(KEYS.run)
       .exists(KEYS.model)
-      .getrangeBuffer(want.thetaKey ?? KEYS.theta, 0, THETA_HEADER_BYTES - 1)
+      .getrangeBuffer(want.thetaKey ?? KEYS.theta, 0, want.thetaHeader.length - 1)
       .xlen(KEYS.tasks)
       .xinfo('GROUPS', KEYS.tasks)
       .hgetall(KEYS.workers)

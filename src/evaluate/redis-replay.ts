@@ -17,6 +17,8 @@ const ROUND_MAGIC = 0x45535231; // "ESR1"
 const STATE_MAGIC = 0x45535331; // "ESS1"
 export const HEADER_BYTES = 16;
 const ROUND_FIXED = 64;
+/** A round message's bytes before its rewards: header, generation, and θ's hash. */
+export const ROUND_HEAD_BYTES = ROUND_FIXED;
 
 /** sha256 of θ's float32 bytes, hex. */
 export function thetaHash(thetaP: Float32Array): string {
@@ -57,6 +59,16 @@ export function encodeRound(runId: string, m: RoundMessage): Buffer {
   Buffer.from(m.hash, 'hex').copy(buf, 32);
   if (m.prev) Buffer.from(m.prev.rewardsN.buffer, m.prev.rewardsN.byteOffset, 8 * n).copy(buf, ROUND_FIXED);
   return buf;
+}
+
+/** Round, generation and hash from the first ROUND_HEAD_BYTES of a round message of `runId`. */
+export function decodeRoundHead(head: Buffer | null, runId: string): Omit<RoundMessage, 'prev'> | undefined {
+  if (!head || head.length < ROUND_HEAD_BYTES || !headerOk(head, ROUND_MAGIC, runId)) return undefined;
+  return {
+    round: head.readUInt32LE(4),
+    generation: head.readUInt32LE(16),
+    hash: head.subarray(32, 64).toString('hex'),
+  };
 }
 
 /** The round message of `runId` in a stored value, or undefined when it is not one. */

@@ -7,8 +7,10 @@ import { ask, type EsState, tell } from '../es/index.ts';
 import { KEYS } from './redis-protocol.ts';
 import {
   decodeRound,
+  decodeRoundHead,
   decodeState,
   HEADER_BYTES,
+  ROUND_HEAD_BYTES,
   type RoundMessage,
   stateRound,
   thetaHash,
@@ -83,7 +85,10 @@ export async function replayTheta(
   return { round: m.round, thetaP: fetched.thetaP as Float32Array };
 }
 
-/** Asks the master for the round's state and waits up to `waitMs` for it; checked by θ's hash. */
+/**
+ * Asks the master for the round's state and waits up to `waitMs` for it; accepted when its θ has the
+ * hash the round message shows now (a damaged message is republished by the master within seconds).
+ */
 async function fetchState(
   client: Redis,
   b: Build,
@@ -96,25 +101,23 @@ async function fetchState(
   await ask();
   const deadline = Date.now() + waitMs;
   let asked = Date.now();
+  let got: { state: EsState; hash: string } | undefined;
   while (Date.now() < deadline) {
-    const head = await client.getrangeBuffer(KEYS.state, 0, HEADER_BYTES - 1);
-    if (stateRound(head, runId) === m.round) {
+    const now = decodeRoundHead(await client.getrangeBuffer(KEYS.round, 0, ROUND_HEAD_BYTES - 1), runId);
+    if (now?.round !== m.round) return undefined; // the master has moved on
+    if (!got && stateRound(await client.getrangeBuffer(KEYS.state, 0, HEADER_BYTES - 1), runId) === m.round) {
       const s = decodeState(await client.getBuffer(KEYS.state), runId, b.info.params);
-      if (s && s.round === m.round && s.generation === m.generation && thetaHash(s.thetaP) === m.hash)
-        return {
-          config: b.info.replay!.es,
-          thetaP: s.thetaP,
-          optState: s.optState,
-          generation: s.generation,
-        };
+      if (s?.round === m.round) {
+        const { thetaP, optState, generation } = s;
+        got = { state: { config: b.info.replay!.es, thetaP, optState, generation }, hash: thetaHash(thetaP) };
+      }
     }
-    const now = await client.getrangeBuffer(KEYS.round, 0, HEADER_BYTES - 1);
-    if (now.length < HEADER_BYTES || now.readUInt32LE(4) !== m.round) return undefined; // the master has moved on
-    if (Date.now() - asked > 500) {
+    if (got && got.state.generation === now.generation && got.hash === now.hash) return got.state;
+    if (!got && Date.now() - asked > 500) {
       asked = Date.now();
-      await ask(); // another worker's request may have taken the place of ours
+      await ask(); // the master was between rounds, or the state vanished
     }
-    await sleep(20);
+    await sleep(got ? 100 : 20);
   }
   return undefined;
 }

@@ -231,8 +231,10 @@ export class RedisEvaluator implements Evaluator {
     const k = await checkKeys(this.cmd!, {
       runId: this.runId,
       withModel: this.work.modelBlob !== undefined,
-      thetaHeader: r.thetaBuf.subarray(0, THETA_HEADER_BYTES),
-      ...(this.replayOf ? { thetaKey: KEYS.round } : {}),
+      // a replay round's message is small (8 bytes per task): checked whole, a damaged hash or reward is republished
+      ...(this.replayOf
+        ? { thetaHeader: r.thetaBuf, thetaKey: KEYS.round }
+        : { thetaHeader: r.thetaBuf.subarray(0, THETA_HEADER_BYTES) }),
       entries: r.entryIds.length,
     });
     this.registered = k.workers;

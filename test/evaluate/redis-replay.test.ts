@@ -3,6 +3,7 @@
 // local run; a late worker and a worker whose rebuilt θ differs fetch the state and say so.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { Aggregator } from '../../src/aggregate/index.ts';
 import { Network } from '../../src/backend/network.ts';
 import { builtinSource } from '../../src/backend/source.ts';
@@ -12,6 +13,7 @@ import { type Evaluator, taskData as makeTaskData, type TaskData } from '../../s
 import { LocalEvaluator } from '../../src/evaluate/local.ts';
 import { RedisEvaluator } from '../../src/evaluate/redis.ts';
 import { redisTarget } from '../../src/evaluate/redis-connect.ts';
+import { KEYS } from '../../src/evaluate/redis-protocol.ts';
 import { decodeRound, decodeState, encodeRound, encodeState } from '../../src/evaluate/redis-replay.ts';
 import { modelWork } from '../../src/evaluate/redis-run.ts';
 import { initParams } from '../../src/model/init.ts';
@@ -26,6 +28,7 @@ const ENV = { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' };
 const SIZE = 200_000;
 const SIGMA = 0.01;
 const ITERS = 3;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const ES = { population: 16, sigma: SIGMA, noiseTableSize: SIZE, seed: 5, lr: 0.01 };
 
 describe('replay round and state messages', () => {
@@ -99,12 +102,13 @@ describe('RedisEvaluator --replay with worker processes', () => {
     return { thetas, rewards };
   }
 
-  const master = (): RedisEvaluator =>
+  const master = (over: { checkEveryMs?: number } = {}): RedisEvaluator =>
     new RedisEvaluator(table, taskData.settings, modelWork(builtinSource('cnn-29k'), net.size, dataset, 4), {
       target: redisTarget(redis.url),
       tasksPerChunk: 4,
       leaseMs: 3000,
       log: (m) => logs.push(m),
+      ...over,
     });
   const fetches = (w: WorkerProcess): string[] =>
     w
@@ -169,6 +173,49 @@ describe('RedisEvaluator --replay with worker processes', () => {
         /θ rebuilt for round 3 differs from the master's \(sha256 [0-9a-f]{12}… vs [0-9a-f]{12}…\)/.test(l),
       ),
       lines.join('\n'),
+    );
+  });
+
+  it('a damaged hash in the round message: workers see θ differ and fetch it, the master republishes the message, results identical', async () => {
+    const seen = w.map((x) => fetches(x).length);
+    const spy = new Redis(redis.url);
+    const ev = master({ checkEveryMs: 1000 });
+    let damaged: Promise<void> | undefined;
+    try {
+      const got = await esRun(ev, ITERS, {
+        replay: ev,
+        between: async (t) => {
+          if (t !== 1) return;
+          for (const x of w) x.child.kill('SIGSTOP'); // round 2's message is damaged before they read it
+          damaged = (async () => {
+            for (;;) {
+              const head = await spy.getrangeBuffer(KEYS.round, 0, 15);
+              if (head.length === 16 && head.readUInt32LE(4) === 2) break;
+              await sleep(2);
+            }
+            await spy.setrange(KEYS.round, 32, Buffer.alloc(32, 0xab));
+            for (const x of w) x.child.kill('SIGCONT');
+          })();
+        },
+      });
+      await damaged;
+      assert.deepEqual(got.rewards, local.rewards);
+      assert.deepEqual(got.thetas, local.thetas);
+    } finally {
+      for (const x of w) x.child.kill('SIGCONT');
+      spy.disconnect();
+      await ev.close();
+    }
+    const lines = w.flatMap((x, i) => fetches(x).slice(seen[i]));
+    assert.ok(
+      lines.some((l) =>
+        /θ rebuilt for round 2 differs from the master's \(sha256 [0-9a-f]{12}… vs abababababab…\)/.test(l),
+      ),
+      lines.join('\n'),
+    );
+    assert.ok(
+      logs.some((l) => /round 2: esgrad:round vanished or changed/.test(l)),
+      logs.join('\n'),
     );
   });
 
