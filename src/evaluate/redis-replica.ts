@@ -26,11 +26,11 @@ export interface Replica {
   round?: number;
   runId?: string;
   aggregator?: Aggregator;
-  /** Counters: rounds rebuilt by tell(), states fetched, and the milliseconds tell() took. */
-  readonly counts: { rebuilt: number; fetched: number; tellMs: number };
+  /** Counters: rounds rebuilt by tell() (checked), states fetched, tell() calls and their milliseconds. */
+  readonly counts: { rebuilt: number; fetched: number; tells: number; tellMs: number };
 }
 
-export const newReplica = (): Replica => ({ counts: { rebuilt: 0, fetched: 0, tellMs: 0 } });
+export const newReplica = (): Replica => ({ counts: { rebuilt: 0, fetched: 0, tells: 0, tellMs: 0 } });
 
 /**
  * θ of the round published at esgrad:round, rebuilt or fetched and checked by its hash; undefined when
@@ -61,6 +61,7 @@ export async function replayTheta(
     rep.aggregator ??= new Aggregator(b.noiseTable);
     const next = tell(s, ask(s), m.prev.rewardsN, rep.aggregator).state;
     rep.counts.tellMs += performance.now() - t0;
+    rep.counts.tells++;
     const hash = thetaHash(next.thetaP as Float32Array);
     if (hash === m.hash) {
       rep.state = next;

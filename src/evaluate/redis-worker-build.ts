@@ -218,6 +218,11 @@ export async function build(client: Redis, info: RunInfo, o: WorkerOptions): Pro
     close: async () => {
       await built.close();
       await replica.aggregator?.close();
+      const { rebuilt, fetched, tells, tellMs } = replica.counts;
+      if (tells + fetched > 0)
+        o.log(
+          `worker: replay: θ rebuilt by tell() for ${rebuilt} round(s) (${tells ? (tellMs / tells / 1000).toFixed(3) : '-'} s per tell()), fetched ${fetched} time(s)`,
+        );
     },
   };
 }

@@ -242,6 +242,12 @@ describe('RedisEvaluator --replay with worker processes', () => {
       ['3'],
       late!.stderr(),
     );
+    // stopped, the first two workers said what replay cost them
+    for (const x of w)
+      assert.match(
+        x.stderr(),
+        /worker: replay: θ rebuilt by tell\(\) for [1-9]\d* round\(s\) \([\d.]+ s per tell\(\)\), fetched [1-9]\d* time\(s\)/,
+      );
   });
 });
 
