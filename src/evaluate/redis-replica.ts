@@ -58,12 +58,17 @@ export async function replayTheta(
   let why: string;
   if (s && m.prev && m.prev.generation === s.generation && m.generation === s.generation + 1) {
     const t0 = performance.now();
-    rep.aggregator ??= new Aggregator(b.noiseTable);
-    const next = tell(s, ask(s), m.prev.rewardsN, rep.aggregator).state;
+    let next: EsState | undefined;
+    try {
+      rep.aggregator ??= new Aggregator(b.noiseTable);
+      next = tell(s, ask(s), m.prev.rewardsN, rep.aggregator).state; // throws on rewards of another N
+    } catch (e) {
+      log(`worker ${name}: cannot rebuild θ for round ${m.round}: ${(e as Error).message}`);
+    }
     rep.counts.tellMs += performance.now() - t0;
     rep.counts.tells++;
-    const hash = thetaHash(next.thetaP as Float32Array);
-    if (hash === m.hash) {
+    const hash = next ? thetaHash(next.thetaP as Float32Array) : 'none';
+    if (next && hash === m.hash) {
       rep.state = next;
       rep.round = m.round;
       rep.counts.rebuilt++;
