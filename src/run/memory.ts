@@ -1,7 +1,8 @@
-// The memory an ES iteration's per-offspring buffers need (tasks, rewards, the estimate's index and
-// gradient terms, the evaluator's copies), checked against the machine before a run starts.
+// What an ES run will hold (the iteration's per-offspring buffers, the noise table and, when the FFT
+// aggregates, its spectrum, θ with the optimizer's state), checked against the machine before it starts.
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
+import { aggregationMethod } from '../aggregate/index.ts';
 import { formatCount } from '../data/errors.ts';
 import { UsageError } from '../types.ts';
 
@@ -11,6 +12,38 @@ import { UsageError } from '../types.ts';
  * evaluator's copies of the tasks and rewards.
  */
 export const ES_BYTES_PER_OFFSPRING = 400;
+/** The FFT aggregation's cached spectrum and scratch: 24 bytes per table float (aggregate/aggregator.ts). */
+const SPECTRUM_BYTES_PER_TABLE_FLOAT = 24;
+/** θ, Adam's two moments, the gradient estimate and the update: five float32 vectors. */
+const BYTES_PER_PARAMETER = 5 * 4;
+
+/** The sizes of an ES run that decide its memory. */
+export interface EsRunSize {
+  readonly population: number;
+  readonly noiseTableSize: number;
+  readonly params: number;
+  /** Offspring share their noise in mirrored pairs (halves the distinct offsets the aggregation sees). */
+  readonly mirrored: boolean;
+}
+
+/** Bytes by part: the offspring live on Node's heap, the rest in typed arrays beside it. */
+export interface EsMemory {
+  readonly offspring: number;
+  readonly table: number;
+  readonly spectrum: number;
+  readonly parameters: number;
+}
+
+export function esMemory(s: EsRunSize, machineBytes = totalmem()): EsMemory {
+  const distinct = s.mirrored ? Math.ceil(s.population / 2) : s.population;
+  const fft = aggregationMethod(s.noiseTableSize, distinct, s.params, machineBytes) === 'fft';
+  return {
+    offspring: s.population * ES_BYTES_PER_OFFSPRING,
+    table: 4 * s.noiseTableSize,
+    spectrum: fft ? SPECTRUM_BYTES_PER_TABLE_FLOAT * s.noiseTableSize : 0,
+    parameters: BYTES_PER_PARAMETER * s.params,
+  };
+}
 
 /** What a run may use: half the machine's memory, and no more than V8's heap limit (the tasks live there). */
 export interface MemoryBudget {
@@ -24,29 +57,39 @@ export function machineBudget(): MemoryBudget {
 
 function gigabytes(bytes: number): string {
   const gb = bytes / 2 ** 30;
+  if (gb < 0.1) return `${Math.ceil(bytes / 2 ** 20)} MB`;
   return `${gb >= 10 ? gb.toFixed(0) : gb.toFixed(1)} GB`;
 }
 
 /**
- * Throws a one-line UsageError, naming the setting as `name`, when `population` offspring per
- * iteration would not fit in `budget`.
+ * Throws a one-line UsageError when the run would not fit `budget`: its offspring in Node's heap, or
+ * all it holds in half the machine. `name` names the population setting (--population).
  */
 export function checkEsMemory(
-  population: number,
+  size: EsRunSize,
   budget: MemoryBudget = machineBudget(),
   name = '--population',
 ): void {
-  const needBytes = population * ES_BYTES_PER_OFFSPRING;
+  const m = esMemory(size, budget.totalBytes);
+  const total = m.offspring + m.table + m.spectrum + m.parameters;
   const halfMachine = budget.totalBytes / 2;
-  const allowed = Math.min(halfMachine, budget.heapLimitBytes);
-  if (needBytes <= allowed) return;
-  const why =
-    allowed < halfMachine
-      ? `Node's heap limit of ${gigabytes(allowed)} (raise it with NODE_OPTIONS=--max-old-space-size=MB)`
-      : `${gigabytes(allowed)}, half of this machine's ${gigabytes(budget.totalBytes)}`;
-  const most = Math.floor(allowed / ES_BYTES_PER_OFFSPRING / 2) * 2;
+  const overHeap = m.offspring > budget.heapLimitBytes;
+  if (!overHeap && total <= halfMachine) return;
+  const parts = [
+    `${gigabytes(m.offspring)} for its offspring (~${ES_BYTES_PER_OFFSPRING} bytes each)`,
+    `${gigabytes(m.table)} for the noise table`,
+    ...(m.spectrum > 0 ? [`${gigabytes(m.spectrum)} for its spectrum (FFT aggregation)`] : []),
+    `${gigabytes(m.parameters)} for θ and the optimizer`,
+  ].join(', ');
+  const why = overHeap
+    ? `Node's heap limit of ${gigabytes(budget.heapLimitBytes)} for the offspring (raise it with NODE_OPTIONS=--max-old-space-size=MB)`
+    : `${gigabytes(halfMachine)}, half of this machine's ${gigabytes(budget.totalBytes)}`;
+  const room = overHeap
+    ? budget.heapLimitBytes
+    : Math.min(budget.heapLimitBytes, halfMachine - (total - m.offspring));
+  const most = Math.max(0, Math.floor(room / ES_BYTES_PER_OFFSPRING / 2) * 2);
+  const fix = most >= 2 ? `use at most ${formatCount(most)}` : 'use a smaller --noise-table-size or model';
   throw new UsageError(
-    `${name} ${population}: an ES iteration would need about ${gigabytes(needBytes)} for its ` +
-      `offspring (~${ES_BYTES_PER_OFFSPRING} bytes each), more than ${why}; use at most ${formatCount(most)}`,
+    `${name} ${size.population}: the run would need about ${gigabytes(total)} (${parts}), more than ${why}; ${fix}`,
   );
 }

@@ -2,7 +2,7 @@
 // style): the noise table, Aggregator and evaluator (in-process, worker threads or Redis) made and closed here.
 import { Aggregator } from '../aggregate/index.ts';
 import { candidateInto } from '../es/candidates.ts';
-import { type EsConfigInput, init } from '../es/index.ts';
+import { type EsConfigInput, init, resolveNoiseTableSize } from '../es/index.ts';
 import { ask, stateBuckets, tell } from '../es/openai-es.ts';
 import { type Evaluator, evaluationSettings } from '../evaluate/evaluator.ts';
 import { runNoiseTable } from '../evaluate/factory.ts';
@@ -119,8 +119,9 @@ export async function optimize(
     ...es
   } = options;
   let state = init(es, Float32Array.from(theta0));
-  checkEsMemory(state.config.population, undefined, 'population'); // a population too large for this machine
   const P = state.thetaP.length;
+  const size = { ...state.config, noiseTableSize: resolveNoiseTableSize(state.config, P), params: P };
+  checkEsMemory(size, undefined, 'population'); // a run too large for this machine
   const settings = evaluationSettings(state.config);
   const noiseTable = runNoiseTable(state.config.seed, state.config.noiseTableSize, kind === 'threads');
   const module = typeof objective === 'function' ? undefined : await objectiveModule(objective);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gradientOf, type Model } from '../backend/model.ts';
 import { type ModelSource, modelFingerprint, openModel } from '../backend/source.ts';
 import { type Dataset, dataFingerprint, formatCount, loadDataset } from '../data/index.ts';
-import { esSettingsOf, init, optimizerConfig } from '../es/index.ts';
+import { esSettingsOf, init, optimizerConfig, resolveNoiseTableSize } from '../es/index.ts';
 import { type EsResources, esResources } from '../evaluate/factory.ts';
 import { RedisEvaluator } from '../evaluate/redis.ts';
 import type { Architecture } from '../model/architecture.ts';
@@ -159,7 +159,6 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   const log = opts.log ?? (() => {});
   const out = config.out ?? defaultRunDir(config);
   checkRunDir(out, { resume: opts.resume, overwrite: opts.overwrite }); // before any data is read
-  if (config.algo === 'es') checkEsMemory(config.population); // a population too large for this machine
   const given = opts.model;
   const source =
     given === undefined
@@ -168,6 +167,10 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
         ? given
         : ({ format: 'spec', spec: parseArchitecture(given, 'model') } as const);
   const net = openModel(source, { threads: config.threads }); // sessions are made lazily
+  if (config.algo === 'es') {
+    const size = { ...config, noiseTableSize: resolveNoiseTableSize(config, net.size), params: net.size };
+    checkEsMemory(size); // a run too large for this machine, before any data is read
+  }
   const needs = gradientUse(config);
   if (needs) gradientOf(net, needs); // an imported model with SGD ends here, before any data is read
   const data = opts.data ? checkBatch(config, opts.data) : await loadTrainingData(config, log);

@@ -33,7 +33,7 @@ describe('ES limits', () => {
       oneLineError(
         r,
         new RegExp(
-          `^esgrad: --population ${n}: an ES iteration would need about \\d+ GB .*use at most [\\d,]+$`,
+          `^esgrad: --population ${n}: the run would need about \\d+ GB .*use at most [\\d,]+$`,
         ),
       );
       assert.equal(existsSync(out), false);
