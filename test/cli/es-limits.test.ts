@@ -32,9 +32,7 @@ describe('ES limits', () => {
       const r = es(out, '--population', n);
       oneLineError(
         r,
-        new RegExp(
-          `^esgrad: --population ${n}: the run would need about \\d+ GB .*use at most [\\d,]+$`,
-        ),
+        new RegExp(`^esgrad: --population ${n}: the run would need about \\d+ GB .*use at most [\\d,]+$`),
       );
       assert.equal(existsSync(out), false);
     }
