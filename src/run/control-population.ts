@@ -10,11 +10,11 @@ import { prepareTask } from '../env/tasks.ts';
 import { type EsTask, init } from '../es/index.ts';
 import { evaluationSettings } from '../evaluate/evaluator.ts';
 import { runNoiseTable } from '../evaluate/factory.ts';
-import { type RolloutSettings, rolloutPolicySpec } from '../evaluate/rollout.ts';
+import { rolloutPolicySpec } from '../evaluate/rollout.ts';
 import { LocalRolloutEvaluator, type RolloutEvaluator } from '../evaluate/rollout-local.ts';
 import { RolloutThreadsEvaluator } from '../evaluate/rollout-threads.ts';
 import { UsageError } from '../types.ts';
-import { generationRecords, type SavedPolicy } from './control.ts';
+import { generationRecords, rolloutSettings, type SavedPolicy } from './control.ts';
 import { type ControlConfig, controlEsSettings } from './control-config.ts';
 import { csvText } from './csv.ts';
 
@@ -90,13 +90,7 @@ export async function controlPopulation(
   checkEvenCounts(o);
   if (!config.mirrored) throw new UsageError('corr population --task: needs mirrored sampling');
   await prepareTask(config.task);
-  const settings: RolloutSettings = {
-    task: config.task,
-    hidden: config.hidden,
-    episodes: config.episodesPerOffspring,
-    maxSteps: config.maxSteps,
-    obsStatsFraction: 0, // θ and the filter stay fixed: the analysis measures, it does not train
-  };
+  const settings = rolloutSettings(config, 0); // θ and the filter stay fixed: the analysis measures, it does not train
   const spec = rolloutPolicySpec(settings);
   const P = policyParamCount(spec);
   const at =

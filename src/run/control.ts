@@ -119,6 +119,20 @@ export const defaultControlRunDir = (c: ControlConfig): string =>
     `es-${basename(c.task, '.json')}-s${c.seed}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
   );
 
+/** The rollouts a control config asks for (`obsStatsFraction` 0: the filter stays as it is). */
+export function rolloutSettings(
+  config: ControlConfig,
+  obsStatsFraction = config.obsStatsFraction,
+): RolloutSettings {
+  return {
+    task: config.task,
+    hidden: config.hidden,
+    episodes: config.episodesPerOffspring,
+    maxSteps: config.maxSteps,
+    obsStatsFraction,
+  };
+}
+
 /**
  * Trains the policy: `iters` × (ask, rollouts, tell, merge the observation statistics). With `out`,
  * writes metrics.jsonl (one record per iteration), policy.json (final), policy-best.json (best noiseless
@@ -130,13 +144,7 @@ export async function trainControl(
 ): Promise<ControlResult> {
   const log = opts.log ?? ((m: string) => console.error(m));
   await prepareTask(config.task);
-  const settings: RolloutSettings = {
-    task: config.task,
-    hidden: config.hidden,
-    episodes: config.episodesPerOffspring,
-    maxSteps: config.maxSteps,
-    obsStatsFraction: config.obsStatsFraction,
-  };
+  const settings = rolloutSettings(config);
   const policy = rolloutPolicySpec(settings);
   const O = policy.observationSize;
   let state = init(controlEsSettings(config), initPolicy(policy, config.seed));
