@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { UsageError } from '../types.ts';
 import { parseNumber } from './options.ts';
+import { stopOnSignals } from './signals.ts';
 
 interface WorkerFlags {
   redis?: string;
@@ -55,15 +56,8 @@ export function workerCommand(): Command {
       }
       const workers = opts.workers || availableParallelism();
       const target = redisTarget(opts.redis);
-      const stop = new AbortController();
       const log = (msg: string): void => console.error(msg);
-      const onSigint = (): void => {
-        if (stop.signal.aborted) process.exit(130);
-        log('worker: stopping after the current chunk (Ctrl-C again to quit now)');
-        stop.abort();
-      };
-      process.on('SIGINT', onSigint);
-      process.on('SIGTERM', onSigint);
+      const stop = stopOnSignals(log, 'worker stopping after the current chunk');
       try {
         const stats = await runWorker({
           target,
@@ -80,8 +74,7 @@ export function workerCommand(): Command {
           `worker: stopped after ${stats.chunks} chunks (${stats.stale} stale, ${stats.malformed} malformed dropped)`,
         );
       } finally {
-        process.off('SIGINT', onSigint);
-        process.off('SIGTERM', onSigint);
+        stop.dispose();
       }
     });
 }
