@@ -258,6 +258,12 @@ export function layerShapes(arch: Architecture): number[][] {
   return r.shapes;
 }
 
+/** Floats of one example's activations: the input and every layer's output. */
+export function activationFloats(arch: Architecture): number {
+  const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+  return size(arch.inputCHW) + layerShapes(arch).reduce((sum, shape) => sum + size(shape), 0);
+}
+
 /** Per-example input shape of each layer: the input, then the previous layer's output. */
 export function layerInputShapes(arch: Architecture): number[][] {
   return [[...arch.inputCHW], ...layerShapes(arch).slice(0, -1)];

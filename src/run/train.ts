@@ -1,13 +1,15 @@
 // Runs one training job from a validated config: loads the data, builds the network and θ0, picks
 // the algorithm's Step, wires the reporters (JSONL, summary.json, progress bar) and runs the loop.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { gradientOf, type Model } from '../backend/model.ts';
 import { type ModelSource, modelFingerprint, openModel } from '../backend/source.ts';
 import { type Dataset, dataFingerprint, formatCount, loadDataset } from '../data/index.ts';
 import { esSettingsOf, init, optimizerConfig, resolveNoiseTableSize } from '../es/index.ts';
 import { type EsResources, esResources } from '../evaluate/factory.ts';
+import { defaultCopiesPerRun } from '../evaluate/local.ts';
 import { RedisEvaluator } from '../evaluate/redis.ts';
-import type { Architecture } from '../model/architecture.ts';
+import { type Architecture, activationFloats } from '../model/architecture.ts';
 import { parseArchitecture } from '../model/spec.ts';
 import { createOptimizer } from '../optim/index.ts';
 import { type Metrics, UsageError } from '../types.ts';
@@ -17,7 +19,7 @@ import type { TrainConfig } from './config.ts';
 import { esStep } from './es.ts';
 import { removeStaleTempFiles } from './files.ts';
 import { type Step, trainLoop } from './loop.ts';
-import { checkEsMemory } from './memory.ts';
+import { checkEsMemory, type EsRunSize, populationActivationBytes } from './memory.ts';
 import { checkModelFitsData, modelLabel, modelSource } from './model.ts';
 import { modelFilesReporter } from './model-files.ts';
 import { proxyHook } from './proxy.ts';
@@ -61,6 +63,28 @@ export interface TrainOptions {
 export function defaultRunDir(config: TrainConfig): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return freeRunDir(join('runs', `${config.algo}-${modelLabel(config.model)}-s${config.seed}-${stamp}`));
+}
+
+/** What decides an ES run's memory (memory.ts): sizes, and the evaluator threads of this process. */
+function esRunSize(config: TrainConfig, source: ModelSource, params: number): EsRunSize {
+  const evaluatorThreads =
+    config.evaluator === 'threads'
+      ? config.workers || availableParallelism()
+      : config.evaluator === 'local'
+        ? 1
+        : 0;
+  const batch = config.noMinibatch ? config.subsetSize : config.batch;
+  const activationBytes =
+    source.format === 'spec'
+      ? populationActivationBytes(activationFloats(source.spec), defaultCopiesPerRun(params), batch)
+      : 0; // an imported ONNX model's activations are not known before a session runs
+  return {
+    ...config,
+    noiseTableSize: resolveNoiseTableSize(config, params),
+    params,
+    evaluatorThreads,
+    activationBytes,
+  };
 }
 
 /** The algorithm's Step and the resources it holds (closed after the run). */
@@ -167,10 +191,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
         ? given
         : ({ format: 'spec', spec: parseArchitecture(given, 'model') } as const);
   const net = openModel(source, { threads: config.threads }); // sessions are made lazily
-  if (config.algo === 'es') {
-    const size = { ...config, noiseTableSize: resolveNoiseTableSize(config, net.size), params: net.size };
-    checkEsMemory(size); // a run too large for this machine, before any data is read
-  }
+  if (config.algo === 'es') checkEsMemory(esRunSize(config, source, net.size)); // before any data is read
   const needs = gradientUse(config);
   if (needs) gradientOf(net, needs); // an imported model with SGD ends here, before any data is read
   const data = opts.data ? checkBatch(config, opts.data) : await loadTrainingData(config, log);

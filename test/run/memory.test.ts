@@ -3,7 +3,14 @@
 // refused before it starts, in one line saying how much it needs, by part, and what fits.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkEsMemory, ES_BYTES_PER_OFFSPRING, esMemory } from '../../src/run/memory.ts';
+import { type Architecture, activationFloats } from '../../src/model/architecture.ts';
+import {
+  checkEsMemory,
+  ES_BYTES_PER_OFFSPRING,
+  esMemory,
+  populationActivationBytes,
+  THREAD_BASE_BYTES,
+} from '../../src/run/memory.ts';
 import { optimize } from '../../src/run/optimize.ts';
 import { UsageError } from '../../src/types.ts';
 import { SPHERE } from '../fixtures/objectives.ts';
@@ -23,6 +30,7 @@ describe('checkEsMemory', () => {
       table: 4 * 2 ** 25,
       spectrum: 24 * 2 ** 25,
       parameters: 20 * 3_274_634,
+      threads: 0,
     });
     // 100 offspring: the direct sum, no spectrum.
     const blocked = esMemory(
@@ -30,6 +38,34 @@ describe('checkEsMemory', () => {
       24 * GB,
     );
     assert.equal(blocked.spectrum, 0);
+  });
+
+  it('counts each evaluator thread with the activations of its population-graph call', () => {
+    // [1,4,4] → conv 2×3×3 same [2,4,4] → relu → maxpool 2 [2,2,2] → flatten [8] → dense 3: 16+32+32+8+8+3.
+    const arch: Architecture = {
+      name: 'tiny',
+      inputCHW: [1, 4, 4],
+      layers: [
+        { kind: 'conv2d', filters: 2, kernel: 3 },
+        { kind: 'relu' },
+        { kind: 'maxpool', kernel: 2 },
+        { kind: 'flatten' },
+        { kind: 'dense', units: 3 },
+      ],
+    };
+    assert.equal(activationFloats(arch), 99);
+    const activationBytes = populationActivationBytes(99, 10, 50); // 10 copies × 50 images × 99 floats
+    assert.equal(activationBytes, 4 * 99 * 10 * 50);
+    const m = esMemory({ ...small, population: 100, evaluatorThreads: 3, activationBytes });
+    assert.equal(m.threads, 3 * (THREAD_BASE_BYTES + 198_000));
+    assert.throws(
+      () =>
+        checkEsMemory(
+          { ...small, population: 100, evaluatorThreads: 64, activationBytes: 2 ** 30 },
+          { totalBytes: 64 * GB, heapLimitBytes: 4 * GB },
+        ),
+      /need about 68 GB \(.*, 68 GB for 64 evaluator thread\(s\) and their activations\), more than 32 GB, half of this machine's 64 GB; use a smaller --noise-table-size or model, or fewer --workers$/,
+    );
   });
 
   it('lets a run pass that fits half the machine and the heap limit', () => {
@@ -59,7 +95,7 @@ describe('checkEsMemory', () => {
           { population: 100, noiseTableSize: 2 ** 30, params: 3_274_634, mirrored: true },
           { totalBytes: 6 * GB, heapLimitBytes: 4 * GB },
         ),
-      /need about 4\.1 GB \(1 MB for its offspring .*, 4\.0 GB for the noise table, 63 MB for θ and the optimizer\), more than 3\.0 GB, half of this machine's 6\.0 GB; use a smaller --noise-table-size or model$/,
+      /need about 4\.1 GB \(1 MB for its offspring .*, 4\.0 GB for the noise table, 63 MB for θ and the optimizer\), more than 3\.0 GB, half of this machine's 6\.0 GB; use a smaller --noise-table-size or model, or fewer --workers$/,
     );
   });
 
