@@ -35,6 +35,15 @@ export interface LoopState {
    * checkpoint carries them and a resumed run writes them back.
    */
   readonly unwritten?: readonly Metrics[];
+  /** sha256 of the metrics.jsonl lines of the records before the unwritten ones (an edited record is refused). */
+  readonly recordsSha256?: string;
+}
+
+/** The sha256 of metrics.jsonl lines (each a record's JSON and a newline), hex. */
+export function recordLinesSha256(lines: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const line of lines) h.update(`${line}\n`);
+  return h.digest('hex');
 }
 
 /** What a Step needs to continue: θ, the optimizer's state, and (ES) the generation. */
@@ -173,7 +182,7 @@ export function readCheckpoint(dir: string): Checkpoint {
  * The first `count` records of a run's metrics.jsonl (the history a resumed loop continues); a damaged
  * record among them is one UsageError naming the file and line.
  */
-export function readMetricsHistory(dir: string, count: number): Metrics[] {
+export function readMetricsHistory(dir: string, count: number, sha256?: string): Metrics[] {
   const path = join(dir, 'metrics.jsonl');
   let records: { line: number; text: string }[] = [];
   try {
@@ -188,7 +197,7 @@ export function readMetricsHistory(dir: string, count: number): Metrics[] {
     throw new UsageError(
       `--resume ${dir}: metrics.jsonl has ${records.length} records, the checkpoint is at iteration ${count}`,
     );
-  return records.slice(0, count).map(({ line, text }) => {
+  const history = records.slice(0, count).map(({ line, text }) => {
     let record: unknown;
     try {
       record = JSON.parse(text);
@@ -203,4 +212,9 @@ export function readMetricsHistory(dir: string, count: number): Metrics[] {
       );
     return record as Metrics;
   });
+  if (sha256 !== undefined && recordLinesSha256(records.slice(0, count).map((r) => r.text)) !== sha256)
+    throw new UsageError(
+      `--resume: ${path}: its first ${count} records differ from those the checkpoint was written after (edited?); the checkpoint needs them as they were`,
+    );
+  return history;
 }

@@ -1,7 +1,7 @@
 // The training loop every algorithm shares: step, periodic test-set evaluation, metrics to the
 // reporters, and a summary. Algorithms supply only `step`; the loop owns time and bookkeeping.
 import type { Metrics, Vec } from '../types.ts';
-import type { LoopState, StepState } from './checkpoint.ts';
+import { type LoopState, recordLinesSha256, type StepState } from './checkpoint.ts';
 import type { Reporter } from './reporters.ts';
 
 /**
@@ -73,6 +73,7 @@ export async function trainLoop(o: LoopOptions): Promise<Metrics> {
   let t = from?.iteration ?? 0;
   let saved = t;
   let written = history.length; // records every reporter took
+  const lines = history.map((r) => JSON.stringify(r)); // metrics.jsonl's lines (fileReporter writes the same)
   const seconds = (): number => (performance.now() - start) / 1000;
   const save = (): void => {
     if (!o.checkpoint || saved === t) return;
@@ -83,6 +84,7 @@ export async function trainLoop(o: LoopOptions): Promise<Metrics> {
       last: last ?? null,
       seconds: seconds(),
       ...(unwritten.length > 0 ? { unwritten } : {}),
+      recordsSha256: recordLinesSha256(lines.slice(0, written)),
     });
     saved = t;
   };
@@ -113,6 +115,7 @@ export async function trainLoop(o: LoopOptions): Promise<Metrics> {
     }
     record.seconds = seconds();
     history.push(record);
+    lines.push(JSON.stringify(record));
     t++;
     try {
       for (const r of o.reporters) r.onIteration(record, thetaP);

@@ -81,7 +81,8 @@ export function resumePoint(dir: string, config: TrainConfig, fingerprints: RunF
   const mismatch = fingerprintMismatch(c.fingerprints, fingerprints);
   if (mismatch) throw new UsageError(`--resume ${dir}: ${mismatch}`);
   const unwritten = c.loop.unwritten ?? []; // records a failed write kept out of metrics.jsonl
-  const { unwritten: _, ...loop } = c.loop;
-  const history = [...readMetricsHistory(dir, c.loop.iteration - unwritten.length), ...unwritten];
+  const { unwritten: _, recordsSha256, ...loop } = c.loop;
+  const written = readMetricsHistory(dir, c.loop.iteration - unwritten.length, recordsSha256);
+  const history = [...written, ...unwritten];
   return { loop, history, state: c.state };
 }

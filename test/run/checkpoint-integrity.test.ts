@@ -149,6 +149,26 @@ describe('a damaged metrics.jsonl is refused on --resume', () => {
     );
   });
 
+  it("an edited record within the checkpoint's range (valid JSON, another value) is refused; one after it is not", () => {
+    const dir = trainedRun('edited-metrics');
+    const path = join(dir, 'metrics.jsonl');
+    const original = readFileSync(path, 'utf8');
+    const lines = original.split('\n');
+    const record = JSON.parse(lines[4]!) as Record<string, number>;
+    lines[4] = JSON.stringify({ ...record, loss: record.loss! + 0.5 }); // an edited loss, still a valid record
+    writeFileSync(path, lines.join('\n'));
+    oneLineError(
+      esgrad('train', '--resume', dir, '--iters', '30', '--quiet'),
+      new RegExp(
+        `^esgrad: --resume: ${path}: its first 20 records differ from those the checkpoint was written after \\(edited\\?\\); the checkpoint needs them as they were$`,
+      ),
+    );
+    writeFileSync(path, original); // as written: the run continues
+    const r = esgrad('train', '--resume', dir, '--iters', '30', '--quiet');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(records(dir).length, 30);
+  });
+
   it('a line that is JSON but no record is named too; blank lines keep the numbering', () => {
     const dir = join(tmp, 'not-a-record');
     mkdirSync(dir);
