@@ -24,8 +24,8 @@ export async function benchSgd(repeats: number): Promise<BenchRow[]> {
     await net.close();
     const update = await timeIt(
       () => {
-        // as src/run/sgd.ts: fresh θ (it leaves the step), m and v overwritten in place
-        ({ thetaP, state } = opt.step(gradP, state, thetaP, { state: true }));
+        // as src/run/sgd.ts after its first step: θ, m and v overwritten in place
+        ({ thetaP, state } = opt.step(gradP, state, thetaP, { state: true, thetaP }));
       },
       repeats,
       2,

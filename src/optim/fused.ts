@@ -5,6 +5,7 @@ import type { Vec } from '../types.ts';
 import type { AdamState } from './adam.ts';
 import type { SgdState } from './sgd.ts';
 import type { GradientTransformation } from './transform.ts';
+import { wasmAdam } from './wasm-adam.ts';
 
 /** The optimizer a fused step runs: its hyperparameters and whether weight decay precedes it. */
 export type FusedRule =
@@ -101,8 +102,13 @@ function adamLoop(
     c2 = 1 - b2,
     negLrT = -lrT;
   const n = g.length;
+  // the WebAssembly kernel does all but the last n % 4 elements when it can (bit-identical, ~4x faster)
+  const done =
+    g instanceof Float32Array && th instanceof Float32Array
+      ? wasmAdam(g, th, thOut, mIn, mOut, vIn, vOut, { b1, b2, negLrT, eps, l2: decay ? l2 : null })
+      : 0;
   if (decay) {
-    for (let i = 0; i < n; i++) {
+    for (let i = done; i < n; i++) {
       const p = th[i]!;
       const w = f(g[i]! + l2 * p);
       const m = b1 * mIn[i]! + c1 * w;
@@ -112,7 +118,7 @@ function adamLoop(
       thOut[i] = p + f((negLrT * m) / (Math.sqrt(v) + eps));
     }
   } else {
-    for (let i = 0; i < n; i++) {
+    for (let i = done; i < n; i++) {
       const w = g[i]!;
       const m = b1 * mIn[i]! + c1 * w;
       const v = b2 * vIn[i]! + c2 * w * w;

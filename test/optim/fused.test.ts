@@ -9,9 +9,11 @@ import {
   type OptimizerConfig,
   type PlainState,
 } from '../../src/optim/index.ts';
+import { BLOCK } from '../../src/optim/wasm-adam.ts';
 import type { Vec } from '../../src/types.ts';
 
-const P = 1031;
+/** A size below the WebAssembly kernel's block and one spanning three blocks, neither a multiple of 4. */
+const SIZES = [1031, 2 * BLOCK + 1031];
 const STEPS = 6;
 
 /** Deterministic values spanning signs, magnitudes, zeros of both signs and a subnormal. */
@@ -66,8 +68,8 @@ const CONFIGS: readonly OptimizerConfig[] = [
 ];
 
 for (const config of CONFIGS) {
-  for (const l2 of [0, 2e-4, 0.5]) {
-    test(`step = update + applyUpdates bit for bit: ${JSON.stringify(config)}, l2 ${l2}`, () => {
+  for (const [l2, P] of [0, 2e-4, 0.5].flatMap((l2) => SIZES.map((P) => [l2, P] as const))) {
+    test(`step = update + applyUpdates bit for bit: ${JSON.stringify(config)}, l2 ${l2}, ${P} params`, () => {
       const opt = createOptimizer(config, l2);
       const theta0 = randomVec(P, 7, 1);
       let thetaOld: Vec = theta0.slice(),
