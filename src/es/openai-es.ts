@@ -2,7 +2,7 @@
 // state (evosax style). The transport of tasks and rewards is elsewhere (evaluate/).
 
 import type { Aggregator } from '../aggregate/index.ts';
-import { createOptimizer, type PlainState } from '../optim/index.ts';
+import { createOptimizer, type PlainState, type StepReuse } from '../optim/index.ts';
 import { checkNoiseTableSize } from '../rng/noise-table.ts';
 import { createRng, hashSeed, nextInt } from '../rng/prng.ts';
 import { UsageError, type Vec } from '../types.ts';
@@ -142,12 +142,14 @@ export function ask(state: EsState): EsTask[] {
  * N_b the evaluations used on bucket b; buckets no offspring drew get 0. Given N_b > 0 it is
  * unbiased for the bucket's slice of the gradient, as the full estimate is for all of θ (Stein's
  * lemma applied to the bucket's coordinates only); only the perturbed parameters are aggregated.
+ * `reuse`: as the optimizer's step (in place; `state` must not be used afterwards).
  */
 export function tell(
   state: EsState,
   tasks: readonly EsTask[],
   rewardsN: Float64Array,
   aggregator: Aggregator,
+  reuse?: StepReuse,
 ): { state: EsState; metrics: EsMetrics; gradP: Vec } {
   const { config, generation, thetaP } = state;
   const P = thetaP.length;
@@ -176,8 +178,9 @@ export function tell(
   const gradP = buckets
     ? aggregator.sumBuckets(offsetsK, weightsK, bucketsK, buckets.startsB, buckets.sizesB, P)
     : aggregator.sum(offsetsK, weightsK, P);
-  // update + applyUpdates in one fused pass; fresh θ', m, v (tell leaves `state` as it was)
-  const stepped = esOptimizer(config).step(gradP, state.optState, thetaP);
+  // update + applyUpdates in one fused pass; fresh θ', m, v (tell leaves `state` as it was) unless
+  // `reuse` lets it write over the state's buffers (see StepReuse)
+  const stepped = esOptimizer(config).step(gradP, state.optState, thetaP, reuse);
   const metrics: EsMetrics = {
     generation,
     rewardMean: rewards.mean,

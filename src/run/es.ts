@@ -5,7 +5,7 @@ import type { Aggregator } from '../aggregate/index.ts';
 import { cosine, pearson } from '../analysis/correlation.ts';
 import { ask, type EsState, tell } from '../es/index.ts';
 import type { Evaluator, TaskData } from '../evaluate/evaluator.ts';
-import type { Metrics } from '../types.ts';
+import type { Metrics, Vec } from '../types.ts';
 import { l2Norm } from '../vector.ts';
 import { type Step, withSnapshot } from './loop.ts';
 import { every, type LossAndGrad, runBatch, sgdVsSgd } from './sgd.ts';
@@ -25,29 +25,30 @@ export interface EsStepOptions {
   readonly onOffspring?: (done: number, total: number) => void;
 }
 
-/** A Step closure over the ES state. Metric `loss` is the mean loss of the generation's offspring. */
+/**
+ * A Step closure over the ES state. Metric `loss` is the mean loss of the generation's offspring.
+ * After its first step it owns θ and the optimizer moments and tell() writes over them, so a
+ * `snapshot()` must be written (or copied) before the next step, as the SGD step's.
+ */
 export function esStep(o: EsStepOptions, initial: EsState): Step {
   let state = initial;
+  let ownsBuffers = false; // the first step must not overwrite the caller's (or a checkpoint's) arrays
   return withSnapshot(
     async (t: number) => {
       const tasks = ask(state);
       const onProgress = o.onOffspring && ((done: number) => o.onOffspring!(done, tasks.length));
       const rewardsN = await o.evaluator.evaluate(state.thetaP, state.config.sigma, tasks, onProgress);
-      const told = tell(state, tasks, rewardsN, o.aggregator);
-      const { generation: _g, ...es } = told.metrics;
-      const metrics: Metrics = { loss: -es.rewardMean, ...es };
       const { seed, batch } = o.data.settings;
       const corr = every(o.corrEvery, t);
-      if (corr || every(o.sgdVsSgdEvery, t)) {
+      const sgdVsSgdAt = every(o.sgdVsSgdEvery, t);
+      // g_True and SGD vs SGD at θ_t, before tell() writes θ_{t+1} over it
+      let trueGradP: Vec | undefined;
+      let sgdVsSgdCorr: number | undefined;
+      if (corr || sgdVsSgdAt) {
         const onBatch = runBatch(o.data.train, seed, t, batch);
-        const { gradP: trueGradP } = await o.lossAndGrad!(state.thetaP, onBatch);
-        if (corr) {
-          metrics.corr = pearson(told.gradP, trueGradP);
-          metrics.cosine = cosine(told.gradP, trueGradP);
-          metrics.trueGradNorm = l2Norm(trueGradP);
-        }
-        if (every(o.sgdVsSgdEvery, t))
-          metrics.sgdVsSgdCorr = await sgdVsSgd(
+        trueGradP = (await o.lossAndGrad!(state.thetaP, onBatch)).gradP;
+        if (sgdVsSgdAt)
+          sgdVsSgdCorr = await sgdVsSgd(
             o.lossAndGrad!,
             o.data.train,
             seed,
@@ -57,6 +58,20 @@ export function esStep(o: EsStepOptions, initial: EsState): Step {
             trueGradP,
           );
       }
+      const inPlace = ownsBuffers && state.thetaP instanceof Float32Array;
+      const told = tell(state, tasks, rewardsN, o.aggregator, {
+        state: ownsBuffers,
+        ...(inPlace ? { thetaP: state.thetaP as Float32Array } : {}),
+      });
+      ownsBuffers = true;
+      const { generation: _g, ...es } = told.metrics;
+      const metrics: Metrics = { loss: -es.rewardMean, ...es };
+      if (corr) {
+        metrics.corr = pearson(told.gradP, trueGradP!);
+        metrics.cosine = cosine(told.gradP, trueGradP!);
+        metrics.trueGradNorm = l2Norm(trueGradP!);
+      }
+      if (sgdVsSgdCorr !== undefined) metrics.sgdVsSgdCorr = sgdVsSgdCorr;
       state = told.state;
       return { metrics, thetaP: state.thetaP };
     },
