@@ -15,7 +15,8 @@ export function parseHidden(value: string): number[] {
 
 export interface ControlCommandOptions {
   readonly quiet: boolean;
-  readonly redis: boolean;
+  /** --redis URL (the evaluator is then redis). */
+  readonly redisUrl: string | undefined;
   readonly resume: boolean;
 }
 
@@ -24,14 +25,17 @@ export async function trainControlCommand(
   name: FieldNamer,
   opts: ControlCommandOptions,
 ): Promise<void> {
-  if (opts.redis)
-    throw new UsageError('--task runs evaluate on threads or local (Redis rollouts are not available yet)');
   if (opts.resume) throw new UsageError('--task runs cannot --resume yet');
   const { parseControlConfig } = await import('../run/control-config.ts');
   const { defaultControlRunDir, trainControl } = await import('../run/control.ts');
   const parsed = parseControlConfig(values, name);
   const config = { ...parsed, out: parsed.out ?? defaultControlRunDir(parsed) };
-  const s = (await trainControl(config, { log: opts.quiet ? () => {} : (m) => console.error(m) })).summary;
+  const s = (
+    await trainControl(config, {
+      log: opts.quiet ? () => {} : (m) => console.error(m),
+      redisUrl: opts.redisUrl,
+    })
+  ).summary;
   console.log(
     `es ${s.task}: evaluation return ${Number(s.finalEvalReturn).toFixed(1)} (best ${Number(s.bestEvalReturn).toFixed(1)} at iteration ${s.bestEvalIteration}) after ${s.iterations} iterations, ${s.timesteps} steps, ${Number(s.seconds).toFixed(1)} s (${Math.round(Number(s.timestepsPerSecond))} steps/s); ${config.out}`,
   );

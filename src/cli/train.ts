@@ -178,7 +178,7 @@ export function trainCommand(): Command {
         const quiet = Boolean(cmd.opts().quiet);
         return trainControlCommand({ ...file, ...typed }, name, {
           quiet,
-          redis: redisUrl !== undefined,
+          redisUrl,
           resume: resume !== undefined,
         });
       }

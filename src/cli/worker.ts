@@ -1,6 +1,6 @@
 // `esgrad worker --redis URL [--workers N] [--objective FILE]`: evaluates a Redis master's tasks (a model
-// it publishes, or the user's objective module) on N threads of this machine until Ctrl-C (or SIGTERM),
-// which finishes the current chunks first.
+// it publishes, the user's objective module, or a control task's rollouts) on N threads of this machine
+// until Ctrl-C (or SIGTERM), which finishes the current chunks first.
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { UsageError } from '../types.ts';
@@ -20,7 +20,7 @@ interface WorkerFlags {
 export function workerCommand(): Command {
   return new Command('worker')
     .description(
-      'evaluate ES offspring for a master started with esgrad train --redis URL or optimize() with evaluator redis (any number, any machine)',
+      'evaluate ES offspring for a master started with esgrad train --redis URL (a model, or --task rollouts) or optimize() with evaluator redis (any number, any machine)',
     )
     .option(
       '--redis <url>',
@@ -40,7 +40,7 @@ export function workerCommand(): Command {
     )
     .option(
       '--workers <n>',
-      'evaluating threads sharing one noise table, one copy of the data and one θ per round, 0 = all cores (default 0; objective runs: 1)',
+      'evaluating threads sharing one noise table, one copy of the data and one θ per round, 0 = all cores (default 0; objective and --task runs: 1)',
       parseNumber,
     )
     .option('--threads <n>', 'ONNX Runtime threads of each evaluating thread (default 1)', parseNumber)

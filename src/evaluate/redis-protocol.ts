@@ -6,12 +6,15 @@
 //                           settings (one object: seed, batch, subset, limited + bucket size), the noise
 //                           table's size and hash, the lease, and the run's subject: a model (its name
 //                           and sha256 fingerprint, the dataset's name, size and sha256, K per
-//                           session.run) or an objective module (its file name, sha256, direction).
+//                           session.run), an objective module (its file name, sha256, direction), or
+//                           a control task's rollouts (RolloutSettings: a task name, never a file).
 //   esgrad:model    string  the model of a model run (encodeModelSource: a spec's JSON or an ONNX
 //                           file's bytes), written before esgrad:run; workers build the model from it
 //                           and check its fingerprint, so they need no model of their own.
 //   esgrad:theta    string  θ of the current round, published ONCE per round: a 16-byte header
-//                           (u32 magic, u32 round, 8 bytes of the run id) then P float32 little-endian.
+//                           (u32 magic, u32 round, 8 bytes of the run id) then P float32 little-endian;
+//                           a rollout run appends the round's observation filter (2O float64 LE:
+//                           mean then std), so θ and the filter a worker reads are of the same round.
 //   esgrad:tasks    stream  one entry per chunk of tasks, field "c" = JSON ChunkMessage; consumer
 //                           group "workers". A worker takes entries with XREADGROUP (">"), which
 //                           LEASES them: they stay in the group's pending list until it XACKs them.
@@ -19,7 +22,8 @@
 //                           Before reading new entries a worker XAUTOCLAIMs any entry idle longer
 //                           than the lease: a dead worker's chunk is re-issued to a live one.
 //   esgrad:results  stream  one entry per answered chunk, field "r" = JSON ResultMessage: only
-//                           (task ids, generation, rewards) go back, never vectors. The master reads
+//                           (task ids, generation, rewards; a rollout run adds each task's record
+//                           of rolloutRecordSize(O) floats) go back, never θ. The master reads
 //                           and deletes them with one script (READ_RESULTS) that passes on no entry
 //                           longer than a cap (a result of MBs is dropped unread).
 //   esgrad:notify   list    a worker pushes "1" after each result; the master blocks on it (BLPOP)
@@ -45,9 +49,10 @@ import type { EsConfig } from '../es/config.ts';
 import type { EsTask } from '../es/task.ts';
 import type { EvaluationSettings } from './evaluator.ts';
 import type { Direction } from './objective.ts';
+import type { RolloutSettings } from './rollout.ts';
 import type { ChunkFailures } from './threads-protocol.ts';
 
-export const PROTOCOL = 3;
+export const PROTOCOL = 4;
 export const PREFIX = 'esgrad:';
 export const KEYS = {
   run: `${PREFIX}run`,
@@ -100,7 +105,15 @@ export interface ObjectiveSubject {
   readonly direction: Direction;
 }
 
-export type RunSubject = ModelSubject | ObjectiveSubject;
+/** What a control-task run evaluates: rollouts of a built-in task (workers build its environments). */
+export interface RolloutSubject {
+  readonly kind: 'rollout';
+  readonly rollout: RolloutSettings;
+  /** O: the filter after θ is 2O float64, a task's record rolloutRecordSize(O) floats. */
+  readonly observationSize: number;
+}
+
+export type RunSubject = ModelSubject | ObjectiveSubject | RolloutSubject;
 
 /** What a worker needs to evaluate the run's tasks bit for bit as the master would. */
 export interface RunInfo {
@@ -171,8 +184,10 @@ export interface ResultMessage {
   readonly generation: number;
   readonly ids: readonly number[];
   readonly rewards: readonly WireReward[];
-  /** Objective runs: the chunk's failed evaluations (NaN rewards) and the first failure's message. */
+  /** Objective and rollout runs: the chunk's failed evaluations (NaN rewards) and the first failure's message. */
   readonly failures?: ChunkFailures;
+  /** Rollout runs: the tasks' records (rolloutRecordSize(O) floats each, in task order), as rewards travel. */
+  readonly records?: readonly WireReward[];
   /** The worker took the chunk over from an expired lease (its first worker died or froze). */
   readonly reclaimed?: true;
 }
@@ -239,8 +254,11 @@ redis.call('DEL', KEYS[2])
 return out
 `;
 
-/** The largest result of a chunk of n tasks a valid worker sends (ids and rewards of ≤ 48 characters each, a failure message, names). */
-export const resultCap = (tasks: number): number => 4096 + 48 * tasks;
+/**
+ * The largest result of a chunk of n tasks a valid worker sends (ids, rewards and the floats of each
+ * task's record of `recordSize`, ≤ 48 characters each; a failure message, names).
+ */
+export const resultCap = (tasks: number, recordSize = 0): number => 4096 + 48 * tasks * (1 + recordSize);
 
 /** The worker name at the start of an oversized result (for the log), if it shows one. */
 export function workerNameIn(prefix: string): string | undefined {
@@ -282,28 +300,61 @@ export function decodeReward(w: unknown): number | undefined {
   return typeof w === 'string' && w in SPECIAL ? SPECIAL[w] : undefined;
 }
 
-/** θ with its header, as stored at esgrad:theta. */
-export function encodeTheta(runId: string, round: number, thetaP: Float32Array): Buffer {
-  const buf = Buffer.alloc(THETA_HEADER_BYTES + thetaP.byteLength);
+/** θ with its header (and a rollout run's filter bytes after it), as stored at esgrad:theta. */
+export function encodeTheta(
+  runId: string,
+  round: number,
+  thetaP: Float32Array,
+  extra: Uint8Array = new Uint8Array(0),
+): Buffer {
+  const buf = Buffer.alloc(THETA_HEADER_BYTES + thetaP.byteLength + extra.length);
   buf.writeUInt32LE(THETA_MAGIC, 0);
   buf.writeUInt32LE(round, 4);
   Buffer.from(runId.padEnd(16, '0').slice(0, 16), 'hex').copy(buf, 8);
   Buffer.from(thetaP.buffer, thetaP.byteOffset, thetaP.byteLength).copy(buf, THETA_HEADER_BYTES);
+  buf.set(extra, THETA_HEADER_BYTES + thetaP.byteLength);
   return buf;
 }
 
-/** The round and θ in a stored value, or undefined when it is not θ of `runId` with P floats. */
+/**
+ * The round and θ in a stored value, or undefined when it is not θ of `runId` with P floats followed
+ * by exactly `extraBytes` bytes (returned as `extra` when there are any).
+ */
 export function decodeTheta(
   buf: Buffer | null,
   runId: string,
   P: number,
-): { round: number; thetaP: Float32Array } | undefined {
-  if (!buf || buf.length !== THETA_HEADER_BYTES + 4 * P || buf.readUInt32LE(0) !== THETA_MAGIC)
-    return undefined;
+  extraBytes = 0,
+): { round: number; thetaP: Float32Array; extra?: Uint8Array } | undefined {
+  const end = THETA_HEADER_BYTES + 4 * P;
+  if (!buf || buf.length !== end + extraBytes || buf.readUInt32LE(0) !== THETA_MAGIC) return undefined;
   if (buf.subarray(8, 16).toString('hex') !== runId.padEnd(16, '0').slice(0, 16)) return undefined;
   const thetaP = new Float32Array(P);
-  Buffer.from(thetaP.buffer).set(buf.subarray(THETA_HEADER_BYTES));
-  return { round: buf.readUInt32LE(4), thetaP };
+  Buffer.from(thetaP.buffer).set(buf.subarray(THETA_HEADER_BYTES, end));
+  const round = buf.readUInt32LE(4);
+  return extraBytes > 0 ? { round, thetaP, extra: Uint8Array.from(buf.subarray(end)) } : { round, thetaP };
+}
+
+/** An observation filter as bytes after θ: mean (O) then std (O), float64 little-endian. */
+export function encodeFilter(meanO: Float64Array, stdO: Float64Array): Uint8Array {
+  const buf = Buffer.alloc(16 * meanO.length);
+  for (let i = 0; i < meanO.length; i++) {
+    buf.writeDoubleLE(meanO[i]!, 8 * i);
+    buf.writeDoubleLE(stdO[i]!, 8 * (meanO.length + i));
+  }
+  return buf;
+}
+
+/** The filter in encodeFilter's bytes (16·O of them). */
+export function decodeFilter(bytes: Uint8Array, O: number): { meanO: Float64Array; stdO: Float64Array } {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const meanO = new Float64Array(O),
+    stdO = new Float64Array(O);
+  for (let i = 0; i < O; i++) {
+    meanO[i] = buf.readDoubleLE(8 * i);
+    stdO[i] = buf.readDoubleLE(8 * (O + i));
+  }
+  return { meanO, stdO };
 }
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
@@ -357,6 +408,8 @@ export type ResultVerdict =
       readonly rewards: Float64Array;
       readonly worker: string;
       readonly failures?: ChunkFailures;
+      /** Rollout runs: the tasks' records, recordSize floats each, in task order. */
+      readonly records?: Float64Array;
       /** The worker took the chunk over from an expired lease. */
       readonly reclaimed?: true;
     }
@@ -371,7 +424,8 @@ export type ResultVerdict =
 
 /**
  * Checks a result against the master's current round: shape, run and version, round, chunk,
- * generation, the exact task ids, and one valid reward per task (none above `maxReward`).
+ * generation, the exact task ids, one valid reward per task (none above `maxReward`) and, with
+ * `recordSize`, each task's record (recordRefusal).
  */
 export function judgeResult(
   text: unknown,
@@ -383,6 +437,8 @@ export function judgeResult(
     done: (chunk: number) => boolean;
     /** The largest reward a valid worker can send (a model's reward is −loss ≤ 0); none for objectives. */
     maxReward?: number;
+    /** Rollout runs: floats per task record (rolloutRecordSize(O)); records are then required. */
+    recordSize?: number;
   },
 ): ResultVerdict {
   const m = parseJson(text);
@@ -446,6 +502,12 @@ export function judgeResult(
       };
     rewards[i] = r;
   }
+  let records: { records?: Float64Array } = {};
+  if (want.recordSize !== undefined) {
+    const checked = decodeRecords(m.records, rewards, want.recordSize);
+    if (typeof checked === 'string') return { kind: 'malformed', why: checked, ...w };
+    records = { records: checked };
+  }
   const f = m.failures;
   const failures =
     isObject(f) && isInt(f.count) && f.count > 0 && typeof f.first === 'string'
@@ -457,6 +519,32 @@ export function judgeResult(
     rewards,
     worker,
     ...failures,
+    ...records,
     ...(m.reclaimed === true ? { reclaimed: true } : {}),
   };
+}
+
+const isCount = (x: number): boolean => Number.isInteger(x) && x >= 0;
+
+/**
+ * The records of a rollout result (env/rollout.ts's layout: [return, steps, observations counted, Σo,
+ * Σo²]), or why they are not: one record of R floats per reward, each float a wire reward, the return
+ * the task's reward itself (NaN included), steps and observations counted finite integers ≥ 0. The
+ * sums may be anything (a diverged rollout's are left out of the statistics by the master).
+ */
+function decodeRecords(wire: unknown, rewards: Float64Array, R: number): Float64Array | string {
+  if (!Array.isArray(wire) || wire.length !== rewards.length * R)
+    return `${Array.isArray(wire) ? wire.length : 'no'} record floats for ${rewards.length} tasks of ${R}`;
+  const records = new Float64Array(wire.length);
+  for (let i = 0; i < wire.length; i++) {
+    const x = decodeReward(wire[i]);
+    if (x === undefined) return `record float ${i} is not a number`;
+    records[i] = x;
+  }
+  for (let k = 0; k < rewards.length; k++) {
+    if (!Object.is(records[k * R], rewards[k])) return `record ${k}'s return is not its reward`;
+    if (!isCount(records[k * R + 1]!) || !isCount(records[k * R + 2]!))
+      return `record ${k}'s steps or observation count is not a count`;
+  }
+  return records;
 }

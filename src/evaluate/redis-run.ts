@@ -1,10 +1,13 @@
 // The run a Redis master publishes (esgrad:run, esgrad:model) and a worker checks before serving it:
 // the esgrad version, fingerprints of the model, data, objective module and noise table, and refusals.
+// A rollout run names its control task and policy; workers build them (no file travels).
 import { createHash, randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { type ModelSource, modelFingerprint } from '../backend/source.ts';
 import { dataFingerprint, type Split } from '../data/index.ts';
+import { policyParamCount } from '../env/policy.ts';
+import { TASK_NAMES } from '../env/tasks.ts';
 import { esConfigSchema } from '../es/config.ts';
 import { VERSION } from '../version.ts';
 import { evaluationSettingsSchema } from './evaluator.ts';
@@ -14,9 +17,11 @@ import {
   type ModelSubject,
   type ObjectiveSubject,
   PROTOCOL,
+  type RolloutSubject,
   type RunInfo,
   type RunSubject,
 } from './redis-protocol.ts';
+import { type RolloutSettings, rolloutPolicySpec } from './rollout.ts';
 
 /** sha256 of the table's length and every 1009th value (catches a table built differently, cheaply). */
 export function tableHash(tableS: Float32Array): string {
@@ -72,6 +77,13 @@ export function objectiveWork(
   return { params, subject };
 }
 
+/** A rollout run: the task by name and the policy's shape; workers build both and check P. */
+export function rolloutWork(settings: RolloutSettings, params: number): RedisWork {
+  const observationSize = rolloutPolicySpec(settings).observationSize;
+  const subject: RolloutSubject = { kind: 'rollout', rollout: settings, observationSize };
+  return { params, subject };
+}
+
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const runInfoSchema = z.object({
   protocol: z.number().int(),
@@ -97,6 +109,17 @@ const runInfoSchema = z.object({
       objective: z.string(),
       objectiveHash: hex64,
       direction: z.enum(['minimize', 'maximize']),
+    }),
+    z.object({
+      kind: z.literal('rollout'),
+      rollout: z.object({
+        task: z.string().min(1),
+        hidden: z.array(z.number().int().positive()).max(8),
+        episodes: z.number().int().positive(),
+        maxSteps: z.number().int().min(0),
+        obsStatsFraction: z.number().min(0).max(1),
+      }),
+      observationSize: z.number().int().positive(),
     }),
   ]),
   replay: z.object({ es: esConfigSchema.extend({ noiseTableSize: z.number().int().positive() }) }).optional(),
@@ -125,6 +148,20 @@ export function subjectRefusal(subject: RunSubject, objectivePath: string | unde
     return `the master optimises the objective ${subject.objective} (sha256 ${subject.objectiveHash.slice(0, 12)}…); start this worker with --objective FILE`;
   if (subject.kind === 'model' && objectivePath !== undefined)
     return `the master trains the model ${subject.model}, not an objective; start this worker without --objective`;
+  if (subject.kind === 'rollout' && objectivePath !== undefined)
+    return `the master trains a policy on --task ${subject.rollout.task}, not an objective; start this worker without --objective`;
+  return undefined;
+}
+
+/** Why this worker cannot run the master's rollouts (a task it does not know by name, another policy size), or undefined. */
+export function rolloutRefusal(info: RunInfo, subject: RolloutSubject): string | undefined {
+  const task = subject.rollout.task;
+  if (!TASK_NAMES.includes(task))
+    return `the master's task ${JSON.stringify(task.slice(0, 200))} is not one this worker knows by name (${TASK_NAMES.join(', ')})`;
+  const spec = rolloutPolicySpec(subject.rollout);
+  const params = policyParamCount(spec);
+  if (spec.observationSize !== subject.observationSize || params !== info.params)
+    return `the ${task} policy (hidden ${subject.rollout.hidden.join(',') || 'none'}) has ${spec.observationSize} observations and ${params} parameters here, ${subject.observationSize} and ${info.params} at the master`;
   return undefined;
 }
 

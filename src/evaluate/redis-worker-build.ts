@@ -1,8 +1,10 @@
 // What an esgrad worker builds for a Redis run it serves: the noise table (checked by hash), the model
-// from esgrad:model and the data (checked by fingerprint) or the user's objective module (by sha256).
+// from esgrad:model and the data (checked by fingerprint), the user's objective module (by sha256), or
+// a control task's environments and policy (by name and size).
 import type { Redis } from 'ioredis';
 import { modelFingerprint, openModel } from '../backend/source.ts';
 import { dataFingerprint, loadDataset } from '../data/index.ts';
+import { prepareTask } from '../env/tasks.ts';
 import type { EsTask } from '../es/task.ts';
 import { createNoiseTable } from '../rng/noise-table.ts';
 import { UsageError, type Vec } from '../types.ts';
@@ -11,10 +13,12 @@ import { describeObjective, FailureReport, loadObjective } from './objective.ts'
 import { evaluateObjectiveTasks } from './objective-local.ts';
 import type { RedisTarget } from './redis-connect.ts';
 import {
+  decodeFilter,
   decodeModelSource,
   KEYS,
   type ModelSubject,
   type ObjectiveSubject,
+  type RolloutSubject,
   type RunInfo,
 } from './redis-protocol.ts';
 import { newReplica, type Replica } from './redis-replica.ts';
@@ -23,11 +27,13 @@ import {
   modelRefusal,
   objectiveRefusal,
   parseRunInfo,
+  rolloutRefusal,
   subjectRefusal,
   tableHash,
   tableRefusal,
   versionRefusal,
 } from './redis-run.ts';
+import { RolloutRunner } from './rollout.ts';
 import { sharedSplit, ThreadsEvaluator } from './threads.ts';
 import type { ChunkFailures } from './threads-protocol.ts';
 
@@ -44,7 +50,7 @@ export interface WorkerOptions {
   /**
    * Evaluating threads (default 1): a model run's chunks go to a pool of this many worker threads
    * sharing one noise table, one copy of the training data and one θ per round; up to this many
-   * chunks are taken at a time. Objective runs evaluate on one thread.
+   * chunks are taken at a time. Objective and rollout runs evaluate on one thread.
    */
   readonly workers?: number;
   readonly name?: string;
@@ -53,11 +59,20 @@ export interface WorkerOptions {
   readonly signal?: AbortSignal;
 }
 
+/** What a chunk's evaluation gives back: rewards, failures, and a rollout run's records (K × R, task order). */
+export interface ChunkResult {
+  readonly rewardsN: Float64Array;
+  readonly failures?: ChunkFailures;
+  readonly recordsKR?: Float64Array;
+}
+
+/** Evaluates a chunk at θ; `extra`: the bytes after θ at esgrad:theta (a rollout run's filter). */
 export type EvaluateChunk = (
   thetaP: Vec,
   sigma: number,
   tasks: readonly EsTask[],
-) => Promise<{ rewardsN: Float64Array; failures?: ChunkFailures }>;
+  extra: Uint8Array | undefined,
+) => Promise<ChunkResult>;
 
 /** What a worker builds for a run: the evaluation of a chunk and what to close. */
 export interface Build {
@@ -68,9 +83,11 @@ export interface Build {
   readonly close: () => Promise<void>;
   /** The run's noise table (a replay worker's tell() aggregates over it). */
   readonly noiseTable: Float32Array;
+  /** Bytes after θ at esgrad:theta (a rollout run's observation filter; else 0). */
+  readonly extraBytes: number;
   /** A replay run's copy of the ES state (redis-replica.ts). */
   replica?: Replica;
-  theta?: { runId: string; round: number; thetaP: Float32Array };
+  theta?: { runId: string; round: number; thetaP: Float32Array; extra?: Uint8Array };
   /** The last round whose θ this worker could not read (logged once). */
   missedRound?: string;
   /** The evaluation in progress, if any. */
@@ -139,6 +156,7 @@ async function buildModel(
       return {
         evaluate: async (thetaP, sigma, tasks) => ({ rewardsN: await pool.evaluate(thetaP, sigma, tasks) }),
         parallel: threads,
+        extraBytes: 0,
         noiseTable,
         close: () => pool.close(),
       };
@@ -149,6 +167,7 @@ async function buildModel(
         rewardsN: await evaluateTasks(net, noiseTable, taskData, thetaP, sigma, tasks, subject.copiesPerRun),
       }),
       parallel: 1,
+      extraBytes: 0,
       noiseTable,
       close: () => net.close(),
     };
@@ -193,8 +212,65 @@ async function buildObjective(
       return count > 0 ? { rewardsN, failures: { count, first } } : { rewardsN };
     },
     parallel: 1,
+    extraBytes: 0,
     noiseTable,
     close: async () => report.close(),
+  };
+}
+
+/**
+ * A rollout run: the task's environments (MuJoCo loaded first) and policy, run by the routine every
+ * evaluator shares (RolloutRunner) with the round's filter; each chunk's records go back with its rewards.
+ */
+async function buildRollout(
+  info: RunInfo,
+  subject: RolloutSubject,
+  log: (msg: string) => void,
+): Promise<Omit<Build, 'info'>> {
+  const why = rolloutRefusal(info, subject);
+  if (why) refuse(why);
+  await prepareTask(subject.rollout.task);
+  const noiseTable = buildTable(info);
+  const runner = new RolloutRunner(subject.rollout, info.settings, info.params);
+  const O = subject.observationSize;
+  const R = runner.recordSize;
+  log(
+    `worker: run ${info.runId}: --task ${subject.rollout.task}, ${info.params.toLocaleString('en-US')} policy parameters, seed ${info.settings.seed}`,
+  );
+  const report = new FailureReport(log);
+  let recordsNR = new Float64Array(0); // rows by task id, grown to the largest id seen
+  return {
+    evaluate: async (thetaP, sigma, tasks, extra) => {
+      if (extra?.length !== 16 * O) throw new Error('no observation filter after θ');
+      const rows = 1 + Math.max(...tasks.map((t) => t.id));
+      if (recordsNR.length < rows * R) recordsNR = new Float64Array(rows * R);
+      let count = 0;
+      let first = '';
+      const rewardsN = runner.run(
+        noiseTable,
+        thetaP,
+        sigma,
+        tasks,
+        decodeFilter(extra, O),
+        recordsNR,
+        (m, n) => {
+          if (count === 0) first = m;
+          count += n;
+          report.add(m, n);
+        },
+      );
+      const recordsKR = new Float64Array(tasks.length * R);
+      for (const [k, t] of tasks.entries())
+        recordsKR.set(recordsNR.subarray(t.id * R, (t.id + 1) * R), k * R);
+      return count > 0 ? { rewardsN, recordsKR, failures: { count, first } } : { rewardsN, recordsKR };
+    },
+    parallel: 1,
+    extraBytes: 16 * O,
+    noiseTable,
+    close: async () => {
+      runner.close();
+      report.close();
+    },
   };
 }
 
@@ -205,10 +281,13 @@ export async function build(client: Redis, info: RunInfo, o: WorkerOptions): Pro
   const refused = versionRefusal(info) ?? subjectRefusal(info.subject, o.objective);
   if (refused) refuse(refused);
   const s = info.subject;
+  if (s.kind === 'rollout' && info.replay) refuse('replay is not available for --task runs');
   const built =
     s.kind === 'model'
       ? await buildModel(client, info, s, o)
-      : await buildObjective(info, s, o.objective!, o.log);
+      : s.kind === 'rollout'
+        ? await buildRollout(info, s, o.log)
+        : await buildObjective(info, s, o.objective!, o.log);
   if (!info.replay) return { info, ...built };
   const replica = newReplica();
   return {

@@ -202,7 +202,7 @@ async function serve(
   if (b.theta?.runId !== runId || b.theta.round !== round) {
     const theta = b.info.replay
       ? await replayTheta(client, b, name, log)
-      : decodeTheta(await client.getBuffer(KEYS.theta), runId, b.info.params);
+      : decodeTheta(await client.getBuffer(KEYS.theta), runId, b.info.params, b.extraBytes);
     if (theta) b.theta = { ...theta, runId };
   }
   const theta = b.theta?.runId === runId ? b.theta : undefined;
@@ -237,7 +237,7 @@ async function serve(
       now.map(async ({ id, chunk, reclaimed }) => {
         const tasks = chunk.tasks.map(fromTuple);
         try {
-          const evaluated = await b.evaluate(theta.thetaP, chunk.sigma, tasks);
+          const evaluated = await b.evaluate(theta.thetaP, chunk.sigma, tasks, theta.extra);
           const result: ResultMessage = {
             run: chunk.run,
             v: VERSION,
@@ -248,6 +248,7 @@ async function serve(
             ids: tasks.map((t) => t.id),
             rewards: Array.from(evaluated.rewardsN, encodeReward),
             ...(evaluated.failures ? { failures: evaluated.failures } : {}),
+            ...(evaluated.recordsKR ? { records: Array.from(evaluated.recordsKR, encodeReward) } : {}),
             ...(reclaimed ? { reclaimed: true } : {}),
           };
           p.xadd(KEYS.results, '*', RESULT_FIELD, JSON.stringify(result)).rpush(KEYS.notify, '1');

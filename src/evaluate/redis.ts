@@ -18,6 +18,7 @@ import {
   type IssuedChunk,
   judgeResult,
   KEYS,
+  MAX_MESSAGE_BYTES,
   PROTOCOL,
   READ_RESULTS,
   RESULT_FIELD,
@@ -63,7 +64,19 @@ export interface RedisEvaluatorOptions {
   readonly signal?: AbortSignal;
   /** The run directory: the master keeps WORKERS_FILE there (at most once a second, and at the end). */
   readonly runDir?: string;
+  /** A rollout run (redis-rollout.ts): what travels besides θ and rewards. */
+  readonly rollout?: RolloutHooks;
   readonly log?: (msg: string) => void;
+}
+
+/** What a rollout run adds to a round: bytes after θ (the observation filter), records with the rewards. */
+export interface RolloutHooks {
+  /** Published after θ in esgrad:theta, read when a round starts. */
+  readonly thetaExtra: () => Uint8Array;
+  /** Floats per task record; every result must carry one record per task (judgeResult checks them). */
+  readonly recordSize: number;
+  /** The records of an accepted chunk: task ids[k]'s record is recordsKR[k·recordSize ..]. */
+  readonly onRecords: (ids: readonly number[], recordsKR: Float64Array) => void;
 }
 
 /** Counters over the evaluator's life; bytes are payload bytes the master wrote and read. */
@@ -122,7 +135,7 @@ export class RedisEvaluator implements Evaluator {
   /** Replay: the rewards of the last round, published with the next one. */
   private prev?: { readonly generation: number; readonly rewardsN: Float64Array };
 
-  /** @param work what the run evaluates (redis-run.ts: modelWork or objectiveWork) */
+  /** @param work what the run evaluates (redis-run.ts: modelWork, objectiveWork or rolloutWork) */
   constructor(
     noiseTable: Float32Array,
     settings: EvaluationSettings,
@@ -162,7 +175,12 @@ export class RedisEvaluator implements Evaluator {
       const k = s.copiesPerRun;
       return Math.ceil((this.o.tasksPerChunk ?? 2 * k) / k) * k;
     }
-    return this.o.tasksPerChunk ?? Math.max(1, Math.ceil(n / 64));
+    const perChunk = this.o.tasksPerChunk ?? Math.max(1, Math.ceil(n / 64));
+    const R = this.o.rollout?.recordSize;
+    // a chunk's records must fit in one result message
+    return R === undefined
+      ? perChunk
+      : Math.min(perChunk, Math.floor((MAX_MESSAGE_BYTES - 4096) / (48 * (1 + R))));
   }
 
   /** Connects (one clear UsageError line when Redis is unreachable) and publishes a fresh run. */
@@ -319,7 +337,7 @@ export class RedisEvaluator implements Evaluator {
       chunks,
       thetaBuf: this.replayOf
         ? encodeRound(this.runId, { round, generation, hash: thetaHash(thetaP), ...prev })
-        : encodeTheta(this.runId, round, thetaP),
+        : encodeTheta(this.runId, round, thetaP, this.o.rollout?.thetaExtra()),
       doneC: new Uint8Array(chunks.length),
       rewardsN: new Float64Array(tasks.length),
       entryIds: [],
@@ -435,7 +453,7 @@ export class RedisEvaluator implements Evaluator {
    * read), or waits up to 0.5 s for a worker's notification; returns the tasks newly answered.
    */
   private async readResults(r: Round): Promise<number> {
-    const cap = resultCap(r.chunks[0]?.ids.length ?? 0); // the first chunk is the longest
+    const cap = resultCap(r.chunks[0]?.ids.length ?? 0, this.o.rollout?.recordSize); // the first chunk is the longest
     let entries: [string, string, number, string][];
     try {
       entries = (await this.reader!.eval(
@@ -471,6 +489,7 @@ export class RedisEvaluator implements Evaluator {
               chunks: r.chunks,
               done: (c) => r.doneC[c] === 1,
               ...(this.work.subject.kind === 'model' ? { maxReward: 0 } : {}),
+              ...(this.o.rollout ? { recordSize: this.o.rollout.recordSize } : {}),
             });
       if (v.reclaimed && v.chunk !== undefined) {
         this.log(
@@ -481,6 +500,7 @@ export class RedisEvaluator implements Evaluator {
         r.doneC[v.chunk] = 1;
         r.remaining--;
         r.rewardsN.set(v.rewards, r.chunks[v.chunk]!.start);
+        if (v.records) this.o.rollout?.onRecords(r.chunks[v.chunk]!.ids, v.records);
         if (v.failures) this.failures.add(`on worker ${v.worker}: ${v.failures.first}`, v.failures.count);
         answered += v.rewards.length;
         this.tally(v.worker, 'chunks');

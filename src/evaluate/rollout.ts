@@ -90,7 +90,9 @@ export class RolloutRunner {
 
   /**
    * Rewards (mean episode returns) of `tasks` at θ, in task order; task t's record goes to row t.id
-   * of recordsNR. A chunk whose rollout throws gets NaN rewards and is told to onFailure.
+   * of recordsNR. A chunk whose rollout throws is run again task by task: a task that throws alone gets
+   * a NaN reward (its record otherwise 0) and is told to onFailure, the others their rewards (so the
+   * result does not depend on how an evaluator splits the tasks).
    */
   run(
     noise: Float32Array,
@@ -108,28 +110,37 @@ export class RolloutRunner {
       const chunkTasks = tasks.slice(start, start + CHUNK);
       const K = chunkTasks.length;
       const recordsKR = new Float64Array(K * R);
-      try {
+      const rollout = (part: readonly EsTask[], partKR: Float64Array): void =>
         rolloutInto(
-          this.vec(K),
+          this.vec(part.length),
           this.policy,
           filter,
           {
-            policiesK: chunkTasks.map((t) =>
+            policiesK: part.map((t) =>
               candidateInto(new Float32Array(P), thetaP, noise, t, sigma, this.buckets),
             ),
-            envSeedsK: chunkTasks.map((t) => taskEnvSeed(this.evaluation.seed, t)),
-            collectK: chunkTasks.map((t) =>
+            envSeedsK: part.map((t) => taskEnvSeed(this.evaluation.seed, t)),
+            collectK: part.map((t) =>
               collectsObsStats(this.evaluation.seed, t, this.settings.obsStatsFraction) ? 1 : 0,
             ),
             episodes: this.settings.episodes,
           },
-          recordsKR,
+          partKR,
         );
-      } catch (e) {
-        const why = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
-        onFailure(`rollout of tasks ${chunkTasks[0]!.id}..${chunkTasks[K - 1]!.id} threw ${why}`, K);
-        recordsKR.fill(0);
-        for (let k = 0; k < K; k++) recordsKR[k * R] = NaN;
+      try {
+        rollout(chunkTasks, recordsKR);
+      } catch {
+        for (const [k, t] of chunkTasks.entries()) {
+          const taskR = recordsKR.subarray(k * R, (k + 1) * R);
+          try {
+            rollout([t], taskR);
+          } catch (e) {
+            const why = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
+            onFailure(`rollout of task ${t.id} of generation ${t.generation} threw ${why}`, 1);
+            taskR.fill(0);
+            taskR[0] = NaN;
+          }
+        }
       }
       for (const [k, t] of chunkTasks.entries()) {
         rewardsN[start + k] = recordsKR[k * R]!;

@@ -21,7 +21,7 @@ export const controlConfigSchema = z
     obsStatsFraction: z.number().min(0).max(1).default(0.01), // share of rollouts whose observations update the normalisation (the starter: 0.01)
     evalEvery: positiveInt.default(10), // noiseless evaluation of θ every k iterations (and at the end)
     evalEpisodes: positiveInt.default(10), // episodes of each noiseless evaluation (fixed seeds)
-    evaluator: z.enum(['threads', 'local']).default('threads'), // rollouts on a worker_threads pool or in-process
+    evaluator: z.enum(['threads', 'local', 'redis']).default('threads'), // rollouts on a worker_threads pool, in-process, or on esgrad workers through Redis (--redis URL)
     workers: z.number().int().min(0).default(0), // worker threads of the threads evaluator (0 = all cores)
     threads: z.number().int().min(0).default(0), // threads of the gradient aggregation (0 = all cores)
     seed: stepFields.seed,
@@ -69,6 +69,10 @@ export function parseControlConfig(
       `${name(['task'])}: got ${JSON.stringify(config.task)}; ${near ? `did you mean ${near}? ` : ''}known: ${TASK_NAMES.join(', ')}, or a MuJoCo task file (.json)`,
     );
   }
+  if (config.evaluator === 'redis' && !TASK_NAMES.includes(config.task))
+    throw new UsageError(
+      `${name(['task'])} ${config.task}: a task file cannot run on Redis workers (they build tasks by name: ${TASK_NAMES.join(', ')}); use ${name(['evaluator'])} threads or local`,
+    );
   checkEsFields({ ...config, ...esFieldsDefaults, noMinibatch: !config.sharedEpisodes }, name);
   return config;
 }

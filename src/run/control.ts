@@ -11,6 +11,8 @@ import { prepareTask, taskFactory } from '../env/tasks.ts';
 import { ask, init, tell } from '../es/index.ts';
 import { evaluationSettings } from '../evaluate/evaluator.ts';
 import { runNoiseTable } from '../evaluate/factory.ts';
+import { redisTarget } from '../evaluate/redis-connect.ts';
+import { RedisRolloutEvaluator } from '../evaluate/redis-rollout.ts';
 import { type RolloutSettings, rolloutPolicySpec } from '../evaluate/rollout.ts';
 import { LocalRolloutEvaluator, type RolloutEvaluator } from '../evaluate/rollout-local.ts';
 import { RolloutThreadsEvaluator } from '../evaluate/rollout-threads.ts';
@@ -104,6 +106,8 @@ export interface ControlRunOptions {
   readonly log?: (msg: string) => void;
   /** Called after every iteration with its metrics record (tests, progress). */
   readonly onIteration?: (m: Metrics) => void;
+  /** The redis evaluator's redis://[user:password@]host:port/db (else $ESGRAD_REDIS_URL); never written to the run directory. */
+  readonly redisUrl?: string | undefined;
 }
 
 export interface ControlResult {
@@ -153,6 +157,8 @@ export async function trainControl(
   const evaluation = evaluationSettings(state.config);
   const threads = config.evaluator === 'threads';
   const noiseTable = runNoiseTable(state.config.seed, state.config.noiseTableSize, threads);
+  // a missing or bad URL is refused before the run directory is made
+  const target = config.evaluator === 'redis' ? redisTarget(opts.redisUrl) : undefined;
   const out = config.out;
   if (out !== undefined) {
     if (existsSync(join(out, 'metrics.jsonl'))) throw new UsageError(`--out ${out}: a run is already there`);
@@ -162,12 +168,18 @@ export async function trainControl(
     writeFileSync(join(out, 'config.json'), `${JSON.stringify(settingsOnly, null, 2)}\n`);
   }
   const aggregator = new Aggregator(noiseTable, config.threads ? { threads: config.threads } : {});
-  const evaluator: RolloutEvaluator = threads
-    ? new RolloutThreadsEvaluator(settings, noiseTable, evaluation, P, N, {
-        ...(config.workers ? { workers: config.workers } : {}),
+  const evaluator: RolloutEvaluator = target
+    ? new RedisRolloutEvaluator(settings, noiseTable, evaluation, P, N, {
+        target,
         log,
+        ...(out === undefined ? {} : { runDir: out }),
       })
-    : new LocalRolloutEvaluator(settings, noiseTable, evaluation, P, N, log);
+    : threads
+      ? new RolloutThreadsEvaluator(settings, noiseTable, evaluation, P, N, {
+          ...(config.workers ? { workers: config.workers } : {}),
+          log,
+        })
+      : new LocalRolloutEvaluator(settings, noiseTable, evaluation, P, N, log);
   const save = (name: string, thetaP: Vec, filter: ObsFilter): void => {
     if (out === undefined) return;
     const saved: SavedPolicy = {

@@ -299,7 +299,7 @@ describe('RedisEvaluator with worker processes', () => {
     for (const [over, pattern] of [
       [
         { version: '9.9.9' },
-        /worker refused: the master runs esgrad 9\.9\.9 \(protocol 3\), this worker esgrad .* install the same esgrad version/,
+        /worker refused: the master runs esgrad 9\.9\.9 \(protocol \d+\), this worker esgrad .* install the same esgrad version/,
       ],
       [
         { subject: { ...ev.info.subject, dataFingerprint: 'f'.repeat(64) } },
