@@ -89,6 +89,10 @@ export async function controlPopulation(
   const log = o.log ?? (() => {});
   checkEvenCounts(o);
   if (!config.mirrored) throw new UsageError('corr population --task: needs mirrored sampling');
+  if (config.evaluator === 'redis')
+    throw new UsageError(
+      'corr population --task: --evaluator threads or local (Redis rollouts are for esgrad train)',
+    );
   await prepareTask(config.task);
   const settings = rolloutSettings(config, 0); // θ and the filter stay fixed: the analysis measures, it does not train
   const spec = rolloutPolicySpec(settings);

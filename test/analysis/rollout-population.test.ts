@@ -180,6 +180,10 @@ test('esgrad corr population --task cartpole writes population.json and .csv; a 
   assert.equal(csv.length, 3);
   assert.match(r.stdout, /^20\t/m);
   oneLineError(esgrad('corr', 'population', '--reference', '100'), /--reference: only with --task/);
+  oneLineError(
+    esgrad('corr', 'population', '--task', 'cartpole', '--evaluator', 'redis'),
+    /^esgrad: corr population --task: --evaluator threads or local/,
+  );
 });
 
 test('--policy: a policy.json holding θ0 and the identity filter measures what the default (θ0) does; another task is refused', async () => {
