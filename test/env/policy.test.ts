@@ -92,3 +92,24 @@ test("observation filter: the merged sums give the data's mean and std (with the
   assert.deepEqual([...fresh.meanO, ...fresh.stdO], [0, 0, 1, 1]);
   assert.deepEqual([...normalizeInto(fresh, [7, -0.5], new Float64Array(2))], [5, -0.5]);
 });
+
+test('policy: widths not multiples of 4 (the forward sums four units at a time) give the reference bit for bit', () => {
+  const wide: PolicySpec = {
+    observationSize: 7,
+    hidden: [9, 6],
+    actionSpace: {
+      kind: 'continuous',
+      lowA: new Float64Array(5).fill(-1e9),
+      highA: new Float64Array(5).fill(1e9),
+    },
+  };
+  const forward = policyForward(wide);
+  for (let s = 0; s < 10; s++) {
+    const th = randomTheta(policyParamCount(wide), s + 300);
+    const x = Array.from({ length: 7 }, (_, i) => Math.sin(s + i) * 2);
+    const ref = reference({ ...wide, actionSpace: { kind: 'discrete', n: 5 } }, th, x);
+    const a = new Float64Array(5);
+    forward(th, Float64Array.from(x), a);
+    assert.deepEqual(Array.from(a), ref);
+  }
+});
