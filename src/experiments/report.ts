@@ -2,6 +2,7 @@
 // ours, the statistical tests, and the manifest's provenance, written as DIR/report.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatDuration, readComputeSeconds } from './compute-time.ts';
 import { loadExperiment } from './load.ts';
 import { getPreset } from './presets.ts';
 import { renderSvg, svgToPng } from './render.ts';
@@ -61,6 +62,24 @@ export async function writeFigures(
   return { files, markdown };
 }
 
+/** Wall-clock time per run as the runner recorded it (compute.json); undefined when none was. */
+function computeTable(exp: LoadedExperiment): Table | undefined {
+  const seconds = readComputeSeconds(exp.dir);
+  const timed = exp.runs.filter((r) => seconds[r.spec.id] !== undefined);
+  if (timed.length === 0) return undefined;
+  const total = timed.reduce((sum, r) => sum + seconds[r.spec.id]!, 0);
+  const untimed = exp.runs.length - timed.length;
+  return {
+    title: 'Compute',
+    header: ['run', 'wall-clock'],
+    rows: [
+      ...timed.map((r) => [r.spec.id, formatDuration(seconds[r.spec.id]!)]),
+      ['all', formatDuration(total)],
+    ],
+    caption: `Summed over the sittings that ran each run, on the machine above${untimed > 0 ? `; ${untimed} run(s) ran before times were recorded` : ''}.`,
+  };
+}
+
 export interface WrittenReport {
   readonly path: string;
   readonly section: ReportSection;
@@ -87,6 +106,8 @@ export async function writeReport(dir: string): Promise<WrittenReport> {
   parts.push(...drawn.markdown);
   for (const t of section.tables) parts.push('', markdownTable(t));
   if (section.notes.length) parts.push('', ...section.notes.map((n) => `- ${n}`));
+  const compute = computeTable(exp);
+  if (compute) parts.push('', markdownTable(compute));
   const path = join(dir, 'report.md');
   writeFileSync(path, `${parts.join('\n')}\n`);
   return { path, section, figures: drawn.files };

@@ -11,6 +11,7 @@ import { writeJsonAtomic } from '../run/reporters.ts';
 import { resumeConfig } from '../run/resume.ts';
 import { train } from '../run/train.ts';
 import { type Metrics, UsageError } from '../types.ts';
+import { addComputeSeconds } from './compute-time.ts';
 import { buildManifest, checkSameExperiment, readManifest } from './manifest.ts';
 import { getPreset } from './presets.ts';
 import { runPopulation, runTiming } from './run-analysis.ts';
@@ -181,6 +182,8 @@ export async function runExperiment(name: string, o: ExperimentOptions): Promise
         log(`[${++count}/${specs.length}] ${spec.id} (${spec.group}, seed ${spec.seed})${unfinished}`);
         const t0 = performance.now();
         const s = await runOne(spec, o, { ...extra });
+        const seconds = (performance.now() - t0) / 1000;
+        addComputeSeconds(o.out, spec.id, seconds);
         if (s.interrupted === true) {
           interrupted = true;
           log(`    ${spec.id} stopped at iteration ${s.iterations}; its checkpoint is written`);
@@ -190,7 +193,7 @@ export async function runExperiment(name: string, o: ExperimentOptions): Promise
           typeof s.finalTestAccuracy === 'number'
             ? `, test accuracy ${(100 * s.finalTestAccuracy).toFixed(2)}%`
             : '';
-        log(`    ${spec.id} done in ${((performance.now() - t0) / 1000).toFixed(1)} s${acc}`);
+        log(`    ${spec.id} done in ${seconds.toFixed(1)} s${acc}`);
         ran.push(spec.id);
       })();
       done.set(spec.id, task);

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { readComputeSeconds } from '../../src/experiments/compute-time.ts';
 import { writeReport } from '../../src/experiments/report.ts';
 import { runExperiment } from '../../src/experiments/runner.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
@@ -75,6 +76,8 @@ describe('experiment runner (fig2, smoke)', () => {
     const stoppedAt = lines();
     assert.ok(stoppedAt >= 3 && stoppedAt < 20, `stopped mid-run (${stoppedAt} records)`);
     assert.ok(existsSync(join(dir, 'runs', 'es-s0', 'checkpoint.bin')));
+    const firstSitting = readComputeSeconds(dir)['es-s0']!;
+    assert.ok(firstSitting > 0, 'the stopped sitting recorded its time');
     const logs: string[] = [];
     await runExperiment('fig2', {
       scale: 'smoke',
@@ -87,6 +90,9 @@ describe('experiment runner (fig2, smoke)', () => {
       logs.some((l) => /es-s0 \(ES, seed 0\): unfinished before, continuing from its checkpoint/.test(l)),
       logs.join('\n'),
     );
+    assert.ok(readComputeSeconds(dir)['es-s0']! > firstSitting, 'the second sitting adds its time');
+    const report = readFileSync((await writeReport(dir)).path, 'utf8');
+    assert.match(report, /\*\*Compute\*\*[\s\S]*\| es-s0 \| \d+\.\d s \|[\s\S]*\| all \|/);
     // The same records as the uninterrupted es-s0 of the first test (same preset, scale and seed).
     const withoutClock = (path: string) =>
       readFileSync(path, 'utf8')
