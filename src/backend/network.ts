@@ -75,9 +75,10 @@ export class Network implements Model {
 
   /** Mean loss (the architecture's: cross-entropy or mse) and number of correct predictions on a batch. */
   async loss(thetaP: Vec, batch: Batch): Promise<LossResult> {
-    const out = await (await this.sessions.get('loss', () => lossGraph(this.arch))).run(
-      this.thetaFeeds(thetaP, batch),
+    const session = await this.sessions.get('loss', async () =>
+      lossGraph(this.arch, { nchwcBlock: await nchwcBlockFor(this.opts) }),
     );
+    const out = await session.run(this.thetaFeeds(thetaP, batch));
     return { loss: outputData(out, IO.loss)[0]!, correct: outputData(out, IO.correct)[0]! };
   }
 
@@ -100,7 +101,10 @@ export class Network implements Model {
     const feeds: Feeds = {};
     paramFeeds(this.layout, thetaP, 0, (n) => n, feeds);
     feeds[IO.x] = f32(imagesBxHxW, [count, ...this.arch.inputCHW]);
-    const out = await (await this.sessions.get('logits', () => logitsGraph(this.arch))).run(feeds);
+    const session = await this.sessions.get('logits', async () =>
+      logitsGraph(this.arch, { nchwcBlock: await nchwcBlockFor(this.opts) }),
+    );
+    const out = await session.run(feeds);
     return outputData(out, IO.logits);
   }
 

@@ -22,31 +22,6 @@ function declareBatch(g: GraphBuilder, arch: Architecture, x: string, y: string)
   g.input(y, 'float32', ['B', numClasses(arch)]);
 }
 
-/** logits [B, classes] from θ (one input per parameter tensor) and x [B, C, H, W]. */
-export function logitsGraph(arch: Architecture): Uint8Array {
-  const g = new GraphBuilder(`${arch.name}-logits`);
-  const params = declareParams(g, arch);
-  g.input(IO.x, 'float32', ['B', ...arch.inputCHW]);
-  const { logits } = emitForward(g, arch, params, IO.x);
-  g.op1('Identity', [logits], {}, IO.logits);
-  g.output(IO.logits, 'float32', ['B', numClasses(arch)]);
-  return g.toBytes();
-}
-
-/** The mean `loss` (the architecture's loss kind) and the count of correct predictions `correct` on (x, one-hot y). */
-export function lossGraph(arch: Architecture): Uint8Array {
-  const g = new GraphBuilder(`${arch.name}-loss`);
-  const params = declareParams(g, arch);
-  declareBatch(g, arch, IO.x, IO.y);
-  const { logits } = emitForward(g, arch, params, IO.x);
-  const { loss, correct } = emitLoss(g, lossKind(arch), logits, IO.y, false);
-  g.op1('Identity', [loss], {}, IO.loss);
-  g.op1('Identity', [correct], {}, IO.correct);
-  g.output(IO.loss, 'float32', []);
-  g.output(IO.correct, 'float32', []);
-  return g.toBytes();
-}
-
 export interface GradGraphOptions {
   /**
    * Block size of ONNX Runtime's NCHWc CPU kernels (nchwcBlockSize in backend/session.ts): convs and
@@ -54,6 +29,37 @@ export interface GradGraphOptions {
    * uses standard ONNX ops only.
    */
   readonly nchwcBlock?: number;
+}
+
+/** The model bytes, in the NCHWc domain when the graph uses its ops. */
+const finish = (g: GraphBuilder, bs: number): Uint8Array =>
+  bs > 0 ? withNchwcDomain(g.toBytes()) : g.toBytes();
+
+/** logits [B, classes] from θ (one input per parameter tensor) and x [B, C, H, W]. */
+export function logitsGraph(arch: Architecture, opts: GradGraphOptions = {}): Uint8Array {
+  const bs = opts.nchwcBlock ?? 0;
+  const g = new GraphBuilder(`${arch.name}-logits`);
+  const params = declareParams(g, arch);
+  g.input(IO.x, 'float32', ['B', ...arch.inputCHW]);
+  const { logits } = emitForward(g, arch, params, IO.x, false, bs);
+  g.op1('Identity', [logits], {}, IO.logits);
+  g.output(IO.logits, 'float32', ['B', numClasses(arch)]);
+  return finish(g, bs);
+}
+
+/** The mean `loss` (the architecture's loss kind) and the count of correct predictions `correct` on (x, one-hot y). */
+export function lossGraph(arch: Architecture, opts: GradGraphOptions = {}): Uint8Array {
+  const bs = opts.nchwcBlock ?? 0;
+  const g = new GraphBuilder(`${arch.name}-loss`);
+  const params = declareParams(g, arch);
+  declareBatch(g, arch, IO.x, IO.y);
+  const { logits } = emitForward(g, arch, params, IO.x, false, bs);
+  const { loss, correct } = emitLoss(g, lossKind(arch), logits, IO.y, false);
+  g.op1('Identity', [loss], {}, IO.loss);
+  g.op1('Identity', [correct], {}, IO.correct);
+  g.output(IO.loss, 'float32', []);
+  g.output(IO.correct, 'float32', []);
+  return finish(g, bs);
 }
 
 /** Like lossGraph, plus `grad` [P]: dLoss/dθ in ParamLayout order, by the derived backward pass. */
@@ -72,5 +78,5 @@ export function gradGraph(arch: Architecture, opts: GradGraphOptions = {}): Uint
   g.output(IO.loss, 'float32', []);
   g.output(IO.correct, 'float32', []);
   g.output(IO.grad, 'float32', [layout.size]);
-  return bs > 0 ? withNchwcDomain(g.toBytes()) : g.toBytes();
+  return finish(g, bs);
 }
