@@ -21,14 +21,14 @@ export interface AdamState {
 }
 
 /**
- * TF AdamOptimizer (tensorflow/core/kernels/training_ops.cc, ApplyAdam), with t = count + 1:
- *   m_t  = b1 * m + (1 - b1) * g
- *   v_t  = b2 * v + (1 - b2) * g^2
- *   lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t)
- *   update = -lr_t * m_t / (sqrt(v_t) + eps)
- * (TF writes m += (g - m) * (1 - b1), algebraically the same.) This differs from optax.adam, which
- * divides m_hat by sqrt(v_hat) + eps, only in where eps enters. Arithmetic per element is float64;
- * m, v and the update are stored as float32 (close to TF's float32 kernel, not bit-identical).
+ * TF AdamOptimizer's CPU kernel (tensorflow/core/kernels/training_ops.cc, ApplyAdam), with t = count + 1,
+ * every operation in float32 as the kernel does it (c1 = 1 - b1, c2 = 1 - b2, eps as float32):
+ *   m_t  = m + (g - m) c1
+ *   v_t  = v + (g g - v) c2
+ *   a_t  = lr sqrt(1 - b2^t) / (1 - b1^t)          (computed in float64, rounded once to float32)
+ *   update = -(m_t a_t) / (sqrt(v_t) + eps)
+ * This differs from optax.adam, which divides m_hat by sqrt(v_hat) + eps, only in where eps enters.
+ * (Until issue 14 the arithmetic was float64 with float32 storage: the same equations, other roundings.)
  */
 export function adam(
   lr: number,
@@ -43,21 +43,41 @@ export function adam(
       if (state.muP.length !== n) {
         throw new RangeError(`adam: state holds ${state.muP.length} moments for a gradient of ${n}`);
       }
+      const f = Math.fround;
       const t = state.count + 1;
-      const lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      const { c1, c2, alpha, epsF } = adamConstants(lr, b1, b2, eps, t);
       const muP = new Float32Array(n),
         nuP = new Float32Array(n),
         updatesP = new Float32Array(n);
       const { muP: mOld, nuP: vOld } = state;
       for (let i = 0; i < n; i++) {
-        const g = gradP[i]!;
-        const m = b1 * mOld[i]! + (1 - b1) * g;
-        const v = b2 * vOld[i]! + (1 - b2) * g * g;
+        const g = f(gradP[i]!);
+        const m = f(mOld[i]! + f(f(g - mOld[i]!) * c1));
+        const v = f(vOld[i]! + f(f(f(g * g) - vOld[i]!) * c2));
         muP[i] = m;
         nuP[i] = v;
-        updatesP[i] = (-lrT * m) / (Math.sqrt(v) + eps);
+        updatesP[i] = -f(f(m * alpha) / f(f(Math.sqrt(v)) + epsF));
       }
       return { updatesP, state: { count: t, muP, nuP } };
     },
+  };
+}
+
+/** The float32 constants of one Adam step: c1 = 1 - b1, c2 = 1 - b2, the step size a_t, eps. */
+export interface AdamStepConstants {
+  readonly c1: number;
+  readonly c2: number;
+  readonly alpha: number;
+  readonly epsF: number;
+}
+
+/** The constants of step t. */
+export function adamConstants(lr: number, b1: number, b2: number, eps: number, t: number): AdamStepConstants {
+  const f = Math.fround;
+  return {
+    c1: f(1 - b1),
+    c2: f(1 - b2),
+    alpha: f((lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t)),
+    epsF: f(eps),
   };
 }

@@ -2,7 +2,7 @@
 // float32 buffers, bit-identical to chain(addWeightDecay(l2), adam | sgd).update + applyUpdates.
 
 import type { Vec } from '../types.ts';
-import type { AdamState } from './adam.ts';
+import { type AdamState, type AdamStepConstants, adamConstants } from './adam.ts';
 import type { SgdState } from './sgd.ts';
 import type { GradientTransformation } from './transform.ts';
 import { wasmAdam } from './wasm-adam.ts';
@@ -27,10 +27,9 @@ export interface StepOutputs {
 
 /**
  * Writes θ' and the moments into `out`, returns the new state (count + 1, out's moment buffers).
- * Per element it rounds to float32 exactly where the chained path stores to a Float32Array:
- *   w = f32(g + l2 θ)                       (addWeightDecay; decay = null: w = g, no decay in the chain)
- *   Adam: m = f32(m64), v = f32(v64) with m64 = b1 m + (1 - b1) w, v64 = b2 v + (1 - b2) w w (float64),
- *         u = f32(-lr_t m64 / (sqrt(v64) + eps))   (from the unrounded m64, v64, as adam.ts does)
+ * Per element, in float32 arithmetic exactly as the chained path (weight-decay.ts, adam.ts, sgd.ts):
+ *   w = f32(g) + f32(f32(l2) θ)             (addWeightDecay; decay = null: w = f32(g) for Adam)
+ *   Adam: m = m + (w - m) c1, v = v + (w w - v) c2, u = -(m a_t) / (sqrt(v) + eps)   (adam.ts)
  *   SGD:  u = f32(-lr w)
  *   θ' = f32(θ + u)                          (applyUpdates)
  */
@@ -63,8 +62,8 @@ export function fusedStep(
     throw new RangeError(`fusedStep: moment outputs of wrong length`);
   const t = state.count + 1;
   const { lr, b1, b2, eps } = rule;
-  const lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-  adamLoop(gradP, thetaP, out.thetaP, muP, muOut, nuP, nuOut, decay, l2v, lrT, b1, b2, eps);
+  const k = adamConstants(lr, b1, b2, eps, t);
+  adamLoop(gradP, thetaP, out.thetaP, muP, muOut, nuP, nuOut, decay ? Math.fround(l2v) : null, k);
   return { count: t, muP: muOut, nuP: nuOut };
 }
 
@@ -72,16 +71,18 @@ function sgdLoop(g: Vec, th: Vec, thOut: Float32Array, decay: boolean, l2: numbe
   const f = Math.fround;
   const n = g.length;
   if (decay) {
+    const l2f = f(l2);
     for (let i = 0; i < n; i++) {
       const p = th[i]!;
-      thOut[i] = p + f(-lr * f(g[i]! + l2 * p));
+      thOut[i] = p + f(-lr * f(f(g[i]!) + f(l2f * p)));
     }
   } else {
     for (let i = 0; i < n; i++) thOut[i] = th[i]! + f(-lr * g[i]!);
   }
 }
 
-// Two loops rather than one with a branch per element: the branch costs about a third of the time.
+// The WebAssembly kernel does all but the last n % 4 elements when it can (the same float32
+// operations, 4 lanes at a time); this loop does the rest, or everything without WebAssembly SIMD.
 function adamLoop(
   g: Vec,
   th: Vec,
@@ -90,42 +91,28 @@ function adamLoop(
   mOut: Float32Array,
   vIn: Float32Array,
   vOut: Float32Array,
-  decay: boolean,
-  l2: number,
-  lrT: number,
-  b1: number,
-  b2: number,
-  eps: number,
+  l2: number | null,
+  k: AdamStepConstants,
 ): void {
   const f = Math.fround;
-  const c1 = 1 - b1,
-    c2 = 1 - b2,
-    negLrT = -lrT;
+  const { c1, c2, alpha, epsF } = k;
   const n = g.length;
-  // the WebAssembly kernel does all but the last n % 4 elements when it can (bit-identical, ~4x faster)
   const done =
     g instanceof Float32Array && th instanceof Float32Array
-      ? wasmAdam(g, th, thOut, mIn, mOut, vIn, vOut, { b1, b2, negLrT, eps, l2: decay ? l2 : null })
+      ? wasmAdam(g, th, thOut, mIn, mOut, vIn, vOut, l2, k)
       : 0;
-  if (decay) {
-    for (let i = done; i < n; i++) {
-      const p = th[i]!;
-      const w = f(g[i]! + l2 * p);
-      const m = b1 * mIn[i]! + c1 * w;
-      const v = b2 * vIn[i]! + c2 * w * w;
-      mOut[i] = m;
-      vOut[i] = v;
-      thOut[i] = p + f((negLrT * m) / (Math.sqrt(v) + eps));
-    }
-  } else {
-    for (let i = done; i < n; i++) {
-      const w = g[i]!;
-      const m = b1 * mIn[i]! + c1 * w;
-      const v = b2 * vIn[i]! + c2 * w * w;
-      mOut[i] = m;
-      vOut[i] = v;
-      thOut[i] = th[i]! + f((negLrT * m) / (Math.sqrt(v) + eps));
-    }
+  const l2f = l2 ?? 0,
+    decay = l2 !== null;
+  for (let i = done; i < n; i++) {
+    const p = th[i]!;
+    const w = decay ? f(f(g[i]!) + f(l2f * p)) : f(g[i]!);
+    const m0 = mIn[i]!,
+      v0 = vIn[i]!;
+    const m = f(m0 + f(f(w - m0) * c1));
+    const v = f(v0 + f(f(f(w * w) - v0) * c2));
+    mOut[i] = m;
+    vOut[i] = v;
+    thOut[i] = p - f(f(m * alpha) / f(f(Math.sqrt(v)) + epsF));
   }
 }
 

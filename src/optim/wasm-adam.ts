@@ -1,99 +1,85 @@
-// The fused Adam step as a WebAssembly SIMD kernel (f64x2, the same float64 operations in the same
-// order as fused.ts's loop: bit-identical), run block by block through a small scratch memory.
+// The fused Adam step as a WebAssembly SIMD kernel: the float32 operations of adam.ts, four lanes at
+// a time (so bit-identical to the JS loop), run block by block through a small scratch memory.
 //
-// adam(g, th, m, v, len, b1, c1, b2, c2, negLrT, eps, l2): for j < len (len a multiple of 4), in place:
-//   w = l2 < 0 ? g : f32(g + l2 θ);  m64 = b1 m + c1 w;  v64 = (b2 v) + (c2 w) w
-//   m = f32(m64);  v = f32(v64);  θ = f32(θ + f32(negLrT m64 / (sqrt(v64) + eps)))
-// (two exported functions, `adam` without and `adamDecay` with the L2 term, so neither branches).
+// adam(g, th, m, v, len, c1, c2, alpha, eps, l2): for j < len (len a multiple of 4), in place:
+//   w = g  (adamDecay: w = g + l2 θ);  m = m + (w - m) c1;  v = v + (w w - v) c2
+//   θ = θ - (m alpha) / (sqrt(v) + eps)                       (every operation in float32)
 
-import { F64, get, I32, i32, mem, op, section, set, uleb, V128, v, vec } from '../aggregate/wasm-asm.ts';
+import { get, I32, i32, mem, op, section, set, uleb, V128, v, vec } from '../aggregate/wasm-asm.ts';
+import type { AdamStepConstants } from './adam.ts';
 
+const F32 = 0x7d;
 const SIMD = {
-  load64zero: 0x5d,
-  store64lane: 0x5b,
-  splat: 0x14,
-  demote: 0x5e,
-  promote: 0x5f,
-  sqrt: 0xef,
-  add: 0xf0,
-  mul: 0xf2,
-  div: 0xf3,
+  load: 0x00,
+  store: 0x0b,
+  splat: 0x13,
+  sqrt: 0xe3,
+  add: 0xe4,
+  sub: 0xe5,
+  mul: 0xe6,
+  div: 0xe7,
 };
 
-// parameters, then locals: splatted constants, end pointer, per-pair temporaries
+// parameters, then locals: splatted constants, end pointer, per-step temporaries
 const [G, TH, M, VV, LEN] = [0, 1, 2, 3, 4];
-const PARAMS = 12; // g th m v len b1 c1 b2 c2 negLrT eps l2
-const [B1, C1, B2, C2, NEG, EPS, L2] = [12, 13, 14, 15, 16, 17, 18];
-const END = 19;
-const [W, MM, VN, P] = [20, 21, 22, 23];
+const CONSTS = 5; // c1 c2 alpha eps l2, parameters 5..9
+const [C1, C2, ALPHA, EPS, L2] = [10, 11, 12, 13, 14];
+const END = 15;
+const [P, W, MM, VN] = [16, 17, 18, 19];
 
-/** f64x2 of the two float32 at pointer local p + off. */
-const load2 = (p: number, off: number): number[] => [
-  ...get(p),
-  ...v(SIMD.load64zero),
-  ...mem(off),
-  ...v(SIMD.promote),
-];
-/** Stores the f64x2 `value` as two float32 at pointer local p + off. */
-const store2 = (p: number, off: number, value: number[]): number[] => [
-  ...get(p),
-  ...value,
-  ...v(SIMD.demote),
-  ...v(SIMD.store64lane),
-  ...mem(off),
-  0,
-];
-const f32round = [...v(SIMD.demote), ...v(SIMD.promote)];
+const load = (p: number): number[] => [...get(p), ...v(SIMD.load), ...mem(0)];
+const store = (p: number, value: number[]): number[] => [...get(p), ...value, ...v(SIMD.store), ...mem(0)];
 
-/** Two elements at byte offset `off` of every array. */
-function pair(decay: boolean, off: number): number[] {
-  const w = decay
-    ? [...load2(G, off), ...get(L2), ...get(P), ...v(SIMD.mul), ...v(SIMD.add), ...f32round]
-    : load2(G, off);
+/** Four elements at the pointers, which then advance by 16 bytes. */
+function quad(decay: boolean): number[] {
+  const w = decay ? [...load(G), ...get(L2), ...get(P), ...v(SIMD.mul), ...v(SIMD.add)] : load(G);
   return [
-    ...load2(TH, off),
+    ...load(TH),
     ...set(P),
     ...w,
     ...set(W),
-    ...get(B1),
-    ...load2(M, off),
-    ...v(SIMD.mul),
-    ...get(C1),
+    // m = m + (w - m) c1
+    ...load(M),
     ...get(W),
+    ...load(M),
+    ...v(SIMD.sub),
+    ...get(C1),
     ...v(SIMD.mul),
     ...v(SIMD.add),
     ...set(MM),
-    ...get(B2),
-    ...load2(VV, off),
+    // v = v + (w w - v) c2
+    ...load(VV),
+    ...get(W),
+    ...get(W),
     ...v(SIMD.mul),
+    ...load(VV),
+    ...v(SIMD.sub),
     ...get(C2),
-    ...get(W),
-    ...v(SIMD.mul),
-    ...get(W),
     ...v(SIMD.mul),
     ...v(SIMD.add),
     ...set(VN),
-    ...store2(M, off, get(MM)),
-    ...store2(VV, off, get(VN)),
-    ...store2(TH, off, [
+    ...store(M, get(MM)),
+    ...store(VV, get(VN)),
+    // θ = θ - (m alpha) / (sqrt(v) + eps)
+    ...store(TH, [
       ...get(P),
-      ...get(NEG),
       ...get(MM),
+      ...get(ALPHA),
       ...v(SIMD.mul),
       ...get(VN),
       ...v(SIMD.sqrt),
       ...get(EPS),
       ...v(SIMD.add),
       ...v(SIMD.div),
-      ...f32round,
-      ...v(SIMD.add),
+      ...v(SIMD.sub),
     ]),
+    ...[G, TH, M, VV].flatMap((p) => [...get(p), ...i32(16), op.i32add, ...set(p)]),
   ];
 }
 
 function kernel(decay: boolean): number[] {
-  const splats = [B1, C1, B2, C2, NEG, EPS, L2].flatMap((local, k) => [
-    ...get(5 + k),
+  const splats = [C1, C2, ALPHA, EPS, L2].flatMap((local, k) => [
+    ...get(CONSTS + k),
     ...v(SIMD.splat),
     ...set(local),
   ]);
@@ -115,9 +101,7 @@ function kernel(decay: boolean): number[] {
     op.i32geu,
     op.brIf,
     1,
-    ...pair(decay, 0),
-    ...pair(decay, 8),
-    ...[G, TH, M, VV].flatMap((p) => [...get(p), ...i32(16), op.i32add, ...set(p)]),
+    ...quad(decay),
     op.br,
     0,
     op.end,
@@ -126,7 +110,7 @@ function kernel(decay: boolean): number[] {
   ];
   const fn = [
     ...vec([
-      [...uleb(7), V128],
+      [...uleb(5), V128],
       [1, I32],
       [...uleb(4), V128],
     ]),
@@ -140,7 +124,7 @@ export const BLOCK = 8192;
 const PAGES = Math.ceil((16 * BLOCK) / 65536);
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const sig = [0x60, ...vec([...Array(5).fill([I32]), ...Array(PARAMS - 5).fill([F64])]), 0];
+  const sig = [0x60, ...vec([...Array(CONSTS).fill([I32]), ...Array(5).fill([F32])]), 0];
   const name = (s: string): number[] => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
@@ -164,11 +148,9 @@ type Kernel = (
   m: number,
   v: number,
   len: number,
-  b1: number,
   c1: number,
-  b2: number,
   c2: number,
-  negLrT: number,
+  alpha: number,
   eps: number,
   l2: number,
 ) => void;
@@ -198,19 +180,10 @@ function getScratch(): Scratch | null {
   return scratch;
 }
 
-/** The Adam constants of one step: c1 = 1 - b1, c2 = 1 - b2, negLrT = -lr_t; l2 null: no decay. */
-export interface AdamStepConstants {
-  readonly b1: number;
-  readonly b2: number;
-  readonly negLrT: number;
-  readonly eps: number;
-  readonly l2: number | null;
-}
-
 /**
  * Runs the kernel over elements [0, n - n % 4) of float32 arrays, writing θ', m, v to the outputs
- * (which may alias the inputs); returns how many it did (0 without WebAssembly SIMD). The caller
- * finishes the rest with the JS loop.
+ * (which may alias the inputs); l2 null: no weight decay, else the float32 coefficient. Returns how
+ * many it did (0 without WebAssembly SIMD); the caller finishes the rest with the JS loop.
  */
 export function wasmAdam(
   g: Float32Array,
@@ -220,15 +193,15 @@ export function wasmAdam(
   mOut: Float32Array,
   vIn: Float32Array,
   vOut: Float32Array,
+  l2: number | null,
   c: AdamStepConstants,
 ): number {
   const s = getScratch();
   if (!s) return 0;
   const n = g.length - (g.length % 4);
   const [sg, sth, sm, sv] = s.views;
-  const run = c.l2 === null ? s.adam : s.adamDecay;
-  const { b1, b2, negLrT, eps } = c,
-    l2 = c.l2 ?? 0;
+  const run = l2 === null ? s.adam : s.adamDecay;
+  const { c1, c2, alpha, epsF } = c;
   for (let start = 0; start < n; start += BLOCK) {
     const end = Math.min(n, start + BLOCK),
       len = end - start;
@@ -236,7 +209,7 @@ export function wasmAdam(
     sth.set(th.subarray(start, end));
     sm.set(mIn.subarray(start, end));
     sv.set(vIn.subarray(start, end));
-    run(0, 4 * BLOCK, 8 * BLOCK, 12 * BLOCK, len, b1, 1 - b1, b2, 1 - b2, negLrT, eps, l2);
+    run(0, 4 * BLOCK, 8 * BLOCK, 12 * BLOCK, len, c1, c2, alpha, epsF, l2 ?? 0);
     thOut.set(sth.subarray(0, len), start);
     mOut.set(sm.subarray(0, len), start);
     vOut.set(sv.subarray(0, len), start);

@@ -14,6 +14,7 @@ export type WeightDecayState = Readonly<Record<string, never>>;
  * optimizer in chain() so Adam sees the regularised gradient (L2, not decoupled AdamW decay).
  * In ES the penalty is added here analytically rather than to each offspring's reward: same
  * expectation, no extra variance. l2 = 0 returns the gradient unchanged (a copy).
+ * In float32 arithmetic, as TF adds the penalty's gradient: f32(g + f32(f32(l2) * θ)).
  */
 export function addWeightDecay(l2: number): GradientTransformation<WeightDecayState> {
   return {
@@ -22,8 +23,10 @@ export function addWeightDecay(l2: number): GradientTransformation<WeightDecaySt
       if (paramsP.length !== gradP.length) {
         throw new RangeError(`addWeightDecay: ${paramsP.length} params but a gradient of ${gradP.length}`);
       }
+      const f = Math.fround,
+        l2f = f(l2);
       const updatesP = new Float32Array(gradP.length);
-      for (let i = 0; i < gradP.length; i++) updatesP[i] = gradP[i]! + l2 * paramsP[i]!;
+      for (let i = 0; i < gradP.length; i++) updatesP[i] = f(gradP[i]!) + f(l2f * paramsP[i]!);
       return { updatesP, state };
     },
   };
