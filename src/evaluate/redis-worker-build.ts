@@ -4,7 +4,7 @@
 import type { Redis } from 'ioredis';
 import { modelFingerprint, openModel } from '../backend/source.ts';
 import { dataFingerprint, loadDataset } from '../data/index.ts';
-import { prepareTask } from '../env/tasks.ts';
+import { prepareTask, TASK_NAMES } from '../env/tasks.ts';
 import type { EsTask } from '../es/task.ts';
 import { createNoiseTable } from '../rng/noise-table.ts';
 import { UsageError, type Vec } from '../types.ts';
@@ -227,9 +227,10 @@ async function buildRollout(
   subject: RolloutSubject,
   log: (msg: string) => void,
 ): Promise<Omit<Build, 'info'>> {
+  // a built-in task's name (MuJoCo loaded) before the policy's size is checked on its environment
+  if (TASK_NAMES.includes(subject.rollout.task)) await prepareTask(subject.rollout.task);
   const why = rolloutRefusal(info, subject);
   if (why) refuse(why);
-  await prepareTask(subject.rollout.task);
   const noiseTable = buildTable(info);
   const runner = new RolloutRunner(subject.rollout, info.settings, info.params);
   const O = subject.observationSize;

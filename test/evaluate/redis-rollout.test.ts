@@ -13,6 +13,7 @@ import {
 } from '../../src/env/obs-filter.ts';
 import { initPolicy } from '../../src/env/policy.ts';
 import { rolloutRecordSize } from '../../src/env/rollout.ts';
+import { prepareTask } from '../../src/env/tasks.ts';
 import { ask, type EsTask, init, tell } from '../../src/es/index.ts';
 import { evaluationSettings } from '../../src/evaluate/evaluator.ts';
 import { runNoiseTable } from '../../src/evaluate/factory.ts';
@@ -68,6 +69,7 @@ function evaluatorOf(
 
 /** trainControl's loop (ask, filter, rollouts, tell, merged statistics), keeping every round. */
 async function esLoop(kind: Kind, c: ControlConfig, url: string, log: (m: string) => void = () => {}) {
+  await prepareTask(c.task);
   const policy = rolloutPolicySpec(rolloutSettings(c));
   let state = init(controlEsSettings(c), initPolicy(policy, c.seed));
   const P = state.thetaP.length;
@@ -167,6 +169,23 @@ describe('control-task rollouts on Redis workers', () => {
     assert.deepEqual(remote.thetaP, local.thetaP);
     assert.deepEqual(remote.stats, local.stats);
     assert.deepEqual(strip(remote.history), strip(local.history));
+  });
+
+  it('a MuJoCo task (planar-hopper): the workers load MuJoCo and give the local rewards, records and θ', {
+    timeout: 180_000,
+  }, async () => {
+    const h = parseControlConfig({
+      task: 'planar-hopper',
+      iters: 2,
+      population: 8,
+      hidden: [8],
+      maxSteps: 50,
+      obsStatsFraction: 0.5,
+      seed: 3,
+    });
+    const local = await esLoop('local', h, redis.url);
+    const remote = await esLoop('redis', h, redis.url);
+    assert.deepEqual(remote, local);
   });
 
   it('a rollout that throws, and NaN policies, give the NaN rewards and records of the local evaluator', async () => {
