@@ -8,7 +8,21 @@
 // acc: float64 (byte address), t*: float32 (byte addresses), w*: f64. Products of float32 values
 // and float32-rounded weights are exact in float64, so only the additions round (in float64).
 
-import { F64, get, I32, i32, mem, op, section, set, simd, uleb, V128, v, vec } from './wasm-asm.ts';
+import {
+  F64,
+  get,
+  I32,
+  i32,
+  loopUntil,
+  mem,
+  op,
+  set,
+  simd,
+  V128,
+  v,
+  type WasmFunction,
+  wasmModule,
+} from './wasm-asm.ts';
 
 /** f64x2 of w * t[off/4 .. off/4 + 1] (t float32 at local ti, w v128 local wi). */
 const term = (ti: number, wi: number, off: number): number[] => [
@@ -24,7 +38,7 @@ const term = (ti: number, wi: number, off: number): number[] => [
  * A kernel over k tables: params (acc, t0..t{k-1}, w0..w{k-1}, len); locals: k splatted weights, end.
  * The vector loop does 4 outputs per iteration, then a scalar tail.
  */
-function kernel(k: number): number[] {
+function kernel(k: number): WasmFunction {
   const ACC = 0,
     T = (i: number): number => 1 + i,
     W = (i: number): number => 1 + k + i,
@@ -83,22 +97,7 @@ function kernel(k: number): number[] {
     op.i32shl,
     op.i32add,
     ...set(END),
-    op.block,
-    0x40,
-    op.loop,
-    0x40,
-    ...get(ACC),
-    ...get(END),
-    op.i32geu,
-    op.brIf,
-    1,
-    ...half(0, 0),
-    ...half(16, 8),
-    ...advance(32, 16),
-    op.br,
-    0,
-    op.end,
-    op.end,
+    ...loopUntil([...get(ACC), ...get(END), op.i32geu], [...half(0, 0), ...half(16, 8), ...advance(32, 16)]),
     // end = end + (len & 3) * 8
     ...get(END),
     ...get(LEN),
@@ -108,89 +107,30 @@ function kernel(k: number): number[] {
     op.i32shl,
     op.i32add,
     ...set(END),
-    op.block,
-    0x40,
-    op.loop,
-    0x40,
-    ...get(ACC),
-    ...get(END),
-    op.i32geu,
-    op.brIf,
-    1,
-    ...get(ACC),
-    ...get(ACC),
-    op.f64load,
-    ...mem(0),
-    ...scalarSum(),
-    op.f64add,
-    op.f64store,
-    ...mem(0),
-    ...advance(8, 4),
-    op.br,
-    0,
-    op.end,
-    op.end,
-    op.end,
-  ];
-  const locals = vec([
-    [...uleb(k), V128],
-    [1, I32],
-  ]);
-  const fn = [...locals, ...body];
-  return [...uleb(fn.length), ...fn];
-}
-
-/** The module's bytes: imports env.mem (shared, `maxPages` max), exports axpy and axpy4. */
-function moduleBytes(maxPages: number): Uint8Array<ArrayBuffer> {
-  const sig = (k: number): number[] => [
-    0x60,
-    ...vec([[I32], ...Array(k).fill([I32]), ...Array(k).fill([F64]), [I32]]),
-    0,
-  ];
-  const bytes = [
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, vec([sig(1), sig(4), sig(8)])),
-    ...section(
-      2,
-      vec([
-        [
-          ...uleb(3),
-          0x65,
-          0x6e,
-          0x76,
-          ...uleb(3),
-          0x6d,
-          0x65,
-          0x6d,
-          0x02,
-          0x03,
-          ...uleb(1),
-          ...uleb(maxPages),
-        ],
-      ]),
+    ...loopUntil(
+      [...get(ACC), ...get(END), op.i32geu],
+      [
+        ...get(ACC),
+        ...get(ACC),
+        op.f64load,
+        ...mem(0),
+        ...scalarSum(),
+        op.f64add,
+        op.f64store,
+        ...mem(0),
+        ...advance(8, 4),
+      ],
     ),
-    ...section(3, vec([uleb(0), uleb(1), uleb(2)])),
-    ...section(
-      7,
-      vec(
-        ['axpy', 'axpy4', 'axpy8'].map((name, i) => [
-          ...uleb(name.length),
-          ...name.split('').map((c) => c.charCodeAt(0)),
-          0x00,
-          i,
-        ]),
-      ),
-    ),
-    ...section(10, vec([kernel(1), kernel(4), kernel(8)])),
   ];
-  return Uint8Array.from(bytes);
+  return {
+    name: k === 1 ? 'axpy' : `axpy${k}`,
+    params: [I32, ...Array(k).fill(I32), ...Array(k).fill(F64), I32],
+    locals: [
+      [k, V128],
+      [1, I32],
+    ],
+    code: body,
+  };
 }
 
 /** Largest shared memory the module declares: 65536 pages = 4 GiB (wasm32). */
@@ -218,7 +158,9 @@ let compiled: WebAssembly.Module | undefined;
 /** Instantiates the kernels on `memory` (a shared memory with maximum MAX_PAGES); undefined if this engine lacks SIMD. */
 export function wasmKernels(memory: WebAssembly.Memory): WasmKernels | undefined {
   try {
-    compiled ??= new WebAssembly.Module(moduleBytes(MAX_PAGES));
+    compiled ??= new WebAssembly.Module(
+      wasmModule({ min: 1, max: MAX_PAGES, shared: true }, [kernel(1), kernel(4), kernel(8)]),
+    );
     return new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports as unknown as WasmKernels;
   } catch {
     return undefined;

@@ -6,11 +6,10 @@
 // constant baked into the module's load/store offsets (one module per BUF).
 
 import type { Twiddles } from './fft.ts';
-import { F64, get, I32, i32, mem, op, section, set, uleb, V128, v, vec } from './wasm-asm.ts';
+import { F64, get, I32, i32, loopUntil, mem, op, set, V128, v, wasmModule } from './wasm-asm.ts';
 
 const S = { load: 0x00, store: 0x0b, load64splat: 0x0a, f64splat: 0x14, add: 0xf0, sub: 0xf1, mul: 0xf2 };
-const I32MUL = 0x6c,
-  I32LTU = 0x49;
+const I32MUL = 0x6c;
 
 /**
  * stage4(x, y, n1, str, quarter, step, dir): one radix-4 stage, input arrays at byte x (re) and
@@ -167,20 +166,6 @@ function moduleBytes(buf: number, ntw: number): Uint8Array<ArrayBuffer> {
     ...store(B, false, mulRe(W3R, W3I)),
     ...store(B, true, mulIm(W3R, W3I)),
   ];
-  const loopWhile = (cond: number[], body: number[]): number[] => [
-    op.block,
-    0x40,
-    op.loop,
-    0x40,
-    ...cond,
-    op.brIf,
-    1,
-    ...body,
-    op.br,
-    0,
-    op.end,
-    op.end,
-  ];
   const stage4 = [
     ...get(DIR),
     ...v(S.f64splat),
@@ -191,7 +176,7 @@ function moduleBytes(buf: number, ntw: number): Uint8Array<ArrayBuffer> {
     ...set(QEND),
     ...i32(0),
     ...set(P),
-    ...loopWhile(
+    ...loopUntil(
       [...get(P), ...get(N1), op.i32geu],
       [
         ...get(P),
@@ -215,7 +200,7 @@ function moduleBytes(buf: number, ntw: number): Uint8Array<ArrayBuffer> {
         ...set(O0),
         ...i32(0),
         ...set(Q8),
-        ...loopWhile(
+        ...loopUntil(
           [...get(Q8), ...get(QEND), op.i32geu],
           [...inner, ...get(Q8), ...i32(16), op.i32add, ...set(Q8)],
         ),
@@ -225,7 +210,6 @@ function moduleBytes(buf: number, ntw: number): Uint8Array<ArrayBuffer> {
         ...set(P),
       ],
     ),
-    op.end,
   ];
   // radix2(x, qend): q8 in [0, qend): a = x + q8, b = a + qend
   const RX = 0,
@@ -240,7 +224,7 @@ function moduleBytes(buf: number, ntw: number): Uint8Array<ArrayBuffer> {
   const radix2 = [
     ...i32(0),
     ...set(RQ),
-    ...loopWhile(
+    ...loopUntil(
       [...get(RQ), ...get(RQEND), op.i32geu],
       [
         ...add(get(RX), get(RQ)),
@@ -261,58 +245,26 @@ function moduleBytes(buf: number, ntw: number): Uint8Array<ArrayBuffer> {
         ...set(RQ),
       ],
     ),
-    op.end,
   ];
-  void I32LTU;
-  const body = (locals: number[][], code: number[]): number[] => {
-    const f = [...vec(locals), ...code];
-    return [...uleb(f.length), ...f];
-  };
-  const name = (s: string): number[] => [...uleb(s.length), ...s.split('').map((c) => c.charCodeAt(0))];
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(
-      1,
-      vec([
-        [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [F64]]), 0],
-        [0x60, ...vec([[I32], [I32]]), 0],
-      ]),
-    ),
-    ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vec([uleb(0), uleb(1)])),
-    ...section(
-      7,
-      vec([
-        [...name('stage4'), 0x00, 0],
-        [...name('radix2'), 0x00, 1],
-      ]),
-    ),
-    ...section(
-      10,
-      vec([
-        body(
-          [
-            [8, I32],
-            [19, V128],
-          ],
-          stage4,
-        ),
-        body(
-          [
-            [3, I32],
-            [4, V128],
-          ],
-          radix2,
-        ),
-      ]),
-    ),
+  return wasmModule({ min: 1 }, [
+    {
+      name: 'stage4',
+      params: [I32, I32, I32, I32, I32, I32, F64],
+      locals: [
+        [8, I32],
+        [19, V128],
+      ],
+      code: stage4,
+    },
+    {
+      name: 'radix2',
+      params: [I32, I32],
+      locals: [
+        [3, I32],
+        [4, V128],
+      ],
+      code: radix2,
+    },
   ]);
 }
 

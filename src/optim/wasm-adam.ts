@@ -5,10 +5,22 @@
 //   w = g  (adamDecay: w = g + l2 θ);  m = m + (w - m) c1;  v = v + (w w - v) c2
 //   θ = θ - (m alpha) / (sqrt(v) + eps)                       (every operation in float32)
 
-import { get, I32, i32, mem, op, section, set, uleb, V128, v, vec } from '../aggregate/wasm-asm.ts';
+import {
+  F32,
+  get,
+  I32,
+  i32,
+  loopUntil,
+  mem,
+  op,
+  set,
+  V128,
+  v,
+  type WasmFunction,
+  wasmModule,
+} from '../aggregate/wasm-asm.ts';
 import type { AdamStepConstants } from './adam.ts';
 
-const F32 = 0x7d;
 const SIMD = {
   load: 0x00,
   store: 0x0b,
@@ -77,13 +89,13 @@ function quad(decay: boolean): number[] {
   ];
 }
 
-function kernel(decay: boolean): number[] {
+function kernel(decay: boolean): WasmFunction {
   const splats = [C1, C2, ALPHA, EPS, L2].flatMap((local, k) => [
     ...get(CONSTS + k),
     ...v(SIMD.splat),
     ...set(local),
   ]);
-  const body = [
+  const code = [
     ...splats,
     // end = g + len * 4
     ...get(G),
@@ -92,55 +104,23 @@ function kernel(decay: boolean): number[] {
     op.i32shl,
     op.i32add,
     ...set(END),
-    op.block,
-    0x40,
-    op.loop,
-    0x40,
-    ...get(G),
-    ...get(END),
-    op.i32geu,
-    op.brIf,
-    1,
-    ...quad(decay),
-    op.br,
-    0,
-    op.end,
-    op.end,
-    op.end,
+    ...loopUntil([...get(G), ...get(END), op.i32geu], quad(decay)),
   ];
-  const fn = [
-    ...vec([
-      [...uleb(5), V128],
+  return {
+    name: decay ? 'adamDecay' : 'adam',
+    params: [...Array(CONSTS).fill(I32), ...Array(5).fill(F32)],
+    locals: [
+      [5, V128],
       [1, I32],
-      [...uleb(4), V128],
-    ]),
-    ...body,
-  ];
-  return [...uleb(fn.length), ...fn];
+      [4, V128],
+    ],
+    code,
+  };
 }
 
 /** Elements per block: four float32 scratch arrays of BLOCK stay in the L2 cache. */
 export const BLOCK = 8192;
 const PAGES = Math.ceil((16 * BLOCK) / 65536);
-
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const sig = [0x60, ...vec([...Array(CONSTS).fill([I32]), ...Array(5).fill([F32])]), 0];
-  const name = (s: string): number[] => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([sig])),
-    ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(PAGES)]])),
-    ...section(3, vec([uleb(0), uleb(0)])),
-    ...section(
-      7,
-      vec([
-        [...name('adam'), 0x00, 0],
-        [...name('adamDecay'), 0x00, 1],
-      ]),
-    ),
-    ...section(10, vec([kernel(false), kernel(true)])),
-  ]);
-}
 
 type Kernel = (
   g: number,
@@ -169,7 +149,8 @@ function getScratch(): Scratch | null {
   if (scratch !== undefined) return scratch;
   try {
     const memory = new WebAssembly.Memory({ initial: PAGES });
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), {
+    const bytes = wasmModule({ min: PAGES }, [kernel(false), kernel(true)]);
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
       env: { mem: memory },
     }).exports as unknown as { adam: Kernel; adamDecay: Kernel };
     const view = (k: number): Float32Array => new Float32Array(memory.buffer, 4 * k * BLOCK, BLOCK);
