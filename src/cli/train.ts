@@ -151,7 +151,7 @@ export function trainCommand(): Command {
     )
     .option(
       '--resume <dir>',
-      'continue the run in <dir> from its checkpoint (may change --iters, --evaluator, --workers, --threads, --checkpoint-every, --data-dir, --tensorboard, --redis)',
+      'continue the run in <dir> from its checkpoint (may change --iters, --evaluator, --workers, --threads, --checkpoint-every, --data-dir, --tensorboard, --redis; a --task run the same but --data-dir and --tensorboard)',
     )
     .option('--config <file>', 'JSON file with any of the above (camelCase keys); flags override it')
     .option('--quiet', 'no progress bar')
@@ -168,19 +168,22 @@ export function trainCommand(): Command {
       // loaded when used: a fast --help
       const { resumeConfig } = await import('../run/resume.ts');
       const { defaultRunDir, train } = await import('../run/train.ts');
+      const { isControlRunDir } = await import('../run/control-checkpoint.ts');
+      const { RUN_MARKERS, runFilesIn } = await import('../run/run-dir.ts');
       const file = configPath === undefined ? {} : readConfigFile(configPath);
       const name = userFieldNamer(
         typed,
         configPath === undefined ? undefined : { path: configPath, value: file },
       );
-      if (typed.task !== undefined || file.task !== undefined) {
+      if (resume !== undefined && runFilesIn(resume).length === 0)
+        throw new UsageError(
+          `--resume ${resume}: not an esgrad run directory (none of ${RUN_MARKERS.join(', ')} there)`,
+        );
+      const controlRun = resume !== undefined && isControlRunDir(resume);
+      if (typed.task !== undefined || file.task !== undefined || controlRun) {
         const { trainControlCommand } = await import('./train-control.ts');
         const quiet = Boolean(cmd.opts().quiet);
-        return trainControlCommand({ ...file, ...typed }, name, {
-          quiet,
-          redisUrl,
-          resume: resume !== undefined,
-        });
+        return trainControlCommand({ ...file, ...typed }, name, { quiet, redisUrl, resume });
       }
       const parsed =
         resume === undefined

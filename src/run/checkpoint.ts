@@ -26,6 +26,7 @@ const HEAD = 48;
 /** The loop's bookkeeping after `iteration` completed iterations. */
 export interface LoopState {
   readonly iteration: number;
+  /** The best test accuracy (a control-task run: the best evaluation return, -Infinity before any). */
   readonly best: number;
   readonly last: { readonly loss: number; readonly accuracy: number } | null;
   /** Seconds the run had taken when the checkpoint was written (the resumed clock continues from it). */
@@ -53,16 +54,29 @@ export interface StepState {
   readonly generation?: number;
 }
 
+/** A control-task run's counters and observation statistics (run/control-checkpoint.ts). */
+export interface ControlCounters {
+  readonly timesteps: number;
+  readonly evalTimesteps: number;
+  readonly bestEvalIteration: number;
+  /** NaN before the first evaluation. */
+  readonly lastEvalReturn: number;
+  readonly obsStats: { readonly count: number; readonly sumO: Float64Array; readonly sumSqO: Float64Array };
+}
+
 export interface Checkpoint {
   /** The run's validated config (TrainConfig), so a resumed run is the same run. */
   readonly config: Readonly<Record<string, unknown>>;
   readonly loop: LoopState;
   readonly state: StepState;
   readonly rng: { readonly seed: number; readonly streams: string };
-  readonly sampler: { readonly seed: number; readonly batchSize: number; readonly nextBatch: number };
+  /** Runs on a dataset: the mini-batch sampler's position. */
+  readonly sampler?: { readonly seed: number; readonly batchSize: number; readonly nextBatch: number };
   readonly savedAt: string;
   /** sha256 of the training split (dataFingerprint) and of the model (modelFingerprint); absent in format 1. */
   readonly fingerprints?: { readonly data: string; readonly model: string };
+  /** Control-task runs (`esgrad train --task`): what the loop needs besides θ and the optimizer. */
+  readonly control?: ControlCounters;
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

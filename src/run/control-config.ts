@@ -24,6 +24,7 @@ export const controlConfigSchema = z
     evaluator: z.enum(['threads', 'local', 'redis']).default('threads'), // rollouts on a worker_threads pool, in-process, or on esgrad workers through Redis (--redis URL)
     workers: z.number().int().min(0).default(0), // worker threads of the threads evaluator (0 = all cores)
     threads: z.number().int().min(0).default(0), // threads of the gradient aggregation (0 = all cores)
+    checkpointEvery: z.number().int().min(0).default(0), // write <out>/checkpoint.bin every k iterations (0: only on Ctrl-C, SIGTERM or a failure)
     seed: stepFields.seed,
     optimizer: stepFields.optimizer,
     lr: stepFields.lr.default(0.03), // Adam's step on θ

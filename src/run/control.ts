@@ -1,6 +1,5 @@
 // Training a policy on a control task with OpenAI-ES (Salimans et al. 2017): ask, rollouts on the
 // evaluator, tell; observation statistics merged at the master and shipped with θ; noiseless evaluations.
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Aggregator } from '../aggregate/index.ts';
 import { VecEnv } from '../env/env.ts';
@@ -17,9 +16,18 @@ import { type RolloutSettings, rolloutPolicySpec } from '../evaluate/rollout.ts'
 import { LocalRolloutEvaluator, type RolloutEvaluator } from '../evaluate/rollout-local.ts';
 import { RolloutThreadsEvaluator } from '../evaluate/rollout-threads.ts';
 import { hashSeed } from '../rng/prng.ts';
-import { type Metrics, UsageError, type Vec } from '../types.ts';
-import type { ControlConfig } from './control-config.ts';
-import { controlEsSettings } from './control-config.ts';
+import type { Metrics, Vec } from '../types.ts';
+import {
+  type ControlProgress,
+  type ControlResumePoint,
+  prepareControlRunDir,
+  startProgress,
+  writeControlCheckpoint,
+  writePolicy,
+} from './control-checkpoint.ts';
+import { type ControlConfig, controlEsSettings } from './control-config.ts';
+import { appendText } from './files.ts';
+import { writeJsonAtomic } from './reporters.ts';
 
 const EVAL_STREAM = 0xe7a1;
 
@@ -108,6 +116,13 @@ export interface ControlRunOptions {
   readonly onIteration?: (m: Metrics) => void;
   /** The redis evaluator's redis://[user:password@]host:port/db (else $ESGRAD_REDIS_URL); never written to the run directory. */
   readonly redisUrl?: string | undefined;
+  /**
+   * Stop after the current iteration (Ctrl-C, SIGTERM; a Redis round stops at once and is redone on
+   * resume): policy.json and a checkpoint of the last completed iteration; the summary says interrupted.
+   */
+  readonly signal?: AbortSignal;
+  /** Continue the run in config.out from its checkpoint (control-checkpoint.ts controlResume). */
+  readonly resume?: ControlResumePoint;
 }
 
 export interface ControlResult {
@@ -140,18 +155,21 @@ export function rolloutSettings(
 /**
  * Trains the policy: `iters` × (ask, rollouts, tell, merge the observation statistics). With `out`,
  * writes metrics.jsonl (one record per iteration), policy.json (final), policy-best.json (best noiseless
- * evaluation) and summary.json. Same config and seed: same θ, rewards and statistics on every evaluator.
+ * evaluation), summary.json and checkpoints (control-checkpoint.ts). Same config and seed: same θ,
+ * rewards and statistics on every evaluator, and when resumed from a checkpoint.
  */
 export async function trainControl(
   config: ControlConfig,
   opts: ControlRunOptions = {},
 ): Promise<ControlResult> {
   const log = opts.log ?? ((m: string) => console.error(m));
+  const from = opts.resume;
   await prepareTask(config.task);
   const settings = rolloutSettings(config);
   const policy = rolloutPolicySpec(settings);
   const O = policy.observationSize;
-  let state = init(controlEsSettings(config), initPolicy(policy, config.seed));
+  let state = init(controlEsSettings(config), from?.es.thetaP ?? initPolicy(policy, config.seed));
+  if (from) state = { ...state, optState: from.es.optState, generation: from.es.generation ?? 0 };
   const P = state.thetaP.length;
   const N = state.config.population;
   const evaluation = evaluationSettings(state.config);
@@ -160,18 +178,14 @@ export async function trainControl(
   // a missing or bad URL is refused before the run directory is made
   const target = config.evaluator === 'redis' ? redisTarget(opts.redisUrl) : undefined;
   const out = config.out;
-  if (out !== undefined) {
-    if (existsSync(join(out, 'metrics.jsonl'))) throw new UsageError(`--out ${out}: a run is already there`);
-    mkdirSync(out, { recursive: true });
-    // the run's settings as given, so `esgrad train --config <out>/config.json --out OTHER` repeats it
-    const { out: _, ...settingsOnly } = config;
-    writeFileSync(join(out, 'config.json'), `${JSON.stringify(settingsOnly, null, 2)}\n`);
-  }
+  if (out !== undefined) prepareControlRunDir(out, config, from?.history, log);
+  if (from) log(`resuming at iteration ${from.progress.iteration} of ${config.iters}`);
   const aggregator = new Aggregator(noiseTable, config.threads ? { threads: config.threads } : {});
   const evaluator: RolloutEvaluator = target
     ? new RedisRolloutEvaluator(settings, noiseTable, evaluation, P, N, {
         target,
         log,
+        ...(opts.signal ? { signal: opts.signal } : {}),
         ...(out === undefined ? {} : { runDir: out }),
       })
     : threads
@@ -181,87 +195,109 @@ export async function trainControl(
         })
       : new LocalRolloutEvaluator(settings, noiseTable, evaluation, P, N, log);
   const save = (name: string, thetaP: Vec, filter: ObsFilter): void => {
-    if (out === undefined) return;
-    const saved: SavedPolicy = {
-      task: config.task,
-      hidden: config.hidden,
-      maxSteps: config.maxSteps,
-      thetaP: Array.from(thetaP),
-      obsMean: Array.from(filter.meanO),
-      obsStd: Array.from(filter.stdO),
-    };
-    writeFileSync(join(out, name), `${JSON.stringify(saved)}\n`);
+    if (out !== undefined) writePolicy(join(out, name), config, thetaP, filter);
   };
-  let stats = emptyObsStats(O);
-  const history: Metrics[] = [];
-  let timesteps = 0,
-    evalSteps = 0;
-  let best = { evalReturn: -Infinity, iteration: -1 };
-  let lastEval = NaN;
-  const started = performance.now();
+  let stats = from?.obsStats ?? emptyObsStats(O);
+  let p: ControlProgress = from?.progress ?? startProgress;
+  const history: Metrics[] = [...(from?.history ?? [])];
+  const lines = history.map((m) => JSON.stringify(m)); // metrics.jsonl's lines
+  let written = lines.length; // of them, those in metrics.jsonl
+  const started = performance.now() - 1000 * (from?.seconds ?? 0);
+  const elapsed = (): number => (performance.now() - started) / 1000;
+  let checkpointed = from ? p.iteration : -1;
+  const checkpoint = (): void => {
+    if (out === undefined || checkpointed === p.iteration) return;
+    const unwritten = history.slice(written);
+    writeControlCheckpoint(out, config, state, stats, p, elapsed(), lines.slice(0, written), unwritten);
+    checkpointed = p.iteration;
+  };
   try {
-    for (let it = 0; it < config.iters; it++) {
-      const filter = obsFilter(stats);
-      evaluator.setObsFilter(filter);
+    for (;;) {
+      await new Promise((r) => setImmediate(r)); // let a signal in: the local evaluator never waits on I/O
+      if (p.iteration >= config.iters || opts.signal?.aborted) break;
+      evaluator.setObsFilter(obsFilter(stats));
       const tasks = ask(state);
-      const rewardsN = await evaluator.evaluate(state.thetaP, state.config.sigma, tasks);
+      let rewardsN: Float64Array;
+      try {
+        rewardsN = await evaluator.evaluate(state.thetaP, state.config.sigma, tasks);
+      } catch (e) {
+        checkpoint(); // the state before this iteration: a resumed run redoes it
+        if (opts.signal?.aborted) break; // a Redis round stopped by the signal
+        throw e;
+      }
       const gen = generationRecords(evaluator.recordsNR, N, O);
-      timesteps += gen.steps;
       const told = tell(state, tasks, rewardsN, aggregator);
-      state = told.state;
-      if (gen.stats.count > 0) stats = mergeObsStats(stats, gen.stats);
-      const seconds = (performance.now() - started) / 1000;
+      const nextStats = gen.stats.count > 0 ? mergeObsStats(stats, gen.stats) : stats;
+      const it = p.iteration + 1;
+      let next: ControlProgress = { ...p, iteration: it, timesteps: p.timesteps + gen.steps };
+      const seconds = elapsed();
       const m: Metrics = {
-        iteration: it + 1,
+        iteration: it,
         rewardMean: told.metrics.rewardMean,
         rewardMax: told.metrics.rewardMax,
         rewardMin: told.metrics.rewardMin,
         badRewards: told.metrics.badRewards,
         gradNorm: told.metrics.gradNorm,
-        timesteps,
-        obsCount: stats.count,
+        timesteps: next.timesteps,
+        obsCount: nextStats.count,
         seconds,
-        timestepsPerSecond: timesteps / seconds,
+        timestepsPerSecond: next.timesteps / seconds,
       };
-      if ((it + 1) % config.evalEvery === 0 || it + 1 === config.iters) {
-        const f = obsFilter(stats);
-        const ev = evaluatePolicy(settings, policy, state.thetaP, f, config.seed, config.evalEpisodes);
-        evalSteps += ev.steps;
-        lastEval = ev.meanReturn;
+      if (it % config.evalEvery === 0 || it === config.iters) {
+        const f = obsFilter(nextStats);
+        const ev = evaluatePolicy(settings, policy, told.state.thetaP, f, config.seed, config.evalEpisodes);
+        next = { ...next, evalTimesteps: next.evalTimesteps + ev.steps, lastEvalReturn: ev.meanReturn };
         m.evalReturn = ev.meanReturn;
-        if (ev.meanReturn > best.evalReturn) {
-          best = { evalReturn: ev.meanReturn, iteration: it + 1 };
-          save('policy-best.json', state.thetaP, f);
+        if (ev.meanReturn > next.bestEvalReturn) {
+          next = { ...next, bestEvalReturn: ev.meanReturn, bestEvalIteration: it };
+          save('policy-best.json', told.state.thetaP, f);
         }
         log(
-          `iteration ${it + 1}/${config.iters}: evaluation return ${ev.meanReturn.toFixed(1)} (${config.evalEpisodes} episodes), offspring mean ${m.rewardMean === null ? 'n/a' : Number(m.rewardMean).toFixed(1)}, ${timesteps} steps, ${seconds.toFixed(1)} s`,
+          `iteration ${it}/${config.iters}: evaluation return ${ev.meanReturn.toFixed(1)} (${config.evalEpisodes} episodes), offspring mean ${m.rewardMean === null ? 'n/a' : Number(m.rewardMean).toFixed(1)}, ${next.timesteps} steps, ${seconds.toFixed(1)} s`,
         );
       }
+      state = told.state;
+      stats = nextStats;
+      p = next;
       history.push(m);
-      if (out !== undefined) appendFileSync(join(out, 'metrics.jsonl'), `${JSON.stringify(m)}\n`);
+      lines.push(JSON.stringify(m));
+      if (out !== undefined) {
+        try {
+          appendText(join(out, 'metrics.jsonl'), `${lines.at(-1)}\n`);
+        } catch (e) {
+          checkpoint(); // a failed write (a full disk) must not lose the iteration: the checkpoint carries its record
+          throw e;
+        }
+      }
+      written = lines.length;
       opts.onIteration?.(m);
+      if (config.checkpointEvery > 0 && it % config.checkpointEvery === 0) checkpoint();
     }
   } finally {
     await evaluator.close();
     await aggregator.close();
   }
-  const seconds = (performance.now() - started) / 1000;
+  const interrupted = p.iteration < config.iters;
+  // a stopped run, and a finished one that keeps checkpoints (or was resumed: no stale one stays behind)
+  if (interrupted || config.checkpointEvery > 0 || checkpointed >= 0) checkpoint();
   save('policy.json', state.thetaP, obsFilter(stats));
+  const seconds = elapsed();
   const summary: Metrics = {
     task: config.task,
-    iterations: config.iters,
+    iterations: p.iteration,
     population: N,
     parameters: P,
-    finalEvalReturn: lastEval,
-    bestEvalReturn: best.evalReturn,
-    bestEvalIteration: best.iteration,
-    timesteps,
-    evalTimesteps: evalSteps,
+    finalEvalReturn: p.lastEvalReturn,
+    bestEvalReturn: p.bestEvalReturn,
+    bestEvalIteration: p.bestEvalIteration,
+    timesteps: p.timesteps,
+    evalTimesteps: p.evalTimesteps,
     seconds,
-    timestepsPerSecond: timesteps / seconds,
+    timestepsPerSecond: p.timesteps / seconds,
     evaluator: config.evaluator,
     seed: config.seed,
+    ...(interrupted ? { interrupted: true } : {}),
   };
-  if (out !== undefined) writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  if (out !== undefined && !interrupted) writeJsonAtomic(join(out, 'summary.json'), summary);
   return { thetaP: state.thetaP, stats, history, summary };
 }

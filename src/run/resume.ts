@@ -17,6 +17,21 @@ export const RESUME_OVERRIDES: readonly string[] = [
   'tensorboard',
 ];
 
+/** Refuses a setting of `overrides` that differs from the saved run's, unless it is one of `allowed`. */
+export function refuseChangedSettings(
+  saved: Readonly<Record<string, unknown>>,
+  overrides: Readonly<Record<string, unknown>>,
+  allowed: readonly string[],
+): void {
+  for (const [key, value] of Object.entries(overrides)) {
+    if (key === 'out' || allowed.includes(key) || JSON.stringify(saved[key]) === JSON.stringify(value))
+      continue;
+    throw new UsageError(
+      `--resume continues the saved run: ${flag(key)} cannot be changed (allowed: ${allowed.map(flag).join(', ')}, --redis)`,
+    );
+  }
+}
+
 /**
  * The config of the run in `dir` (from its checkpoint), with `overrides` applied. Any other setting
  * given with a different value is refused: a resumed run is the same run.
@@ -27,12 +42,7 @@ export function resumeConfig(
   name?: FieldNamer,
 ): TrainConfig {
   const saved = readCheckpoint(dir);
-  for (const [key, value] of Object.entries(overrides)) {
-    if (key === 'out' || RESUME_OVERRIDES.includes(key) || saved.config[key] === value) continue;
-    throw new UsageError(
-      `--resume continues the saved run: ${flag(key)} cannot be changed (allowed: ${RESUME_OVERRIDES.map(flag).join(', ')}, --redis)`,
-    );
-  }
+  refuseChangedSettings(saved.config, overrides, RESUME_OVERRIDES);
   const config = parseTrainConfig({ ...saved.config, ...overrides, out: dir }, name);
   if (config.iters < saved.loop.iteration) {
     throw new UsageError(
