@@ -1,11 +1,12 @@
 // Thin wrapper over onnxruntime-node: creating CPU sessions with esgrad's options and making
 // float32 tensors that are zero-copy views of existing arrays (θ, the noise table, a batch).
 
+import { availableParallelism } from 'node:os';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 
 export interface SessionOptions {
-  /** Intra-op threads of the session (0 lets ONNX Runtime use every core). */
+  /** Intra-op threads of the session (0: one per core this process may use, availableParallelism()). */
   readonly threads?: number;
   /** Population graphs may use ORT's NCHWc kernels when the CPU build has them (default true). */
   readonly nchwc?: boolean;
@@ -21,7 +22,9 @@ export async function createSession(
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
-    intraOpNumThreads: opts.threads ?? 0,
+    // An explicit count, not ORT's own default (0), which pins its pool threads to cores: on the 2-core
+    // development VM an SGD step on cnn-3m took 46-58 ms with 0 and 41-44 ms with 2 (bench/FINDINGS.md).
+    intraOpNumThreads: opts.threads || availableParallelism(),
     interOpNumThreads: 1,
   });
 }
