@@ -13,7 +13,7 @@ import { redisTarget } from '../../src/evaluate/redis-connect.ts';
 import { objectiveWork } from '../../src/evaluate/redis-run.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { optimize } from '../../src/run/optimize.ts';
-import { boxTheta, RASTRIGIN } from '../fixtures/objectives.ts';
+import { RASTRIGIN, RASTRIGIN_RUN, rastriginTheta0 } from '../fixtures/objectives.ts';
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { startWorker, stopWorker, type WorkerProcess } from '../helpers/worker-process.ts';
 
@@ -31,24 +31,15 @@ describe('optimize() with Redis workers', () => {
   });
 
   it('2 workers give the in-process θ and every fitness bit for bit', async () => {
-    const theta0 = boxTheta(1000, 11);
-    const o = {
-      population: 40,
-      sigma: 0.05,
-      lr: 0.05,
-      seed: 5,
-      threads: 1,
-      direction: 'minimize',
-      iterations: 4,
-    } as const;
-    const local = await optimize(RASTRIGIN, theta0, o);
+    const theta0 = rastriginTheta0();
+    const local = await optimize(RASTRIGIN, theta0, RASTRIGIN_RUN);
     workers.push(
       startWorker(redis.url, 'o1', ['--objective', RASTRIGIN]),
       startWorker(redis.url, 'o2', ['--objective', RASTRIGIN]),
     );
     const logs: string[] = [];
     const remote = await optimize(RASTRIGIN, theta0, {
-      ...o,
+      ...RASTRIGIN_RUN,
       evaluator: 'redis',
       redisUrl: redis.url,
       log: (m) => logs.push(m),

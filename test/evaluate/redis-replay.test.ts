@@ -19,7 +19,7 @@ import { modelWork } from '../../src/evaluate/redis-run.ts';
 import { initParams } from '../../src/model/init.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { optimize } from '../../src/run/optimize.ts';
-import { boxTheta, RASTRIGIN } from '../fixtures/objectives.ts';
+import { RASTRIGIN, RASTRIGIN_RUN, rastriginTheta0 } from '../fixtures/objectives.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { startWorker, stopWorker, type WorkerProcess } from '../helpers/worker-process.ts';
@@ -263,22 +263,13 @@ describe('optimize() with replay workers', () => {
   });
 
   it('an objective worker rebuilds θ (Adam) and optimize() gives the in-process θ and fitness bit for bit', async () => {
-    const theta0 = boxTheta(1000, 11);
-    const o = {
-      population: 40,
-      sigma: 0.05,
-      lr: 0.05,
-      seed: 5,
-      threads: 1,
-      direction: 'minimize',
-      iterations: 4,
-    } as const;
-    const local = await optimize(RASTRIGIN, theta0, o);
+    const theta0 = rastriginTheta0();
+    const local = await optimize(RASTRIGIN, theta0, RASTRIGIN_RUN);
     w = startWorker(redis.url, 'o1', ['--objective', RASTRIGIN]);
     await w.connected;
     const logs: string[] = [];
     const remote = await optimize(RASTRIGIN, theta0, {
-      ...o,
+      ...RASTRIGIN_RUN,
       evaluator: 'redis',
       redisUrl: redis.url,
       replay: true,
