@@ -11,10 +11,8 @@ import { type EsTask, init } from '../es/index.ts';
 import { evaluationSettings } from '../evaluate/evaluator.ts';
 import { runNoiseTable } from '../evaluate/factory.ts';
 import { rolloutPolicySpec } from '../evaluate/rollout.ts';
-import { LocalRolloutEvaluator, type RolloutEvaluator } from '../evaluate/rollout-local.ts';
-import { RolloutThreadsEvaluator } from '../evaluate/rollout-threads.ts';
 import { UsageError } from '../types.ts';
-import { generationRecords, rolloutSettings, type SavedPolicy } from './control.ts';
+import { generationRecords, rolloutEvaluator, rolloutSettings, type SavedPolicy } from './control.ts';
 import { type ControlConfig, controlEsSettings } from './control-config.ts';
 import { csvText } from './csv.ts';
 
@@ -107,12 +105,7 @@ export async function controlPopulation(
   const noiseTable = runNoiseTable(state.config.seed, state.config.noiseTableSize, threads);
   const aggregator = new Aggregator(noiseTable, config.threads ? { threads: config.threads } : {});
   const evaluation = evaluationSettings(state.config);
-  const evaluator: RolloutEvaluator = threads
-    ? new RolloutThreadsEvaluator(settings, noiseTable, evaluation, P, capacity, {
-        ...(config.workers ? { workers: config.workers } : {}),
-        log,
-      })
-    : new LocalRolloutEvaluator(settings, noiseTable, evaluation, P, capacity, log);
+  const evaluator = rolloutEvaluator(config, settings, noiseTable, evaluation, P, capacity, { log });
   evaluator.setObsFilter(at.filter);
   const policyLabel = o.policy ?? `θ0 (seed ${config.seed})`;
   log(

@@ -8,9 +8,9 @@ import { initPolicy, type PolicySpec } from '../env/policy.ts';
 import { rolloutInto, rolloutRecordSize } from '../env/rollout.ts';
 import { prepareTask, taskFactory } from '../env/tasks.ts';
 import { ask, init, tell } from '../es/index.ts';
-import { evaluationSettings } from '../evaluate/evaluator.ts';
+import { type EvaluationSettings, evaluationSettings } from '../evaluate/evaluator.ts';
 import { runNoiseTable } from '../evaluate/factory.ts';
-import { redisTarget } from '../evaluate/redis-connect.ts';
+import { type RedisTarget, redisTarget } from '../evaluate/redis-connect.ts';
 import { RedisRolloutEvaluator } from '../evaluate/redis-rollout.ts';
 import { type RolloutSettings, rolloutPolicySpec } from '../evaluate/rollout.ts';
 import { LocalRolloutEvaluator, type RolloutEvaluator } from '../evaluate/rollout-local.ts';
@@ -153,6 +153,36 @@ export function rolloutSettings(
 }
 
 /**
+ * The rollout evaluator a control config names, for at most `capacity` tasks per evaluate: on Redis
+ * (`target` given), worker threads or in-process.
+ */
+export function rolloutEvaluator(
+  config: ControlConfig,
+  settings: RolloutSettings,
+  noiseTable: Float32Array,
+  evaluation: EvaluationSettings,
+  params: number,
+  capacity: number,
+  o: { log: (msg: string) => void; target?: RedisTarget; signal?: AbortSignal; runDir?: string },
+): RolloutEvaluator {
+  if (o.target) {
+    const { log, target, signal, runDir } = o;
+    return new RedisRolloutEvaluator(settings, noiseTable, evaluation, params, capacity, {
+      target,
+      log,
+      ...(signal ? { signal } : {}),
+      ...(runDir === undefined ? {} : { runDir }),
+    });
+  }
+  return config.evaluator === 'threads'
+    ? new RolloutThreadsEvaluator(settings, noiseTable, evaluation, params, capacity, {
+        ...(config.workers ? { workers: config.workers } : {}),
+        log: o.log,
+      })
+    : new LocalRolloutEvaluator(settings, noiseTable, evaluation, params, capacity, o.log);
+}
+
+/**
  * Trains the policy: `iters` × (ask, rollouts, tell, merge the observation statistics). With `out`,
  * writes metrics.jsonl (one record per iteration), policy.json (final), policy-best.json (best noiseless
  * evaluation), summary.json and checkpoints (control-checkpoint.ts). Same config and seed: same θ,
@@ -181,19 +211,12 @@ export async function trainControl(
   if (out !== undefined) prepareControlRunDir(out, config, from?.history, log);
   if (from) log(`resuming at iteration ${from.progress.iteration} of ${config.iters}`);
   const aggregator = new Aggregator(noiseTable, config.threads ? { threads: config.threads } : {});
-  const evaluator: RolloutEvaluator = target
-    ? new RedisRolloutEvaluator(settings, noiseTable, evaluation, P, N, {
-        target,
-        log,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(out === undefined ? {} : { runDir: out }),
-      })
-    : threads
-      ? new RolloutThreadsEvaluator(settings, noiseTable, evaluation, P, N, {
-          ...(config.workers ? { workers: config.workers } : {}),
-          log,
-        })
-      : new LocalRolloutEvaluator(settings, noiseTable, evaluation, P, N, log);
+  const evaluator = rolloutEvaluator(config, settings, noiseTable, evaluation, P, N, {
+    log,
+    ...(target ? { target } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(out === undefined ? {} : { runDir: out }),
+  });
   const save = (name: string, thetaP: Vec, filter: ObsFilter): void => {
     if (out !== undefined) writePolicy(join(out, name), config, thetaP, filter);
   };
