@@ -193,6 +193,15 @@ export function readCheckpoint(dir: string): Checkpoint {
 }
 
 /**
+ * The records a resumed loop continues after: metrics.jsonl's records before the checkpoint (checked
+ * against its sha256), then those a failed write kept out of the file (`unwritten`).
+ */
+export function loopHistory(dir: string, loop: LoopState): Metrics[] {
+  const unwritten = loop.unwritten ?? [];
+  return [...readMetricsHistory(dir, loop.iteration - unwritten.length, loop.recordsSha256), ...unwritten];
+}
+
+/**
  * The first `count` records of a run's metrics.jsonl (the history a resumed loop continues); a damaged
  * record among them is one UsageError naming the file and line.
  */

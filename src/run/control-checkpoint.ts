@@ -7,8 +7,8 @@ import type { FieldNamer } from '../optim/index.ts';
 import { type Metrics, UsageError, type Vec } from '../types.ts';
 import {
   CHECKPOINT_FILE,
+  loopHistory,
   readCheckpoint,
-  readMetricsHistory,
   recordLinesSha256,
   type StepState,
   writeCheckpoint,
@@ -163,8 +163,6 @@ export function controlResume(
     throw new UsageError(
       `--resume ${dir}: the run is finished (iteration ${at} of ${at}); --iters above ${at} trains it on`,
     );
-  const unwritten = c.loop.unwritten ?? [];
-  const written = readMetricsHistory(dir, at - unwritten.length, c.loop.recordsSha256);
   const { obsStats, ...counters } = c.control;
   return {
     config,
@@ -173,7 +171,7 @@ export function controlResume(
       obsStats,
       progress: { iteration: at, bestEvalReturn: c.loop.best, ...counters },
       seconds: c.loop.seconds,
-      history: [...written, ...unwritten],
+      history: loopHistory(dir, c.loop),
     },
   };
 }

@@ -2,7 +2,7 @@
 // settings a resumed run may change, and the loop and step state it starts from.
 import type { FieldNamer } from '../optim/index.ts';
 import { type Metrics, UsageError } from '../types.ts';
-import { type LoopState, readCheckpoint, readMetricsHistory, type StepState } from './checkpoint.ts';
+import { type LoopState, loopHistory, readCheckpoint, type StepState } from './checkpoint.ts';
 import { flag, parseTrainConfig, type TrainConfig } from './config.ts';
 
 /** Settings that do not change a run's results, so a resumed run may set them anew. */
@@ -90,9 +90,6 @@ export function resumePoint(dir: string, config: TrainConfig, fingerprints: RunF
   }
   const mismatch = fingerprintMismatch(c.fingerprints, fingerprints);
   if (mismatch) throw new UsageError(`--resume ${dir}: ${mismatch}`);
-  const unwritten = c.loop.unwritten ?? []; // records a failed write kept out of metrics.jsonl
-  const { unwritten: _, recordsSha256, ...loop } = c.loop;
-  const written = readMetricsHistory(dir, c.loop.iteration - unwritten.length, recordsSha256);
-  const history = [...written, ...unwritten];
-  return { loop, history, state: c.state };
+  const { unwritten: _, recordsSha256: __, ...loop } = c.loop;
+  return { loop, history: loopHistory(dir, c.loop), state: c.state };
 }
