@@ -84,6 +84,36 @@ const variants: Record<string, Build> = {
     const cols = g.op1('Reshape', [g.op1('Concat', parts, { axis: 3 }), g.constant([-1, k! * k! * Ci!])]);
     return g.op1('Transpose', [g.op1('Reshape', [g.op1('MatMul', [dyT, cols]), g.constant([Co!, k! * k!, Ci!])])], { perm: [0, 2, 1] });
   },
+  'dW depthwise im2col bmm': (g) => {
+    const onehot: number[] = [];
+    for (let c = 0; c < Ci!; c++) for (let t = 0; t < k! * k!; t++) for (let u = 0; u < k! * k!; u++) onehot.push(t === u ? 1 : 0);
+    const w1 = g.constant(onehot, 'float32', [Ci! * k! * k!, 1, k!, k!]);
+    const cols = g.op1('Reshape', [g.op1('Conv', ['x', w1], { kernel_shape: [k!, k!], pads, group: Ci! }), g.constant([B!, Ci! * k! * k!, -1])]);
+    const dyN = g.op1('Reshape', [g.op1('Transpose', ['dy'], { perm: [0, 2, 3, 1] }), g.constant([B!, -1, Co!])]);
+    return g.op1('ReduceSum', [g.op1('MatMul', [cols, dyN]), g.constant([0])], { keepdims: 0 });
+  },
+  'part: depthwise im2col only': (g) => {
+    const onehot: number[] = [];
+    for (let c = 0; c < Ci!; c++) for (let t = 0; t < k! * k!; t++) for (let u = 0; u < k! * k!; u++) onehot.push(t === u ? 1 : 0);
+    const w1 = g.constant(onehot, 'float32', [Ci! * k! * k!, 1, k!, k!]);
+    return g.op1('Conv', ['x', w1], { kernel_shape: [k!, k!], pads, group: Ci! });
+  },
+  'part: bmm + reducesum only': (g) => {
+    const cols = g.op1('Reshape', [g.op1('Tile', ['x', g.constant([1, k! * k!, 1, 1])]), g.constant([B!, Ci! * k! * k!, -1])]);
+    const dyN = g.op1('Reshape', [g.op1('Transpose', ['dy'], { perm: [0, 2, 3, 1] }), g.constant([B!, -1, Co!])]);
+    return g.op1('ReduceSum', [g.op1('MatMul', [cols, dyN]), g.constant([0])], { keepdims: 0 });
+  },
+  'part: tile only': (g) => g.op1('Tile', ['x', g.constant([1, k! * k!, 1, 1])]),
+  'dW taps batched halves': (g) => {
+    const xn = g.op1('Pad', [g.op1('Transpose', ['x'], { perm: [0, 2, 3, 1] }), g.constant([0, p, p, 0, 0, p, p, 0])]);
+    const dyH = g.op1('Reshape', [g.op1('Transpose', [g.op1('Reshape', ['dy', g.constant([2, B! / 2, Co!, -1])])], { perm: [0, 2, 1, 3] }), g.constant([2, Co!, -1])]);
+    const parts: string[] = [];
+    for (let i = 0; i < k!; i++) for (let j = 0; j < k!; j++) {
+      const sl = g.op1('Reshape', [g.op1('Slice', [xn, g.constant([i, j]), g.constant([i + H!, j + H!]), g.constant([1, 2])]), g.constant([2, -1, Ci!])]);
+      parts.push(g.op1('Unsqueeze', [g.op1('MatMul', [dyH, sl]), g.constant([3])]));
+    }
+    return g.op1('ReduceSum', [g.op1('Concat', parts, { axis: 3 }), g.constant([0])], { keepdims: 0 });
+  },
   'dW nchwc swapped (batch pad 64)': (g) => {
     const Bp = Math.ceil(B! / bs) * bs;
     const xT = g.op1('Pad', [g.op1('Transpose', ['x'], { perm: [1, 0, 2, 3] }), g.constant([0, 0, 0, 0, 0, Bp - B!, 0, 0])]);
