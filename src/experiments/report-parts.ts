@@ -24,7 +24,7 @@ export function accuracyFigure(
   };
 }
 
-/** Median gradient correlation ρ in % over iterations. */
+/** Median gradient correlation ρ in % over iterations (the metric `key`: corr, or sgdVsSgdCorr). */
 export function corrFigure(
   exp: LoadedExperiment,
   name: string,
@@ -33,9 +33,10 @@ export function corrFigure(
   groups: readonly string[],
   extra: Partial<BandChart> = {},
   smoothOver = 1,
+  key = 'corr',
 ): Figure {
   const rows = smooth(
-    groups.flatMap((g) => band(g, groupRuns(exp, g), 'corr', 100)),
+    groups.flatMap((g) => band(g, groupRuns(exp, g), key, 100)),
     smoothOver,
   );
   // From zero, as the paper plots it: the level and its stability read at a glance.
@@ -88,9 +89,9 @@ export function accuracyTable(
   };
 }
 
-/** Mean over iterations of the logged ρ, per run, as mean ± std over seeds. */
-export function meanCorrText(exp: LoadedExperiment, group: string): string {
-  return meanStd(runMeans(groupRuns(exp, group), 'corr'), { pct: true });
+/** Mean over iterations of the logged ρ (`key`), per run, as mean ± std over seeds. */
+export function meanCorrText(exp: LoadedExperiment, group: string, key = 'corr'): string {
+  return meanStd(runMeans(groupRuns(exp, group), key), { pct: true });
 }
 
 /**

@@ -32,9 +32,12 @@ export function base(scale: Scale): Record<string, unknown> {
  * the ratio N/P, and with it the gradient correlation (3.9% for 10,000 on cnn-3m), is the paper's.
  */
 export function population(scale: Scale, n: number): number {
-  if (scale === 'paper') return n;
-  const scaled = (n * PARAMS[MODEL[scale]]) / PARAMS['cnn-3m'];
-  return Math.max(2, 2 * Math.round(scaled / 2));
+  return scale === 'paper' ? n : populationFor(MODEL[scale], n);
+}
+
+/** The paper's population `n` on cnn-3m scaled to `model` by P_model / 3,274,634 (even, at least 2). */
+export function populationFor(model: ScaleModel, n: number): number {
+  return Math.max(2, 2 * Math.round((n * PARAMS[model]) / PARAMS['cnn-3m'] / 2));
 }
 
 /** The paper's bucket size (5,000 of 3,274,634 parameters) scaled the same way. */

@@ -39,6 +39,7 @@ function fakeRun(
     iter: i + 1,
     loss: 1,
     corr: 0.04 + 0.001 * spec.seed,
+    sgdVsSgdCorr: 0.3 + 0.01 * spec.seed,
     testAccuracy: acc(i + 1),
   }));
   return {

@@ -48,6 +48,22 @@ describe('experiment presets', () => {
     }
   });
 
+  it('sgd-vs-sgd measures along SGD, the ES proxy and ES, every iteration', () => {
+    const along = (scale: 'small' | 'paper'): string[] =>
+      trainRuns('sgd-vs-sgd', scale).map(
+        (r) => `${r.config.model} ${r.config.algo} ${r.config.population ?? r.config.targetCorr ?? ''}`,
+      );
+    assert.deepEqual(along('paper'), ['cnn-3m sgd ', 'cnn-3m proxy 0.039', 'cnn-3m es 10000']);
+    assert.deepEqual(along('small'), [
+      'cnn-3m sgd ',
+      'cnn-3m proxy 0.039',
+      'cnn-29k sgd ',
+      'cnn-29k proxy 0.039',
+      'cnn-29k es 88',
+    ]);
+    assert.ok(trainRuns('sgd-vs-sgd', 'small').every((r) => r.config.sgdVsSgdEvery === 1));
+  });
+
   it("paper scale: the paper's sizes", () => {
     const es = trainRuns('fig1', 'paper').find((r) => r.group === 'ES')!;
     assert.deepEqual(
