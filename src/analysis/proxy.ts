@@ -18,18 +18,43 @@ export function proxyMultiplier(trueGradP: NumVec, noiseP: NumVec, rho: number):
 }
 
 /**
- * g_Proxy = g_True + m·g_Noise (float32). Its correlation with g_True is ρ up to the sampling
- * correlation between g_Noise and g_True, which is O(1/sqrt(P)) for independent noise.
+ * g_Proxy = g_True + m·g_Noise (float32), written into `out` when it has the right length, in three
+ * passes over the vectors (two for the moments, one for g_Proxy). Its correlation with g_True is ρ up
+ * to the sampling correlation between g_Noise and g_True, O(1/sqrt(P)) for independent noise; `corr`
+ * is the achieved one, Pearson's from the same moments: (s_gg + m s_gn) / sqrt(s_gg (s_gg + 2m s_gn +
+ * m² s_nn)), exact but for g_Proxy's rounding to float32.
  */
 export function proxyGradient(
   trueGradP: Float32Array,
   noiseP: NumVec,
   rho: number,
-): { gradP: Float32Array; multiplier: number } {
-  if (noiseP.length !== trueGradP.length)
-    throw new RangeError(`noise has ${noiseP.length} values, gradient ${trueGradP.length}`);
-  const m = proxyMultiplier(trueGradP, noiseP, rho);
-  const gradP = new Float32Array(trueGradP.length);
-  for (let i = 0; i < gradP.length; i++) gradP[i] = trueGradP[i]! + m * noiseP[i]!;
-  return { gradP, multiplier: m };
+  out?: Float32Array,
+): { gradP: Float32Array; multiplier: number; corr: number } {
+  if (!(rho > 0 && rho <= 1)) throw new RangeError(`target correlation must be in (0, 1], got ${rho}`);
+  const n = trueGradP.length;
+  if (noiseP.length !== n) throw new RangeError(`noise has ${noiseP.length} values, gradient ${n}`);
+  let sumG = 0,
+    sumN = 0;
+  for (let i = 0; i < n; i++) {
+    sumG += trueGradP[i]!;
+    sumN += noiseP[i]!;
+  }
+  const meanG = sumG / n,
+    meanN = sumN / n;
+  let sgg = 0,
+    snn = 0,
+    sgn = 0;
+  for (let i = 0; i < n; i++) {
+    const dg = trueGradP[i]! - meanG,
+      dn = noiseP[i]! - meanN;
+    sgg += dg * dg;
+    snn += dn * dn;
+    sgn += dg * dn;
+  }
+  // the same sums, in the same order, as proxyMultiplier's variances: the same m
+  const m = Math.sqrt(((sgg / n) * (1 - rho * rho)) / ((snn / n) * rho * rho));
+  const gradP = out?.length === n ? out : new Float32Array(n);
+  for (let i = 0; i < n; i++) gradP[i] = trueGradP[i]! + m * noiseP[i]!;
+  const corr = (sgg + m * sgn) / Math.sqrt(sgg * (sgg + 2 * m * sgn + m * m * snn));
+  return { gradP, multiplier: m, corr };
 }

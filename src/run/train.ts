@@ -12,6 +12,7 @@ import { RedisEvaluator } from '../evaluate/redis.ts';
 import { type Architecture, activationFloats } from '../model/architecture.ts';
 import { parseArchitecture } from '../model/spec.ts';
 import { createOptimizer } from '../optim/index.ts';
+import { createNoiseTable } from '../rng/noise-table.ts';
 import { type Metrics, UsageError } from '../types.ts';
 import { VERSION } from '../version.ts';
 import { type StepState, writeCheckpoint } from './checkpoint.ts';
@@ -104,7 +105,14 @@ function buildStep(
     const start = { thetaP, optState: from?.optState ?? opt.init(thetaP) };
     const stepOpts =
       config.algo === 'proxy'
-        ? { hook: proxyHook(config.seed, config.targetCorr), sgdVsSgdEvery: config.sgdVsSgdEvery }
+        ? {
+            hook: proxyHook(
+              config.seed,
+              config.targetCorr,
+              createNoiseTable(config.seed, resolveNoiseTableSize(config, net.size)),
+            ),
+            sgdVsSgdEvery: config.sgdVsSgdEvery,
+          }
         : { corrEvery: config.corrEvery, sgdVsSgdEvery: config.sgdVsSgdEvery };
     return { step: sgdStep(lossAndGrad, data.train, opt, config.seed, config.batch, start, stepOpts) };
   }

@@ -9,6 +9,7 @@ import { pearson } from '../../src/analysis/correlation.ts';
 import { proxyGradient, proxyMultiplier } from '../../src/analysis/proxy.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { parseTrainConfig } from '../../src/run/config.ts';
+import { proxyHook } from '../../src/run/proxy.ts';
 import { train } from '../../src/run/train.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 
@@ -23,15 +24,18 @@ describe('proxy gradient', () => {
     assert.throws(() => proxyMultiplier(Float32Array.of(1, 2), Float32Array.of(1, 0), 0), /\(0, 1\]/);
   });
 
-  it('correlates with the true gradient at ρ (P = 200,000), and m falls as ρ rises', () => {
+  it('correlates with the true gradient at ρ (P = 200,000), reports it, and m falls as ρ rises', () => {
     const trueP = createNoiseTable(1, 200_000).map((v, i) => v * 0.01 + (i % 7) * 1e-3);
     let lastM = Infinity;
     for (const rho of [0.039, 0.2, 0.5, 0.9]) {
       const noise = createNoiseTable(2 + rho * 100, trueP.length);
-      const { gradP, multiplier } = proxyGradient(trueP, noise, rho);
+      const { gradP, multiplier, corr } = proxyGradient(trueP, noise, rho);
       const r = pearson(gradP, trueP);
       // independent noise: the sampling error of ρ is about 1/sqrt(P) = 0.0022
       assert.ok(Math.abs(r - rho) < 0.01, `ρ ${rho}: measured ${r}`);
+      // the fused moments against the two-pass computations they replace
+      assert.equal(multiplier, proxyMultiplier(trueP, noise, rho));
+      assert.ok(Math.abs(corr - r) < 1e-6, `reported ρ ${corr} vs Pearson of the float32 gradient ${r}`);
       assert.ok(multiplier < lastM);
       lastM = multiplier;
     }
@@ -60,6 +64,33 @@ describe('esgrad train --algo proxy', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, number>);
   }
+
+  it("the hook's noise is a window of the table at an offset of (seed, t), in a reused buffer", () => {
+    const P = 1000;
+    const table = Float32Array.from({ length: 5000 }, (_, i) => i); // value = index: a window shows its offset
+    const g = Float32Array.from({ length: P }, (_, i) => Math.sin(i));
+    const offsetOf = (hooked: {
+      gradP: Float32Array | number[];
+      metrics: Record<string, unknown>;
+    }): number[] => {
+      const m = hooked.metrics.multiplier as number;
+      return Array.from(hooked.gradP, (x, i) => Math.round((x - g[i]!) / m) - i);
+    };
+    const hook = proxyHook(7, 0.5, table);
+    const first = hook(4, g) as { gradP: Float32Array; metrics: Record<string, unknown> };
+    const o4 = offsetOf(first);
+    assert.ok(o4.every((o) => o === o4[0]) && o4[0]! >= 0 && o4[0]! <= 4000, 'one contiguous window');
+    const again = hook(5, g) as { gradP: Float32Array; metrics: Record<string, unknown> };
+    assert.equal(again.gradP, first.gradP, 'the output buffer is reused');
+    const fresh = proxyHook(7, 0.5, table)(5, g) as { gradP: Float32Array };
+    assert.deepEqual(Array.from(again.gradP), Array.from(fresh.gradP), 'reuse carries nothing over');
+    assert.notEqual(offsetOf(again)[0], o4[0], 'another iteration, another offset');
+    assert.notDeepEqual(
+      Array.from((proxyHook(8, 0.5, table)(5, g) as { gradP: Float32Array }).gradP),
+      Array.from(fresh.gradP),
+      'another seed, another offset',
+    );
+  });
 
   it('logs ρ at the target every step', async () => {
     // The mlp's gradient is concentrated in few weights, so the noise's chance correlation with it is
