@@ -8,16 +8,15 @@ function checkSameLength(aP: NumVec, bP: NumVec, what: string): void {
   }
 }
 
-/**
- * Pearson correlation over the P components (eq. 3):
- * sum (a_i - mean a)(b_i - mean b) / (sqrt(sum (a_i - mean a)^2) sqrt(sum (b_i - mean b)^2)).
- * Two passes (means first), float64 sums. NaN when either vector is constant or P = 0.
- */
 /** The paper's SGD-vs-SGD reference: mean ρ between two mini-batches' gradients along an SGD run on cnn-3m. */
 export const PAPER_SGD_VS_SGD = 0.3904;
 
-export function pearson(aP: NumVec, bP: NumVec): number {
-  checkSameLength(aP, bP, 'pearson');
+/**
+ * Centred sums of squares and products over the P components, two passes (means first), float64:
+ * saa = Σ (a_i − mean a)², sbb = Σ (b_i − mean b)², sab = Σ (a_i − mean a)(b_i − mean b).
+ */
+export function centredSums(aP: NumVec, bP: NumVec): { saa: number; sbb: number; sab: number } {
+  checkSameLength(aP, bP, 'centredSums');
   const n = aP.length;
   let sumA = 0,
     sumB = 0;
@@ -37,6 +36,16 @@ export function pearson(aP: NumVec, bP: NumVec): number {
     saa += da * da;
     sbb += db * db;
   }
+  return { saa, sbb, sab };
+}
+
+/**
+ * Pearson correlation over the P components (eq. 3):
+ * sum (a_i - mean a)(b_i - mean b) / (sqrt(sum (a_i - mean a)^2) sqrt(sum (b_i - mean b)^2)).
+ * NaN when either vector is constant or P = 0.
+ */
+export function pearson(aP: NumVec, bP: NumVec): number {
+  const { saa, sbb, sab } = centredSums(aP, bP);
   return sab / (Math.sqrt(saa) * Math.sqrt(sbb));
 }
 
