@@ -12,7 +12,7 @@ import { RedisEvaluator } from '../evaluate/redis.ts';
 import { type Architecture, activationFloats } from '../model/architecture.ts';
 import { parseArchitecture } from '../model/spec.ts';
 import { createOptimizer } from '../optim/index.ts';
-import { createNoiseTable } from '../rng/noise-table.ts';
+import { checkNoiseTableSize, createNoiseTable } from '../rng/noise-table.ts';
 import { type Metrics, UsageError } from '../types.ts';
 import { VERSION } from '../version.ts';
 import { type StepState, writeCheckpoint } from './checkpoint.ts';
@@ -88,6 +88,13 @@ function esRunSize(config: TrainConfig, source: ModelSource, params: number): Es
   };
 }
 
+/** The noise table the ES proxy draws g_Noise from: the one an ES run of this config would use. */
+function proxyNoiseTable(config: TrainConfig, P: number): Float32Array {
+  const size = resolveNoiseTableSize(config, P);
+  checkNoiseTableSize(size, P);
+  return createNoiseTable(config.seed, size);
+}
+
 /** The algorithm's Step and the resources it holds (closed after the run). */
 function buildStep(
   config: TrainConfig,
@@ -106,11 +113,7 @@ function buildStep(
     const stepOpts =
       config.algo === 'proxy'
         ? {
-            hook: proxyHook(
-              config.seed,
-              config.targetCorr,
-              createNoiseTable(config.seed, resolveNoiseTableSize(config, net.size)),
-            ),
+            hook: proxyHook(config.seed, config.targetCorr, proxyNoiseTable(config, net.size)),
             sgdVsSgdEvery: config.sgdVsSgdEvery,
           }
         : { corrEvery: config.corrEvery, sgdVsSgdEvery: config.sgdVsSgdEvery };

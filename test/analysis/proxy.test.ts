@@ -100,6 +100,14 @@ describe('esgrad train --algo proxy', () => {
     assert.ok(Math.abs(rs.reduce((a, b) => a + b, 0) / rs.length - 0.2) < 0.01);
   });
 
+  it('refuses a noise table smaller than the network in one line (not an internal error)', async () => {
+    await assert.rejects(run({ algo: 'proxy', targetCorr: 0.2, noiseTableSize: 100 }), (e: Error) => {
+      assert.equal(e.name, 'UsageError');
+      assert.match(e.message, /noise table too small: noiseTableSize = 100 .* P = 25450/);
+      return true;
+    });
+  });
+
   it('with ρ = 1 it is SGD on the same mini-batch sequence, step for step', async () => {
     const proxy = await run({ algo: 'proxy', targetCorr: 1 });
     const sgd = await run({ algo: 'sgd' });
