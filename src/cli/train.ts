@@ -100,7 +100,7 @@ export function trainCommand(): Command {
     .option('--fitness <name>', `ES: raw | centered-ranks (default ${DEFAULTS.fitness})`)
     .option(
       '--noise-table-size <n>',
-      'ES: floats in the shared noise table (default 2^25 = 128 MiB, or 1,024·P rounded up to a power of 2 when smaller)',
+      'ES and the proxy (its g_Noise): floats in the shared noise table (default 2^25 = 128 MiB, or 1,024·P rounded up to a power of 2 when smaller)',
       parseNumber,
     )
     .option('--limited', 'ES: limited perturbation, each offspring perturbs one bucket of parameters')
