@@ -1,13 +1,10 @@
 // Issue 14 lab: this checkout's gradient graph against another checkout's (A/B), interleaved in one
 // process, spinning off: node --import tsx bench/lab/ab-grad.ts OTHER_CHECKOUT [models] [rounds]; T=threads.
-import type * as ort from 'onnxruntime-node';
-import { batchFeeds, paramFeeds } from '../../src/backend/feeds.ts';
 import { nchwcBlockSize } from '../../src/backend/session.ts';
-import { forwardMacsPerExample, getArchitecture, paramLayout } from '../../src/model/architecture.ts';
+import { forwardMacsPerExample, getArchitecture } from '../../src/model/architecture.ts';
 import { gradGraph, IO } from '../../src/model/graphs.ts';
-import { initParams } from '../../src/model/init.ts';
-import { benchSession, randomBatch } from '../timing.ts';
-import { interleavedCpu } from './cpu-timing.ts';
+import { benchSession } from '../timing.ts';
+import { gradFeeds, interleavedCpu } from './cpu-timing.ts';
 
 const other = (await import(`${process.argv[2]}/src/model/graphs.ts`)) as { gradGraph: typeof gradGraph };
 const models = (process.argv[3] ?? 'cnn-3m,cnn-29k').split(',');
@@ -16,10 +13,7 @@ const threads = Number(process.env.T ?? 0);
 const bs = await nchwcBlockSize();
 for (const model of models) {
   const arch = getArchitecture(model);
-  const layout = paramLayout(arch);
-  const feeds: Record<string, ort.Tensor> = {};
-  paramFeeds(layout, initParams(layout, 1), 0, (n) => n, feeds);
-  batchFeeds(randomBatch(50), { exampleDims: arch.inputCHW, classes: 10 }, IO.x, IO.y, feeds);
+  const feeds = gradFeeds(arch);
   const a = await benchSession(other.gradGraph(arch, { nchwcBlock: bs }), { threads, spin: process.env.SPIN === '1' });
   const b = await benchSession(gradGraph(arch, { nchwcBlock: bs }), { threads, spin: process.env.SPIN === '1' });
   const ga = (await a.run(feeds))[IO.grad]!.data as Float32Array;

@@ -1,14 +1,11 @@
 // Issue 14 lab: the gradient graph with and without NCHWc kernels, interleaved round-robin in one
 // process (spinning off), medians of wall and process CPU time per run, and the largest difference of
 // the two gradients. node --import tsx bench/lab/grad-compare.ts [models] [rounds]; T=1 for one thread.
-import type * as ort from 'onnxruntime-node';
-import { batchFeeds, paramFeeds } from '../../src/backend/feeds.ts';
 import { nchwcBlockSize } from '../../src/backend/session.ts';
-import { forwardMacsPerExample, getArchitecture, paramLayout } from '../../src/model/architecture.ts';
+import { forwardMacsPerExample, getArchitecture } from '../../src/model/architecture.ts';
 import { gradGraph, IO } from '../../src/model/graphs.ts';
-import { initParams } from '../../src/model/init.ts';
-import { benchSession, randomBatch } from '../timing.ts';
-import { interleavedCpu } from './cpu-timing.ts';
+import { benchSession } from '../timing.ts';
+import { gradFeeds, interleavedCpu } from './cpu-timing.ts';
 
 const models = (process.argv[2] ?? 'cnn-3m,cnn-29k').split(',');
 const rounds = Number(process.argv[3] ?? 15);
@@ -16,10 +13,7 @@ const threads = Number(process.env.T ?? 0);
 const bs = await nchwcBlockSize();
 for (const model of models) {
   const arch = getArchitecture(model);
-  const layout = paramLayout(arch);
-  const feeds: Record<string, ort.Tensor> = {};
-  paramFeeds(layout, initParams(layout, 1), 0, (n) => n, feeds);
-  batchFeeds(randomBatch(50), { exampleDims: arch.inputCHW, classes: 10 }, IO.x, IO.y, feeds);
+  const feeds = gradFeeds(arch);
   const plain = await benchSession(gradGraph(arch), { threads, spin: false });
   const blocked = await benchSession(gradGraph(arch, { nchwcBlock: bs }), { threads, spin: false });
   const a = (await plain.run(feeds))[IO.grad]!.data as Float32Array;
