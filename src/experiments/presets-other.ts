@@ -178,7 +178,7 @@ export const sgdVsSgd: Preset = {
         },
       ],
       notes: [
-        'The paper computes its SGD gradients "from the current ES θ_t": a less trained θ_t gives two mini-batches more similar gradients, so the correlation depends on the trajectory it is measured along.',
+        'The paper computes its SGD gradients "from the current ES θ_t", so its 39.04% was taken along ES; the correlation depends on the θ_t it is measured at, hence on the trajectory.',
       ],
       key: groups.map((g, i) => [`SGD-vs-SGD ρ, ${g}`, ours(g), paper(along[i]![0], along[i]![1])] as const),
     };
