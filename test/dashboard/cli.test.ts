@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
+import { BIN } from '../helpers/cli.ts';
 
 test('esgrad dashboard: prints its URL, serves the page, stops on Ctrl-C', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'esgrad-dash-cli-'));

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { Network } from '../../src/backend/network.ts';
 import { builtinSource } from '../../src/backend/source.ts';
@@ -21,6 +22,7 @@ import { modelWork } from '../../src/evaluate/redis-run.ts';
 import { initParams } from '../../src/model/init.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { readCheckpoint } from '../../src/run/checkpoint.ts';
+import { BIN } from '../helpers/cli.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
 import {
@@ -29,9 +31,7 @@ import {
   type WorkerProcess,
 } from '../helpers/worker-process.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
 const ENV = { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it holds (or fails the test after `ms`). */
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {

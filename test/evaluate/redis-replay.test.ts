@@ -3,6 +3,7 @@
 // local run; a late worker and a worker whose rebuilt θ differs fetch the state and say so.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { Aggregator } from '../../src/aggregate/index.ts';
 import { Network } from '../../src/backend/network.ts';
@@ -28,7 +29,6 @@ const ENV = { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' };
 const SIZE = 200_000;
 const SIGMA = 0.01;
 const ITERS = 3;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const ES = { population: 16, sigma: SIGMA, noiseTableSize: SIZE, seed: 5, lr: 0.01 };
 
 describe('replay round and state messages', () => {

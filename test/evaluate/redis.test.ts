@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { Network } from '../../src/backend/network.ts';
 import { builtinSource } from '../../src/backend/source.ts';
@@ -19,6 +20,7 @@ import { modelWork } from '../../src/evaluate/redis-run.ts';
 import { initParams } from '../../src/model/init.ts';
 import { createNoiseTable } from '../../src/rng/noise-table.ts';
 import { VERSION } from '../../src/version.ts';
+import { BIN } from '../helpers/cli.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.ts';
 import {
@@ -27,9 +29,7 @@ import {
   type WorkerProcess,
 } from '../helpers/worker-process.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
 const ENV = { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const startWorker = (url: string, name: string, extra: readonly string[] = []): WorkerProcess =>
   startWorkerProcess(url, name, extra, ENV);

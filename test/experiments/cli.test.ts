@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { BIN } from '../helpers/cli.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 import { fakeExperiment } from './fake-experiment.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/esgrad.js');
 const esgrad = (...args: string[]) =>
   spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',

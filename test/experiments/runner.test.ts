@@ -4,16 +4,16 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readComputeSeconds } from '../../src/experiments/compute-time.ts';
 import { writeReport } from '../../src/experiments/report.ts';
 import { runExperiment } from '../../src/experiments/runner.ts';
+import { BIN } from '../helpers/cli.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/esgrad.js');
 const tmp = mkdtempSync(join(tmpdir(), 'esgrad-exp-'));
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** `esgrad experiment fig2 --scale smoke` on `seeds` seeds into `out`, its stdout collected. */
 function startFig2(out: string, seeds: number) {

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { MNIST_DIR } from './data-dir.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
+/** The esgrad command's entry, as every test that spawns it runs it. */
+export const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
 
 export interface CliResult {
   readonly code: number | null;

@@ -1,9 +1,7 @@
 // `esgrad worker` child processes for tests: start one, wait until it has connected (its signal handlers
 // are installed by then, so SIGTERM stops it cleanly), and stop it with SIGTERM (SIGKILL after 5 s).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
+import { BIN } from './cli.ts';
 
 export interface WorkerProcess {
   readonly child: ChildProcess;

@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import {
   type Checkpoint,
@@ -15,12 +16,10 @@ import {
   readMetricsHistory,
   serializeCheckpoint,
 } from '../../src/run/checkpoint.ts';
-import { esgrad, oneLineError } from '../helpers/cli.ts';
+import { BIN, esgrad, oneLineError } from '../helpers/cli.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
 const tmp = mkdtempSync(join(tmpdir(), 'esgrad-ckpt-integrity-'));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SGD = ['train', '--algo', 'sgd', '--model', 'mlp', '--batch', '16', '--lr', '0.001', '--seed', '3'];
 const records = (dir: string): string[] =>
   existsSync(join(dir, 'metrics.jsonl'))

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Checkpoint,
   deserializeCheckpoint,
@@ -15,12 +16,11 @@ import {
 } from '../../src/run/checkpoint.ts';
 import { parseTrainConfig } from '../../src/run/config.ts';
 import { train } from '../../src/run/train.ts';
+import { BIN } from '../helpers/cli.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
 const ENV = { ...process.env, ESGRAD_DATA_DIR: MNIST_DIR, ESGRAD_DEBUG: '' };
 const tmp = mkdtempSync(join(tmpdir(), 'esgrad-ckpt-'));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const esgrad = (...args: string[]) =>
   spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: ENV });

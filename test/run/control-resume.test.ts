@@ -15,15 +15,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { deserializeCheckpoint } from '../../src/run/checkpoint.ts';
-import { esgrad, oneLineError } from '../helpers/cli.ts';
+import { BIN, esgrad, oneLineError } from '../helpers/cli.ts';
 import { startRedis } from '../helpers/redis-server.ts';
 import { startWorker, stopWorker } from '../helpers/worker-process.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/esgrad.js');
 const tmp = mkdtempSync(join(tmpdir(), 'esgrad-control-resume-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const ITERS = 400;
 const RUN = [
