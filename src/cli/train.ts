@@ -3,7 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { PAPER_SGD_VS_SGD } from '../analysis/correlation.ts';
-import { TRAIN_DEFAULTS as DEFAULTS, parseTrainConfig, userFieldNamer } from '../run/config.ts';
+import {
+  checkAlgoFields,
+  TRAIN_DEFAULTS as DEFAULTS,
+  parseTrainConfig,
+  userFieldNamer,
+} from '../run/config.ts';
 import { type Metrics, UsageError } from '../types.ts';
 import { parseNumber, typedOptions } from './options.ts';
 import { stopOnSignals } from './signals.ts';
@@ -159,7 +164,8 @@ export function trainCommand(): Command {
       const { minibatch, ...typed } = typedOptions(cmd, ['config', 'quiet', 'redis', 'resume', 'overwrite']);
       if (minibatch === false) typed.noMinibatch = true; // commander's --no-minibatch
       const redisUrl = cmd.opts().redis as string | undefined;
-      if (redisUrl !== undefined) typed.evaluator ??= 'redis';
+      const evaluatorFromRedis = redisUrl !== undefined && typed.evaluator === undefined;
+      if (evaluatorFromRedis) typed.evaluator = 'redis';
       const resume = cmd.opts().resume as string | undefined;
       const configPath = cmd.opts().config as string | undefined;
       const overwrite = Boolean(cmd.opts().overwrite);
@@ -189,6 +195,13 @@ export function trainCommand(): Command {
         resume === undefined
           ? parseTrainConfig({ ...file, ...typed }, name)
           : resumeConfig(resume, { ...file, ...typed }, name);
+      // A run's config.json lists every field, ES's defaults too: a file's key counts when it sets something.
+      const fromFile = Object.keys(file).filter(
+        (k) => JSON.stringify(file[k]) !== JSON.stringify(DEFAULTS[k as keyof typeof DEFAULTS]),
+      );
+      checkAlgoFields(parsed.algo, [...fromFile, ...Object.keys(typed)], (path) =>
+        path[0] === 'evaluator' && evaluatorFromRedis ? '--redis' : name(path),
+      );
       const config = { ...parsed, out: parsed.out ?? defaultRunDir(parsed) };
       const log = (msg: string): void => console.error(msg);
       // Ctrl-C (SIGINT) and SIGTERM: finish the iteration, write a checkpoint, exit 128 + the signal's number.

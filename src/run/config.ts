@@ -79,5 +79,38 @@ export function parseTrainConfig(value: unknown, name: FieldNamer = (path) => pa
   return config;
 }
 
+/** Settings only some algorithms read, and which: any other would ignore them without a word. */
+const ALGO_FIELDS: Readonly<Partial<Record<keyof TrainConfig, readonly TrainConfig['algo'][]>>> = {
+  population: ['es'],
+  sigma: ['es'],
+  mirrored: ['es'],
+  fitness: ['es'],
+  limited: ['es'],
+  bucketSize: ['es'],
+  noMinibatch: ['es'],
+  subsetSize: ['es'],
+  evaluator: ['es'],
+  workers: ['es'],
+  replay: ['es'],
+  noiseTableSize: ['es', 'proxy'],
+  targetCorr: ['proxy'],
+};
+
+/**
+ * Refuses settings the user gave (`given`: the keys typed or written in a config file) that `algo`
+ * does not read, e.g. --sigma with --algo sgd, instead of running without them.
+ */
+export function checkAlgoFields(algo: TrainConfig['algo'], given: Iterable<string>, name: FieldNamer): void {
+  const unread = [...new Set(given)].filter((k) => {
+    const algos = ALGO_FIELDS[k as keyof TrainConfig];
+    return algos !== undefined && !algos.includes(algo);
+  });
+  if (unread.length === 0) return;
+  const uses = unread.map((k) => `${name([k])} (${ALGO_FIELDS[k as keyof TrainConfig]!.join(' or ')} only)`);
+  throw new UsageError(
+    `--algo ${algo} does not use ${uses.join(', ')}: remove ${unread.length === 1 ? 'it' : 'them'} or change --algo`,
+  );
+}
+
 /** Every default, for help texts (one source of truth: the schema). */
 export const TRAIN_DEFAULTS: TrainConfig = trainConfigSchema.parse({});

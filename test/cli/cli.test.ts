@@ -115,6 +115,26 @@ describe('bad input is one line and exit code 2', () => {
       ['train', '--algo', 'es', '--model', 'mlp', '--noise-table-size', '1000', '--iters', '1'],
       /noise table too small.*1000.*25450/,
     ],
+    [
+      'an ES-only flag with --algo sgd (it would be ignored)',
+      ['train', '--algo', 'sgd', '--sigma', '0.01', '--iters', '1'],
+      /^esgrad: --algo sgd does not use --sigma \(es only\): remove it/,
+    ],
+    [
+      'ES-only flags with --algo proxy, each named',
+      ['train', '--algo', 'proxy', '--population', '10', '--workers', '2', '--iters', '1'],
+      /^esgrad: --algo proxy does not use --population \(es only\), --workers \(es only\): remove them/,
+    ],
+    [
+      "the proxy's --target-corr with ES",
+      ['train', '--algo', 'es', '--model', 'mlp', '--target-corr', '0.2', '--iters', '1'],
+      /^esgrad: --algo es does not use --target-corr \(proxy only\)/,
+    ],
+    [
+      '--redis with --algo sgd',
+      ['train', '--redis', 'redis://127.0.0.1:1', '--iters', '1'],
+      /^esgrad: --algo sgd does not use --redis \(es only\)/,
+    ],
   ];
   const badConfig = join(mkdtempSync(join(tmpdir(), 'esgrad-cfg-')), 'run.json');
   writeFileSync(badConfig, JSON.stringify({ algo: 'es', population: 3, sigmaa: 1 }));
@@ -129,6 +149,13 @@ describe('bad input is one line and exit code 2', () => {
     'a bad config value is named as written',
     ['train', '--config', oddConfig],
     /^esgrad: population \(in .*odd\.json\): got 3; must be even/,
+  ]);
+  const sgdConfig = join(dirname(badConfig), 'sgd.json');
+  writeFileSync(sgdConfig, JSON.stringify({ algo: 'sgd', limited: true }));
+  cases.push([
+    'an ES-only key in a config file is named with its file',
+    ['train', '--config', sgdConfig, '--iters', '1'],
+    /^esgrad: --algo sgd does not use limited \(in .*sgd\.json\) \(es only\)/,
   ]);
   for (const [label, args, pattern] of cases) {
     it(label, () => {
