@@ -83,7 +83,8 @@ export {
   type TrainConfigInput,
   trainConfigSchema,
 } from './run/config.ts';
-export { evaluatePolicy, type SavedPolicy, trainControl } from './run/control.ts';
+export { evaluatePolicy, trainControl } from './run/control.ts';
+export type { SavedPolicy } from './run/control-checkpoint.ts';
 export { type ControlConfig, parseControlConfig } from './run/control-config.ts';
 export { csvReporter } from './run/csv.ts';
 export {
@@ -113,7 +114,8 @@ export {
   type OptimizeResult,
   optimize,
 } from './run/optimize.ts';
-export { callbackReporter, fileReporter, type Reporter } from './run/reporters.ts';
+export type { Reporter } from './run/reporter.ts';
+export { callbackReporter, fileReporter } from './run/reporters.ts';
 export { tensorboardReporter } from './run/tensorboard.ts';
 export { type TrainOptions, train } from './run/train.ts';
 export * from './types.ts';

@@ -1,10 +1,11 @@
 // A replay worker's own copy of the ES state (redis-replay.ts): each round it applies tell() to the
 // published rewards as the master did, checks θ by its sha256, and fetches the full state only when it
 // joins, misses a round or its θ differs (each said in a log line).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { Aggregator } from '../aggregate/index.ts';
 import { ask, type EsState, tell } from '../es/index.ts';
-import { KEYS } from './redis-protocol.ts';
+import { KEYS, type RunInfo } from './redis-protocol.ts';
 import {
   decodeRound,
   decodeRoundHead,
@@ -15,9 +16,14 @@ import {
   stateRound,
   thetaHash,
 } from './redis-replay.ts';
-import type { Build } from './redis-worker-build.ts';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** What of a worker's build for a run the replica reads (redis-worker-build.ts's Build). */
+interface Build {
+  readonly info: RunInfo;
+  /** The run's noise table, which tell() aggregates over. */
+  readonly noiseTable: Float32Array;
+  replica?: Replica;
+}
 
 /** What a replay worker keeps between rounds. */
 export interface Replica {

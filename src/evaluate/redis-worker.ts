@@ -1,8 +1,10 @@
 // An esgrad worker for a Redis master: builds what the run publishes (redis-worker-build.ts), takes
 // leased chunks of tasks (up to one per evaluating thread), evaluates them with the routine every
 // evaluator shares, and sends the rewards; a heartbeat keeps its registration.
+
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { VERSION } from '../version.ts';
 import { closeRedis, connectRedis } from './redis-connect.ts';
@@ -24,8 +26,6 @@ import { parseRunInfo } from './redis-run.ts';
 import { type Build, build, buildKey, NewRun, type WorkerOptions } from './redis-worker-build.ts';
 
 export type { WorkerOptions } from './redis-worker-build.ts';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface WorkerStats {
   chunks: number;

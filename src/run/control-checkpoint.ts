@@ -13,7 +13,6 @@ import {
   type StepState,
   writeCheckpoint,
 } from './checkpoint.ts';
-import type { SavedPolicy } from './control.ts';
 import { type ControlConfig, parseControlConfig } from './control-config.ts';
 import { removeStaleTempFiles, syncFile, writeFileAtomic } from './files.ts';
 import { writeJsonAtomic } from './reporters.ts';
@@ -196,6 +195,16 @@ export function prepareControlRunDir(
   writeJsonAtomic(join(out, 'config.json'), settingsOf(config));
   if (history !== undefined)
     writeFileAtomic(join(out, 'metrics.jsonl'), history.map((m) => `${JSON.stringify(m)}\n`).join(''));
+}
+
+/** A trained policy as saved (policy.json): enough to act without esgrad's run. */
+export interface SavedPolicy {
+  readonly task: string;
+  readonly hidden: readonly number[];
+  readonly maxSteps: number;
+  readonly thetaP: number[];
+  readonly obsMean: number[];
+  readonly obsStd: number[];
 }
 
 /** Writes θ and the observation filter as a policy file (policy.json, policy-best.json). */

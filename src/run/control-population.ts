@@ -12,7 +12,8 @@ import { evaluationSettings } from '../evaluate/evaluator.ts';
 import { runNoiseTable } from '../evaluate/factory.ts';
 import { rolloutPolicySpec } from '../evaluate/rollout.ts';
 import { UsageError } from '../types.ts';
-import { generationRecords, rolloutEvaluator, rolloutSettings, type SavedPolicy } from './control.ts';
+import { generationRecords, rolloutEvaluator, rolloutSettings } from './control.ts';
+import type { SavedPolicy } from './control-checkpoint.ts';
 import { type ControlConfig, controlEsSettings } from './control-config.ts';
 import { csvText } from './csv.ts';
 

@@ -31,16 +31,6 @@ import { writeJsonAtomic } from './reporters.ts';
 
 const EVAL_STREAM = 0xe7a1;
 
-/** A trained policy as saved (policy.json): enough to act without esgrad's run. */
-export interface SavedPolicy {
-  readonly task: string;
-  readonly hidden: readonly number[];
-  readonly maxSteps: number;
-  readonly thetaP: number[];
-  readonly obsMean: number[];
-  readonly obsStd: number[];
-}
-
 /**
  * Mean return of θ (no noise) over `episodes` episodes with fixed seeds (the same episodes at every
  * evaluation), and the steps taken.

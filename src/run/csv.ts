@@ -2,7 +2,7 @@
 // the union of the records' keys in first-seen order (the file is rewritten when a new key appears).
 import type { Metrics } from '../types.ts';
 import { appendText, syncFile, writeFileAtomic } from './files.ts';
-import type { Reporter } from './reporters.ts';
+import type { Reporter } from './reporter.ts';
 
 /** One cell (RFC 4180): empty for null or a non-finite number (as in the JSONL), quoted when needed. */
 export function csvCell(v: Metrics[string] | undefined): string {

@@ -2,7 +2,7 @@
 // reporters, and a summary. Algorithms supply only `step`; the loop owns time and bookkeeping.
 import type { Metrics, Vec } from '../types.ts';
 import { type LoopState, recordLinesSha256, type StepState } from './checkpoint.ts';
-import type { Reporter } from './reporters.ts';
+import type { Reporter } from './reporter.ts';
 
 /**
  * One update: returns the metrics of iteration `t` (0-based) and the parameters after it.

@@ -7,7 +7,7 @@ import type { ModelSource } from '../backend/source.ts';
 import { encodeSafetensors, type SafetensorsMetadata } from '../model/safetensors.ts';
 import type { Vec } from '../types.ts';
 import { writeFileAtomic } from './files.ts';
-import type { Reporter } from './reporters.ts';
+import type { Reporter } from './reporter.ts';
 
 export const MODEL_FILE = 'model.onnx';
 export const THETA_FILE = 'theta.safetensors';

@@ -8,7 +8,8 @@ import { type EsResources, esResources } from '../evaluate/factory.ts';
 import type { Metrics } from '../types.ts';
 import { parseTrainConfig } from './config.ts';
 import { checkModelFitsData, modelLabel, modelSource } from './model.ts';
-import { fileReporter, progressReporter, type Reporter } from './reporters.ts';
+import type { Reporter } from './reporter.ts';
+import { fileReporter, progressReporter } from './reporters.ts';
 import { loadTrainingData } from './train.ts';
 
 export interface PopulationRunOptions {

@@ -3,22 +3,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import type { Metrics, Vec } from '../types.ts';
+import type { Metrics } from '../types.ts';
 import { csvReporter } from './csv.ts';
 import { appendText, syncFile, writeFileAtomic } from './files.ts';
-
-export interface Reporter {
-  /** An iteration's record, and θ after it (the step's own array: copy what must outlive the call). */
-  onIteration(m: Metrics, thetaP: Vec): void;
-  /** The run finished: the summary. */
-  onEnd?(summary: Metrics): void;
-  /** Progress inside a long iteration, e.g. offspring evaluated so far. */
-  onPartial?(done: number, total: number, what: string): void;
-  /** Always called last, also when the run failed: release terminals, timers, files. */
-  close?(): void;
-  /** Make what was reported durable (before a checkpoint is written). */
-  sync?(): void;
-}
+import type { Reporter } from './reporter.ts';
 
 /** Writes `obj` as pretty JSON atomically (temp file, then rename). */
 export function writeJsonAtomic(path: string, obj: unknown): void {

@@ -4,7 +4,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, writeSy
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Metrics } from '../types.ts';
-import type { Reporter } from './reporters.ts';
+import type { Reporter } from './reporter.ts';
 import { encodeEvent, type Scalar, tfRecord } from './tfrecord.ts';
 
 /** The run directory's folder of event files. */

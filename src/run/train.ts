@@ -24,13 +24,8 @@ import { checkEsMemory, type EsRunSize, populationActivationBytes } from './memo
 import { checkModelFitsData, modelLabel, modelSource } from './model.ts';
 import { modelFilesReporter } from './model-files.ts';
 import { proxyHook } from './proxy.ts';
-import {
-  callbackReporter,
-  fileReporter,
-  progressReporter,
-  type Reporter,
-  writeJsonAtomic,
-} from './reporters.ts';
+import type { Reporter } from './reporter.ts';
+import { callbackReporter, fileReporter, progressReporter, writeJsonAtomic } from './reporters.ts';
 import { type ResumePoint, type RunFingerprints, resumePoint } from './resume.ts';
 import { checkRunDir, clearRunDir, freeRunDir, makeRunDir, RUN_FILES } from './run-dir.ts';
 import { type RunStatusWriter, startRunStatus } from './run-status.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseTrainConfig } from '../../src/run/config.ts';
-import type { Reporter } from '../../src/run/reporters.ts';
+import type { Reporter } from '../../src/run/reporter.ts';
 import { train } from '../../src/run/train.ts';
 import { type Metrics, UsageError } from '../../src/types.ts';
 import { MNIST_DIR } from '../helpers/data-dir.ts';
