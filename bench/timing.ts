@@ -37,6 +37,8 @@ export interface BenchSessionOptions {
   readonly level?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Let idle intra-op threads spin (ORT's default). Off when several sessions take turns. */
   readonly spin?: boolean;
+  /** More session config entries, e.g. { dynamic_block_base: '4' } (ORT's session.* keys without "session."). */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 export function benchSession(bytes: Uint8Array, o: BenchSessionOptions = {}): Promise<ort.InferenceSession> {
@@ -46,7 +48,7 @@ export function benchSession(bytes: Uint8Array, o: BenchSessionOptions = {}): Pr
     executionMode: 'sequential',
     intraOpNumThreads: o.threads ?? 0,
     interOpNumThreads: 1,
-    extra: { session: { intra_op: { allow_spinning: o.spin === true ? '1' : '0' } } },
+    extra: { session: { ...o.config, intra_op: { allow_spinning: o.spin === true ? '1' : '0' } } },
   });
 }
 

@@ -11,12 +11,14 @@ const [B, C, H] = (process.argv[2] ?? '50,32,28').split(',').map(Number) as [num
 const rounds = Number(process.argv[3] ?? 21);
 const k = 2, bs = 16, W = H, N = (B * C * H) / bs / k;
 type Build = (g: GraphBuilder, y: string) => string;
+/** The input's pooling windows side by side: [N, W/k, k·k, bs] (each window's k² values, per channel of a block). */
+const windows = (g: GraphBuilder): string =>
+  g.op1('Reshape', [g.op1('Transpose', [g.op1('Reshape', ['x', g.constant([N, k, W / k, k, bs])])], { perm: [0, 2, 1, 3, 4] }), g.constant([N, W / k, k * k, bs])]);
 function graph(build: Build, out: 'sum' | 'dx'): Uint8Array {
   const g = new GraphBuilder('t');
   g.input('x', 'float32', [B, C, H, W]);
   g.input('dy', 'float32', [B, C, H / k, W / k]);
-  const x4 = g.op1('Reshape', [g.op1('Transpose', [g.op1('Reshape', ['x', g.constant([N, k, W / k, k, bs])])], { perm: [0, 2, 1, 3, 4] }), g.constant([N, W / k, k * k, bs])]);
-  const y = g.op1('Reshape', [g.op1('ReduceMax', [x4], { axes: [2], keepdims: 1 }), g.constant([B, C, H / k, W / k])]);
+  const y = g.op1('Reshape', [g.op1('ReduceMax', [windows(g)], { axes: [2], keepdims: 1 }), g.constant([B, C, H / k, W / k])]);
   const dx = build(g, y);
   if (out === 'sum') {
     g.op1('ReduceSum', [dx], { keepdims: 0 }, 's');
@@ -30,8 +32,7 @@ function graph(build: Build, out: 'sum' | 'dx'): Uint8Array {
 const committed: Build = (g, y) => blockedMaxpoolBackward(g, k, { x: 'x', y, dY: 'dy' }, [C, H, W], bs, true);
 const argmax: Build = (g, y) => {
   const c = (v: number[]): string => g.constant(v);
-  const x4 = g.op1('Reshape', [g.op1('Transpose', [g.op1('Reshape', ['x', c([N, k, W / k, k, bs])])], { perm: [0, 2, 1, 3, 4] }), c([N, W / k, k * k, bs])]);
-  const am = g.op1('ArgMax', [x4], { axis: 2, keepdims: 1, select_last_index: 0 });
+  const am = g.op1('ArgMax', [windows(g)], { axis: 2, keepdims: 1, select_last_index: 0 });
   const hot = g.op1('Equal', [am, g.constant([0, 1, 2, 3], 'int64', [1, 1, k * k, 1])]);
   const zero = g.constant([0], 'float32', []);
   const yr = g.op1('Reshape', [y, c([N, W / k, 1, bs])]);
